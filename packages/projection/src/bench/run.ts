@@ -1,0 +1,158 @@
+/**
+ * Benchmark of project(): median wall time over several repetitions for global
+ * scope at sparsity 0.9, n from 1e4 to 2.5e7 scores over 50 layers, for the
+ * unstructured, 2:4, block 4x4 and unit structures, against a naive sort-based
+ * baseline (copy, sort, threshold, mask). Also reports the extra ArrayBuffer
+ * memory allocated during one call (masks excluded), measured after a forced gc.
+ *
+ * Run: npm run build && npm run bench (in packages/projection). Needs --expose-gc.
+ * Writes <repo root>/results/bench/projection.json.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { project } from '../index.js';
+import type { LayerScores, Structure } from '../types.js';
+
+const LAYERS = 50;
+const COLS = 64;
+const SPARSITY = 0.9;
+const TARGETS = [1e4, 1e5, 1e6, 1e7, 2.5e7];
+const SORT_MAX = 1e7;
+
+const out = (s: string): void => {
+  process.stdout.write(s + '\n');
+};
+const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined); // without --expose-gc: no forced gc
+
+function findRoot(start: string): string {
+  let d = start;
+  while (!existsSync(join(d, 'nx.json'))) {
+    const up = dirname(d);
+    if (up === d) return start;
+    d = up;
+  }
+  return d;
+}
+
+/** 50 layers of [rows, 64], rows a multiple of 4 (so 2:4 and 4x4 blocks tile), about `target` scores in all. */
+function makeLayers(target: number, seed: number): LayerScores[] {
+  const rows = Math.max(4, Math.round(target / LAYERS / COLS / 4) * 4);
+  let s = seed >>> 0;
+  return Array.from({ length: LAYERS }, (_, l) => {
+    const scores = new Float32Array(rows * COLS);
+    for (let i = 0; i < scores.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      scores[i] = s / 2 ** 32;
+    }
+    return { name: `layer${l}`, shape: [rows, COLS], scores };
+  });
+}
+
+/** The naive baseline: copy all scores, sort, read the k-th largest, mask (ties by order). */
+function sortBaseline(layers: readonly LayerScores[], sparsity: number): Uint8Array[] {
+  const n = layers.reduce((a, l) => a + l.scores.length, 0);
+  const all = new Float32Array(n);
+  let o = 0;
+  for (const l of layers) {
+    all.set(l.scores, o);
+    o += l.scores.length;
+  }
+  all.sort();
+  const k = Math.round((1 - sparsity) * n);
+  const t = k === 0 ? Infinity : all[n - k]!;
+  let above = 0;
+  for (let i = n - k; i < n; i++) if (all[i]! > t) above++;
+  let ties = k - above;
+  return layers.map((l) => {
+    const m = new Uint8Array(l.scores.length);
+    for (let i = 0; i < m.length; i++) {
+      const x = l.scores[i]!;
+      if (x > t || (x === t && ties-- > 0)) m[i] = 1;
+    }
+    return m;
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function time(fn: () => unknown, reps: number): { medianMs: number; minMs: number } {
+  fn(); // warm-up (JIT)
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    gc();
+    const t0 = performance.now();
+    fn();
+    ts.push(performance.now() - t0);
+  }
+  return { medianMs: median(ts), minMs: Math.min(...ts) };
+}
+
+/** Extra ArrayBuffer bytes allocated during one call, minus the returned masks (gc before, none during). */
+function memory(layers: readonly LayerScores[], structure: Structure): { extraBytes: number; rssDeltaBytes: number } {
+  gc();
+  const ab0 = process.memoryUsage().arrayBuffers;
+  const rss0 = process.memoryUsage().rss;
+  const r = project(layers, { sparsity: SPARSITY, structure });
+  const ab1 = process.memoryUsage().arrayBuffers;
+  const rss1 = process.memoryUsage().rss;
+  const maskBytes = r.masks.reduce((a, m) => a + m.mask.byteLength, 0);
+  return { extraBytes: ab1 - ab0 - maskBytes, rssDeltaBytes: rss1 - rss0 - maskBytes };
+}
+
+const structures: [string, Structure][] = [
+  ['unstructured', { kind: 'unstructured' }],
+  ['2:4', { kind: 'n:m', n: 2, m: 4 }],
+  ['block4x4', { kind: 'block', rows: 4, cols: 4 }],
+  ['unit-l1', { kind: 'unit', reduce: 'l1' }],
+];
+
+const rows: Record<string, unknown>[] = [];
+out(`projection bench: node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), sparsity ${SPARSITY}, global scope, ${LAYERS} layers`);
+out('n\tstructure\tmedian_ms\tmin_ms\textra_mem_MB\textra/input');
+for (const target of TARGETS) {
+  const layers = makeLayers(target, 12345);
+  const n = layers.reduce((a, l) => a + l.scores.length, 0);
+  const inputBytes = n * 4;
+  const reps = n <= 1e6 ? 9 : 5;
+  for (const [label, structure] of structures) {
+    const t = time(() => project(layers, { sparsity: SPARSITY, structure }), reps);
+    const m = memory(layers, structure);
+    rows.push({ n, structure: label, ...t, reps, extraBytes: m.extraBytes, extraOverInput: m.extraBytes / inputBytes, rssDeltaBytes: m.rssDeltaBytes });
+    out(`${n}\t${label}\t${t.medianMs.toFixed(1)}\t${t.minMs.toFixed(1)}\t${(m.extraBytes / 2 ** 20).toFixed(2)}\t${(m.extraBytes / inputBytes).toFixed(3)}`);
+  }
+  if (n <= SORT_MAX) {
+    const t = time(() => sortBaseline(layers, SPARSITY), n <= 1e6 ? reps : 3);
+    rows.push({ n, structure: 'sort-baseline(unstructured)', ...t, reps: n <= 1e6 ? reps : 3 });
+    out(`${n}\tsort-baseline\t${t.medianMs.toFixed(1)}\t${t.minMs.toFixed(1)}\t-\t-`);
+  }
+}
+
+const root = findRoot(dirname(fileURLToPath(import.meta.url)));
+const dir = join(root, 'results', 'bench');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, 'projection.json');
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      package: '@prunelab/projection',
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      loadavg: (await import('node:os')).loadavg(),
+      sparsity: SPARSITY,
+      scope: 'global',
+      layers: LAYERS,
+      date: new Date().toISOString(),
+      rows,
+    },
+    null,
+    2,
+  ) + '\n',
+);
+out(`wrote ${file}`);
