@@ -1,1 +1,15 @@
-export {};
+export type { DatasetIdentity, LoadedDataset, Normalization, Pool, Split, SplitName } from './types.js';
+export { loadDataset } from './load.js';
+export type { LoadOptions } from './load.js';
+export { datasetRegistry, listDatasets } from './registry.js';
+export type { DatasetListing } from './registry.js';
+export type { DatasetEntry, Availability } from './entry.js';
+export { splitSize, exampleSize, fillBatch, epochOrder } from './batch.js';
+export { datasetIdentity } from './identity.js';
+export { clearDatasetCache } from './cache.js';
+export { parseIdxImages, parseIdxLabels, checkSameCount, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './idx.js';
+export type { IdxImages, IdxLabels } from './idx.js';
+export { decodeCifarRecords, cifarRecordCount } from './cifar-format.js';
+export { makeTeacher, teacherLabel } from './synthetic/teacher.js';
+export type { Teacher, TeacherLayer } from './synthetic/teacher.js';
+export { blobCentres } from './synthetic/blobs.js';

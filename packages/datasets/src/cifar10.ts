@@ -1,0 +1,115 @@
+import { canonicalJson } from '@prunelab/core';
+import { cached } from './cache.js';
+import {
+  CIFAR_CHANNELS,
+  CIFAR_CLASSES,
+  CIFAR_EXAMPLE,
+  CIFAR_SIDE,
+  cifarRecordCount,
+  decodeCifarRecords,
+} from './cifar-format.js';
+import { candidateDirs, describeSearch, findDir } from './data-dir.js';
+import { defineDataset, type Availability } from './entry.js';
+import { missingError } from './errors.js';
+import { fileStamp, readFileShared, sha256 } from './files.js';
+import { combineChecksums, makeIdentity } from './identity.js';
+import { computeNormalization } from './normalize.js';
+import { imageSchemaWithDir, type ImageOptionsWithDir, type LoadContext } from './options.js';
+import { sharedUint8 } from './shared.js';
+import { makeSplits } from './splits.js';
+import type { LoadedDataset, Pool } from './types.js';
+
+/**
+ * CIFAR-10 (Krizhevsky 2009) in its binary distribution, cifar-10-batches-bin:
+ * data_batch_1..5.bin (50,000 training images) and test_batch.bin (10,000).
+ * Images are converted from the files' channel-major layout to channels last,
+ * [32, 32, 3], once at load time, so batches are plain copies.
+ */
+const TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
+const TEST_FILE = 'test_batch.bin';
+const SHAPE = [CIFAR_SIDE, CIFAR_SIDE, CIFAR_CHANNELS] as const;
+
+const FIX =
+  'download https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz, extract it (it makes cifar-10-batches-bin/) ' +
+  `and set dataset.dir to that folder, or PRUNELAB_DATA to its parent; it must hold ${[...TRAIN_FILES, TEST_FILE].join(', ')}`;
+
+function locate(dir: string | undefined): readonly string[] {
+  const search = findDir(candidateDirs(dir, 'cifar-10-batches-bin', []), [...TRAIN_FILES, TEST_FILE].map((f) => [f]));
+  if (!search.found) {
+    const where = search.tried.length > 0 ? `looked in ${describeSearch(search.tried)}` : 'no folder given (dataset.dir) and PRUNELAB_DATA is not set';
+    throw missingError(`CIFAR-10 files not found; ${where}`, FIX);
+  }
+  return search.found.files;
+}
+
+async function decodePool(paths: readonly string[]): Promise<{ pool: Pool; digests: string[] }> {
+  const files = await Promise.all(paths.map(readFileShared));
+  let n = 0;
+  files.forEach((bytes, i) => (n += cifarRecordCount(bytes.length, paths[i]!)));
+  const x = sharedUint8(n * CIFAR_EXAMPLE);
+  const y = sharedUint8(n);
+  let at = 0;
+  files.forEach((bytes, i) => (at += decodeCifarRecords(bytes, paths[i]!, x, y, at)));
+  return { pool: { x, y, n }, digests: files.map(sha256) };
+}
+
+function loadPools(paths: readonly string[], stamps: string): Promise<{ pools: readonly [Pool, Pool]; checksum: string }> {
+  return cached(`cifar10-pools:${stamps}`, async () => {
+    const [train, test] = await Promise.all([decodePool(paths.slice(0, TRAIN_FILES.length)), decodePool(paths.slice(TRAIN_FILES.length))]);
+    return { pools: [train.pool, test.pool], checksum: combineChecksums([...train.digests, ...test.digests]) };
+  });
+}
+
+const defaults = imageSchemaWithDir.parse({});
+
+async function load(opts: ImageOptionsWithDir, ctx: LoadContext): Promise<LoadedDataset> {
+  const paths = locate(opts.dir);
+  const stamps = paths.map(fileStamp).join('|');
+  return cached(`cifar10-dataset:${stamps}:${canonicalJson(opts)}`, async () => {
+    const { pools, checksum } = await loadPools(paths, stamps);
+    const splits = makeSplits({
+      trainPoolSize: pools[0].n,
+      testPoolSize: pools[1].n,
+      trainPool: 0,
+      testPool: 1,
+      trainSize: opts.trainSize,
+      valSize: opts.valSize,
+      testSize: opts.testSize,
+      splitSeed: opts.splitSeed,
+      file: ctx.file,
+    });
+    const normalization = computeNormalization(opts.normalize, {
+      pool: pools[0],
+      rows: splits.train.indices,
+      exampleSize: CIFAR_EXAMPLE,
+      channels: CIFAR_CHANNELS,
+      scale: 1 / 255,
+    });
+    return {
+      name: 'cifar10',
+      shape: [...SHAPE],
+      classes: CIFAR_CLASSES,
+      pools,
+      splits,
+      normalization,
+      identity: makeIdentity('cifar10', checksum, splits, opts, defaults),
+    };
+  });
+}
+
+export const cifar10 = defineDataset({
+  name: 'cifar10',
+  description: 'CIFAR-10 (Krizhevsky 2009): 32x32 colour images, 10 classes, 50,000 train / 10,000 test, binary version',
+  schema: imageSchemaWithDir,
+  shape: SHAPE,
+  classes: CIFAR_CLASSES,
+  availability(): Availability {
+    try {
+      locate(undefined);
+      return { available: true };
+    } catch (e) {
+      return { available: false, reason: (e as Error).message };
+    }
+  },
+  load,
+});
