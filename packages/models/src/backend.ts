@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core's CommonJS build ships no gradients (its ESM register_all_gradients
+// cannot be imported by Node); the tfjs-layers bundle registers all of them
+// into the shared global registry, as the union package @tensorflow/tfjs does.
+import '@tensorflow/tfjs-layers';
+import { PrunelabError, log } from '@prunelab/core';
+
+/**
+ * TensorFlow.js backend selection. Order: `tensorflow` (libtensorflow through
+ * @tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node, both optional and
+ * absent where libtensorflow could not be downloaded at install time), then
+ * `wasm` (XNNPACK, the default on a plain machine), then `cpu` (pure JS).
+ */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+
+export interface BackendInfo {
+  readonly name: BackendName;
+  /** The npm package that provided it, with its version. */
+  readonly package: string;
+  readonly tfjsVersion: string;
+  /** Whether the tensorflow backend sees a CUDA device. */
+  readonly gpu: boolean;
+}
+
+let active: Promise<BackendInfo> | undefined;
+let activePreference: BackendPreference | undefined;
+
+/** Selects and initialises a backend once per thread; later calls return the same one. */
+export function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
+  if (active && activePreference === preference) return active;
+  activePreference = preference;
+  active = select(preference);
+  return active;
+}
+
+async function select(preference: BackendPreference): Promise<BackendInfo> {
+  const order: BackendName[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
+  const reasons: string[] = [];
+  for (const name of order) {
+    try {
+      const info = await tryBackend(name);
+      if (info) return info;
+      reasons.push(`${name}: not installed`);
+    } catch (e) {
+      reasons.push(`${name}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new PrunelabError('E_BACKEND_UNAVAILABLE', `no usable TensorFlow.js backend (${reasons.join('; ')})`, {
+    path: 'backend',
+    value: preference,
+    fix: "Use backend: auto, or install the backend's package (npm install @tensorflow/tfjs-backend-wasm)",
+  });
+}
+
+async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
+  if (name === 'tensorflow') {
+    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      const mod = await importOptional(pkg);
+      if (!mod) continue;
+      await tf.setBackend('tensorflow');
+      await tf.ready();
+      // tfjs-node-gpu falls back to the CPU build of TF when CUDA is missing.
+      const gpu = pkg.endsWith('-gpu') && hasCudaDevice(mod);
+      return { name, package: `${pkg}@${versionOf(mod)}`, tfjsVersion: tf.version_core, gpu };
+    }
+    return undefined;
+  }
+  if (name === 'wasm') {
+    const wasm = await importOptional('@tensorflow/tfjs-backend-wasm');
+    if (!wasm) return undefined;
+    const { registerWasmTrainingKernels } = await import('./wasm/register.js');
+    // Also swap wasm's scalar-loop Conv2DBackpropInput for the im2col one (tested against cpu to 1e-4).
+    registerWasmTrainingKernels({ replaceSlowKernels: true });
+    // One thread per worker: the runner already runs one worker per core.
+    (wasm as { setThreadsCount?: (n: number) => void }).setThreadsCount?.(1);
+    if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+    await tf.ready();
+    return { name, package: `@tensorflow/tfjs-backend-wasm@${tf.version_core}`, tfjsVersion: tf.version_core, gpu: false };
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { name, package: `@tensorflow/tfjs-backend-cpu@${tf.version_core}`, tfjsVersion: tf.version_core, gpu: false };
+}
+
+async function importOptional(pkg: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await import(pkg)) as Record<string, unknown>;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return undefined;
+    log.debug(`backend package ${pkg} failed to load: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function versionOf(mod: Record<string, unknown>): string {
+  const v = mod['version'];
+  if (v && typeof v === 'object' && 'tfjs-node' in v) return String((v as Record<string, unknown>)['tfjs-node']);
+  return tf.version_core;
+}
+
+function hasCudaDevice(_mod: Record<string, unknown>): boolean {
+  // TF logs device placement only; the gpu-check script reports the adapter.
+  return process.env['CUDA_VISIBLE_DEVICES'] !== '' && process.env['CUDA_VISIBLE_DEVICES'] !== '-1';
+}
+
+export { tf };

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, type Rng } from '@prunelab/core';
+import { denseMatMul } from './ops/dense.js';
+
+/**
+ * A network as plain data (the architecture) plus tfjs variables (the weights).
+ * We keep our own small layer set instead of tfjs-layers so that the training
+ * loop controls every variable directly: masks are applied to gradients and
+ * re-applied after each optimizer step, which tf.LayersModel.fit cannot do.
+ */
+export type Activation = 'relu' | 'linear';
+
+export type LayerSpec =
+  | { kind: 'dense'; units: number; activation: Activation }
+  | { kind: 'conv2d'; filters: number; kernel: number; stride: number; padding: 'same' | 'valid'; activation: Activation }
+  | { kind: 'maxpool'; size: number; stride: number }
+  | { kind: 'flatten' };
+
+export interface Architecture {
+  readonly inputShape: readonly number[];
+  readonly classes: number;
+  readonly layers: readonly LayerSpec[];
+}
+
+/** A layer with weights. `kernel` is [in, out] (dense) or [kh, kw, in, out] (conv), as in tfjs. */
+export interface ParamLayer {
+  readonly name: string;
+  readonly kind: 'dense' | 'conv2d';
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable;
+  /** Spatial size of this layer's output (conv) or 1 (dense), for FLOP counts. */
+  readonly outPixels: number;
+}
+
+let netCounter = 0;
+
+export class Net {
+  readonly params: ParamLayer[] = [];
+  private readonly byLayer: Array<ParamLayer | undefined> = [];
+
+  constructor(readonly arch: Architecture, seed: number) {
+    const rng = createRng(`init:${seed}`);
+    const id = netCounter++;
+    let shape = [...arch.inputShape];
+    const counts = { dense: 0, conv2d: 0 };
+    for (const spec of arch.layers) {
+      let layer: ParamLayer | undefined;
+      if (spec.kind === 'dense') {
+        if (shape.length !== 1) throw new Error(`dense layer needs a flat input, got shape [${shape.join(', ')}]; add a flatten layer`);
+        const inDim = shape[0]!;
+        const name = `dense${++counts.dense}`;
+        layer = {
+          name,
+          kind: 'dense',
+          kernel: variable(glorot([inDim, spec.units], inDim, spec.units, rng), true, `n${id}/${name}/kernel`),
+          bias: variable(tf.zeros([spec.units]), true, `n${id}/${name}/bias`),
+          outPixels: 1,
+        };
+        shape = [spec.units];
+      } else if (spec.kind === 'conv2d') {
+        const [h, w, c] = shape as [number, number, number];
+        const name = `conv${++counts.conv2d}`;
+        const k = spec.kernel;
+        const [oh, ow] = convOut(h, w, k, spec.stride, spec.padding);
+        layer = {
+          name,
+          kind: 'conv2d',
+          kernel: variable(glorot([k, k, c, spec.filters], k * k * c, k * k * spec.filters, rng), true, `n${id}/${name}/kernel`),
+          bias: variable(tf.zeros([spec.filters]), true, `n${id}/${name}/bias`),
+          outPixels: oh * ow,
+        };
+        shape = [oh, ow, spec.filters];
+      } else if (spec.kind === 'maxpool') {
+        const [h, w, c] = shape as [number, number, number];
+        const [oh, ow] = convOut(h, w, spec.size, spec.stride, 'valid');
+        shape = [oh, ow, c];
+      } else {
+        shape = [shape.reduce((a, b) => a * b, 1)];
+      }
+      this.byLayer.push(layer);
+      if (layer) this.params.push(layer);
+    }
+    if (shape.length !== 1 || shape[0] !== arch.classes) {
+      throw new Error(`architecture ends in shape [${shape.join(', ')}], expected [${arch.classes}] logits`);
+    }
+  }
+
+  /** Logits for a batch shaped [b, ...inputShape]. */
+  forward(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => {
+      let h: tf.Tensor = x;
+      this.arch.layers.forEach((spec, i) => {
+        const p = this.byLayer[i];
+        if (spec.kind === 'dense' && p) {
+          h = tf.add(denseMatMul(h as tf.Tensor2D, p.kernel as tf.Tensor2D), p.bias);
+          if (spec.activation === 'relu') h = tf.relu(h);
+        } else if (spec.kind === 'conv2d' && p) {
+          h = tf.add(tf.conv2d(h as tf.Tensor4D, p.kernel as tf.Tensor4D, spec.stride, spec.padding), p.bias);
+          if (spec.activation === 'relu') h = tf.relu(h);
+        } else if (spec.kind === 'maxpool') {
+          h = tf.maxPool(h as tf.Tensor4D, spec.size, spec.stride, 'valid');
+        } else if (spec.kind === 'flatten') {
+          h = tf.reshape(h, [h.shape[0]!, -1]);
+        }
+      });
+      return h as tf.Tensor2D;
+    });
+  }
+
+  /** Every trainable variable, kernels and biases. */
+  variables(): tf.Variable[] {
+    return this.params.flatMap((p) => [p.kernel, p.bias]);
+  }
+
+  /** Total parameter count, prunable or not. */
+  totalParams(): number {
+    return this.variables().reduce((s, v) => s + v.size, 0);
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}
+
+/** A variable initialised from `init`; the initial tensor is released so only the variable remains. */
+function variable(init: tf.Tensor, trainable: boolean, name: string): tf.Variable {
+  const v = tf.variable(init, trainable, name);
+  init.dispose();
+  return v;
+}
+
+export function convOut(h: number, w: number, k: number, stride: number, padding: 'same' | 'valid'): [number, number] {
+  return padding === 'same'
+    ? [Math.ceil(h / stride), Math.ceil(w / stride)]
+    : [Math.floor((h - k) / stride) + 1, Math.floor((w - k) / stride) + 1];
+}
+
+/** Glorot & Bengio 2010 uniform init, Keras' default, drawn from our seeded RNG so init is backend-independent. */
+function glorot(shape: number[], fanIn: number, fanOut: number, rng: Rng): tf.Tensor {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) * limit;
+  return tf.tensor(data, shape);
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { project } from '@prunelab/projection';
+import { scheduleRegistry } from './registry.js';
+import { emitPoint } from './point.js';
+import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
+import { train } from '../train.js';
+import { setWeights } from '../weights.js';
+import type { ScheduleContext } from './types.js';
+
+/**
+ * One-shot pruning (Han et al. 2015, without iteration): from the same trained
+ * dense model, prune to each target with one projection and fine-tune with the
+ * sweep's budget. The scores of the dense model are computed once and shared
+ * by every target, since every target starts from the same weights.
+ */
+export const oneShotSchema = z.object({}).strict();
+
+export async function runOneShot(ctx: ScheduleContext): Promise<void> {
+  const t0 = performance.now();
+  await emitPoint(ctx, 0, 'dense', 0, t0);
+  ctx.checkCancelled();
+  const scores = await ctx.score(ctx.net);
+  let step = 1;
+  for (const target of ctx.targets) {
+    const t = performance.now();
+    setWeights(ctx.net, ctx.denseWeights);
+    const result = project(scores, { ...ctx.prune, sparsity: target } as Parameters<typeof project>[1]);
+    const masks = masksFromArrays(ctx.net, result.masks);
+    try {
+      applyMasks(ctx.net, masks);
+      await emitPoint(ctx, step++, 'pruned', target, t);
+      ctx.checkCancelled();
+      train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks });
+      await emitPoint(ctx, step++, 'finetuned', target, t);
+      ctx.checkCancelled();
+    } finally {
+      disposeMasks(masks);
+    }
+  }
+}
+
+export const oneShotSchedule = scheduleRegistry.register({
+  name: 'one-shot',
+  description: 'Prune the trained dense model to each target once, then fine-tune each with the same budget.',
+  reference: 'Han et al. 2015',
+  schema: oneShotSchema,
+  create: () => ({ run: runOneShot }),
+});

@@ -1,0 +1,59 @@
+import type { LoadedDataset } from '@prunelab/datasets';
+import type { Evaluation } from '../evaluate.js';
+import type { NetMetrics } from '../metrics.js';
+import type { Net } from '../net.js';
+import type { TrainingConfig } from '../optimizer.js';
+import type { NamedArray } from '../weights.js';
+
+/** Per-weight importance of one prunable layer, the input of the projection. */
+export interface ScoredLayer {
+  readonly name: string;
+  readonly shape: number[];
+  readonly scores: Float32Array;
+}
+
+/** Scope, structure and exclusions: the projection spec minus the sparsity. */
+export interface PruneSpec {
+  readonly scope: unknown;
+  readonly structure: unknown;
+  readonly exclude: readonly string[];
+  readonly [key: string]: unknown;
+}
+
+export type Phase = 'dense' | 'pruned' | 'finetuned';
+
+/** One evaluated step of a run: what lands in the `points` table. */
+export interface CurvePoint extends NetMetrics, Evaluation {
+  readonly step: number;
+  readonly phase: Phase;
+  readonly targetSparsity: number;
+  readonly wallMs: number;
+  readonly robustAccuracy?: number;
+}
+
+/** Everything a schedule needs; the runner builds it, so schedules never see the scorer or the store. */
+export interface ScheduleContext {
+  readonly net: Net;
+  readonly ds: LoadedDataset;
+  /** Weights right after initialisation (for rewinding) and after dense training. */
+  readonly initialWeights: readonly NamedArray[];
+  readonly denseWeights: readonly NamedArray[];
+  /** Target sparsities, in the order given. */
+  readonly targets: readonly number[];
+  readonly prune: PruneSpec;
+  /** The fine-tuning budget, identical for every strategy in a sweep. */
+  readonly finetune: TrainingConfig;
+  readonly seed: number;
+  /** Scores the net's current weights with the run's scorer. */
+  score(net: Net): Promise<ScoredLayer[]>;
+  /** Test-split evaluation (plus robust accuracy when enabled). */
+  evaluate(net: Net): Promise<Evaluation & { robustAccuracy?: number }>;
+  /** Streams a point to the main thread. */
+  emit(point: CurvePoint): void;
+  /** Throws if the run was cancelled (Ctrl-C); called between phases. */
+  checkCancelled(): void;
+}
+
+export interface Schedule {
+  run(ctx: ScheduleContext): Promise<void>;
+}
