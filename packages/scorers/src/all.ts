@@ -1,0 +1,4 @@
+import './magnitude.js';
+import './random.js';
+
+export { scorerRegistry } from './registry.js';

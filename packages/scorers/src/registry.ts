@@ -1,0 +1,4 @@
+import { Registry } from '@prunelab/core';
+import type { ScorerEntry } from './types.js';
+
+export const scorerRegistry = new Registry<ScorerEntry>('scorer');
