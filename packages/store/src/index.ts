@@ -1,1 +1,10 @@
-export {};
+export { resultPaths, denseModelFile, DATABASE_FILE } from './paths.js';
+export type { ResultPaths } from './paths.js';
+export { MIGRATIONS, TABLES, VIEWS, RUN_STATUSES } from './schema.js';
+export type { RunStatus } from './schema.js';
+export { openDatabase, migrate, schemaVersion } from './open.js';
+export type { Db } from './open.js';
+export { Writer } from './writer.js';
+export type { RunRecord, PointRecord, DenseModelRecord } from './writer.js';
+export { denseModel, countDenseModels, curvePoints, runStatusCounts } from './reader.js';
+export type { DenseModelRow, CurveRow } from './reader.js';

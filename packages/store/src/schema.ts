@@ -1,0 +1,126 @@
+/**
+ * The schema, as forward-only migrations. `PRAGMA user_version` holds the
+ * number of migrations applied; opening a database applies the missing ones
+ * in one transaction. Never edit a released migration: append a new one.
+ */
+export const TABLES = {
+  sweeps: 'sweeps',
+  runs: 'runs',
+  sweepRuns: 'sweep_runs',
+  points: 'points',
+  denseModels: 'dense_models',
+} as const;
+
+export const VIEWS = {
+  curvePoints: 'curve_points',
+  allPoints: 'all_points',
+  runSummary: 'run_summary',
+} as const;
+
+export const RUN_STATUSES = ['pending', 'running', 'done', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the first schema.
+  `
+  CREATE TABLE sweeps (
+    name        TEXT PRIMARY KEY,
+    file        TEXT,
+    yaml        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    git_commit  TEXT
+  );
+
+  CREATE TABLE runs (
+    id            TEXT PRIMARY KEY,             -- content hash of the canonical config
+    sweep         TEXT NOT NULL,                -- the sweep that first created it
+    config_json   TEXT NOT NULL,                -- the full config, defaults filled in
+    seed          INTEGER NOT NULL,
+    dataset       TEXT NOT NULL,
+    model         TEXT NOT NULL,
+    scorer        TEXT NOT NULL,
+    structure     TEXT NOT NULL,
+    scope         TEXT NOT NULL,
+    schedule      TEXT NOT NULL,
+    axes_json     TEXT NOT NULL,                -- the sweep axes' values for this run
+    dataset_json  TEXT NOT NULL,                -- dataset identity: name, sizes, checksum
+    budget_json   TEXT NOT NULL,                -- the fine-tuning budget (epochs, steps, lr)
+    dense_key     TEXT,
+    status        TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (status IN ('pending', 'running', 'done', 'failed', 'interrupted')),
+    backend       TEXT,
+    lane          TEXT,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    started_at    TEXT,
+    ended_at      TEXT,
+    score_ms      REAL,
+    error         TEXT,
+    error_stack   TEXT,
+    env_json      TEXT
+  );
+  CREATE INDEX runs_sweep ON runs(sweep);
+
+  CREATE TABLE sweep_runs (
+    sweep   TEXT NOT NULL REFERENCES sweeps(name),
+    run_id  TEXT NOT NULL REFERENCES runs(id),
+    PRIMARY KEY (sweep, run_id)
+  );
+
+  CREATE TABLE points (
+    run_id           TEXT NOT NULL REFERENCES runs(id),
+    step             INTEGER NOT NULL,
+    phase            TEXT NOT NULL CHECK (phase IN ('dense', 'pruned', 'finetuned')),
+    on_curve         INTEGER NOT NULL,            -- 1 for the point that stands for its target on the curve
+    target_sparsity  REAL NOT NULL,
+    sparsity         REAL NOT NULL,               -- achieved, over prunable weights
+    nonzero_params   INTEGER NOT NULL,            -- nonzero prunable weights
+    prunable_params  INTEGER NOT NULL,
+    total_params     INTEGER NOT NULL,            -- all parameters, biases included
+    nonzero_total    INTEGER NOT NULL,            -- all nonzero parameters (for compression)
+    accuracy         REAL NOT NULL,
+    loss             REAL NOT NULL,
+    robust_accuracy  REAL,
+    macs_dense       REAL NOT NULL,
+    macs_effective   REAL NOT NULL,
+    per_layer_json   TEXT NOT NULL,
+    wall_ms          REAL NOT NULL,
+    PRIMARY KEY (run_id, step)
+  );
+
+  CREATE TABLE dense_models (
+    key          TEXT PRIMARY KEY,
+    dataset      TEXT NOT NULL,
+    model        TEXT NOT NULL,
+    seed         INTEGER NOT NULL,
+    config_json  TEXT NOT NULL,
+    file         TEXT NOT NULL,
+    accuracy     REAL NOT NULL,
+    loss         REAL NOT NULL,
+    steps        INTEGER NOT NULL,
+    wall_ms      REAL NOT NULL,
+    backend      TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+  );
+
+  -- Every point of every run, whatever its status.
+  CREATE VIEW all_points AS
+  SELECT sr.sweep, r.id AS run_id, r.status, r.dataset, r.model, r.scorer, r.structure, r.scope, r.schedule, r.seed,
+         p.step, p.phase, p.on_curve, p.target_sparsity, p.sparsity, p.accuracy, p.loss, p.robust_accuracy,
+         p.nonzero_params, p.prunable_params, p.total_params, p.nonzero_total,
+         CAST(p.total_params AS REAL) / p.nonzero_total AS compression,
+         p.macs_dense, p.macs_effective, p.per_layer_json, p.wall_ms, r.backend
+  FROM points p
+  JOIN runs r ON r.id = p.run_id
+  JOIN sweep_runs sr ON sr.run_id = r.id;
+
+  -- The documented way to query results: the curves of finished runs, one point
+  -- per target (the fine-tuned one) plus the dense model at sparsity 0.
+  CREATE VIEW curve_points AS
+  SELECT sweep, run_id, dataset, model, scorer, structure, scope, schedule, seed, step, phase,
+         target_sparsity, sparsity, accuracy, loss, robust_accuracy, nonzero_params, prunable_params,
+         total_params, nonzero_total, compression, macs_dense, macs_effective, wall_ms, backend
+  FROM all_points
+  WHERE status = 'done' AND on_curve = 1;
+  `,
+];
