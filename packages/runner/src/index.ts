@@ -1,1 +1,14 @@
-export {};
+export { runSweep, runLabel } from './sweep/run-sweep.js';
+export type { RunSweepOptions, SweepSummary } from './sweep/run-sweep.js';
+export { prepareRuns } from './sweep/prepare.js';
+export type { PreparedRun } from './sweep/prepare.js';
+export { loadSweep } from './config/load.js';
+export type { LoadedSweep, PlannedRun, LoadOptions } from './config/load.js';
+export { runConfigSchema, sweepSchema, pruneSchema, structureSchema, scopeSchema } from './config/schema.js';
+export type { RunConfig, RunConfigInput } from './config/schema.js';
+export { canonicalConfig, runId, denseKey, ID_VERSION } from './config/identity.js';
+export { runLabels, structureLabel, scopeLabel } from './config/labels.js';
+export type { RunLabels } from './config/labels.js';
+export { expandAxes } from './config/expand.js';
+export { createCpuLane, defaultJobs } from './lanes/cpu-lane.js';
+export type { Lane } from './lanes/types.js';

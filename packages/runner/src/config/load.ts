@@ -1,0 +1,196 @@
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { parse as parseYamlValue } from 'yaml';
+import { z } from 'zod';
+import { PrunelabError, isPlainObject, type ErrorDetails } from '@prunelab/core';
+import { datasetRegistry } from '@prunelab/datasets';
+import { modelRegistry, scheduleRegistry } from '@prunelab/models';
+import { scorerRegistry } from '@prunelab/scorers';
+import { applyAxes, expandAxes, randomAxisSchema, type Axes } from './expand.js';
+import { deepMerge, formatPath, setPath, splitPath } from './paths.js';
+import { runConfigSchema, sweepSchema, SWEEP_ONLY_KEYS, type RunConfig } from './schema.js';
+import { readYamlFile, type YamlFile } from './yaml-file.js';
+import { runLabels, type RunLabels } from './labels.js';
+
+export interface PlannedRun {
+  readonly config: RunConfig;
+  readonly axes: Axes;
+  readonly labels: RunLabels;
+}
+
+export interface LoadedSweep {
+  readonly name: string;
+  readonly file: string;
+  /** The sweep file's text, stored with the sweep. */
+  readonly yaml: string;
+  readonly runs: readonly PlannedRun[];
+}
+
+export interface LoadOptions {
+  /** Hydra-style overrides, `path=value`, applied to the sweep before expansion. */
+  readonly set?: readonly string[];
+  /** Where `extends:` also looks (the repository's configs/ folder). */
+  readonly configsDir?: string;
+}
+
+const fullSweepSchema = sweepSchema.extend({ random: randomAxisSchema.optional() });
+
+/**
+ * Reads a sweep file, resolves `extends:`, applies `--set` overrides, expands
+ * the axes and validates every run, plug-in options included. Everything that
+ * can be wrong with the input is found here, before anything is written.
+ */
+export function loadSweep(file: string, options: LoadOptions = {}): LoadedSweep {
+  const main = readYamlFile(file);
+  if (!isPlainObject(main.data)) {
+    throw new PrunelabError('E_CONFIG_INVALID', 'a sweep file must be a mapping of keys to values', { file, fix: 'See experiments/quickstart.yaml for the format' });
+  }
+  let data: Record<string, unknown> = resolveExtends(main, options.configsDir, [resolve(file)]);
+  for (const assignment of options.set ?? []) data = applyOverride(data, assignment);
+
+  const sweep = validate(fullSweepSchema, data, main, []);
+  const base: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) if (!(SWEEP_ONLY_KEYS as readonly string[]).includes(k) && k !== 'random') base[k] = v;
+
+  const axes = expandAxes(sweep, file);
+  const runs = axes.map((a) => {
+    const raw = applyAxes(base, a);
+    const config = validateRun(raw, a, main);
+    return { config, axes: a, labels: runLabels(config) };
+  });
+  return { name: sweep.name ?? basename(file, extname(file)), file, yaml: main.text, runs };
+}
+
+function resolveExtends(y: YamlFile, configsDir: string | undefined, chain: string[]): Record<string, unknown> {
+  const data = y.data as Record<string, unknown>;
+  const ext = data['extends'];
+  const list = ext === undefined ? [] : Array.isArray(ext) ? ext : [ext];
+  let merged: unknown = {};
+  list.forEach((entry, i) => {
+    if (typeof entry !== 'string') {
+      throw new PrunelabError('E_CONFIG_INVALID', 'extends entries must be file paths', { ...where(y, ['extends', i]), path: `extends[${i}]`, value: entry });
+    }
+    const target = findBase(entry, dirname(y.file), configsDir);
+    if (!target) {
+      throw new PrunelabError('E_FILE_NOT_FOUND', `base config ${JSON.stringify(entry)} not found`, {
+        ...where(y, ['extends', i]),
+        path: `extends[${i}]`,
+        fix: `Give a path relative to ${dirname(y.file)}${configsDir ? ` or to ${configsDir}` : ''}`,
+      });
+    }
+    if (chain.includes(target)) {
+      throw new PrunelabError('E_CONFIG_INVALID', `extends cycle: ${[...chain, target].join(' -> ')}`, { ...where(y, ['extends', i]), path: `extends[${i}]` });
+    }
+    const base = readYamlFile(target);
+    if (!isPlainObject(base.data)) throw new PrunelabError('E_CONFIG_INVALID', 'a base config must be a mapping', { file: target });
+    merged = deepMerge(merged, resolveExtends(base, configsDir, [...chain, target]));
+  });
+  const own = { ...data };
+  delete own['extends'];
+  return deepMerge(merged, own) as Record<string, unknown>;
+}
+
+function findBase(entry: string, fromDir: string, configsDir: string | undefined): string | undefined {
+  const candidates = isAbsolute(entry) ? [entry] : [join(fromDir, entry), ...(configsDir ? [join(configsDir, entry)] : [])];
+  for (const c of candidates) {
+    for (const f of [c, `${c}.yaml`, `${c}.yml`]) if (existsSync(f)) return resolve(f);
+  }
+  return undefined;
+}
+
+function applyOverride(data: Record<string, unknown>, assignment: string): Record<string, unknown> {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) {
+    throw new PrunelabError('E_CONFIG_INVALID', `--set expects path=value`, { path: '--set', value: assignment, fix: 'Example: --set train.lr=0.01' });
+  }
+  const path = assignment.slice(0, eq).trim();
+  const text = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = parseYamlValue(text);
+  } catch {
+    value = text;
+  }
+  if (splitPath(path).length === 0) throw new PrunelabError('E_CONFIG_INVALID', 'empty --set path', { path: '--set', value: assignment });
+  return setPath(data, path, value);
+}
+
+function where(y: YamlFile, path: ReadonlyArray<PropertyKey>): ErrorDetails {
+  const pos = y.locate(path);
+  return { file: y.file, ...(pos && { line: pos.line, column: pos.column }) };
+}
+
+function validate<S extends z.ZodType>(schema: S, data: unknown, y: YamlFile, prefix: PropertyKey[], axes?: Axes): z.output<S> {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = [...prefix, ...issue.path];
+  throw issueError(issue, path, data, y, axes);
+}
+
+function issueError(issue: z.core.$ZodIssue, path: PropertyKey[], data: unknown, y: YamlFile, axes?: Axes): PrunelabError {
+  const value = valueAt(data, issue.path);
+  const key = formatPath(path);
+  // A value that came from an axis is reported at the axis in the file.
+  const axisPath = axes && Object.keys(axes).find((a) => key === a || key.startsWith(`${a}.`) || key.startsWith(`${a}[`));
+  const loc = axisPath ? locateAxis(y, axisPath) : where(y, path);
+  let problem = issue.message;
+  let fix: string | undefined;
+  if (issue.code === 'unrecognized_keys') {
+    problem = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    fix = 'Remove it, or check the spelling against `prunelab schema`';
+  } else if (issue.code === 'invalid_type') {
+    fix = value === undefined ? `Add ${key}` : undefined;
+  }
+  return new PrunelabError('E_CONFIG_INVALID', problem, { ...loc, path: key || '(top level)', ...(value !== undefined && { value }), ...(fix && { fix }) });
+}
+
+function locateAxis(y: YamlFile, axisPath: string): ErrorDetails {
+  for (const section of ['grid', 'zip']) {
+    const pos = y.locate([section, axisPath]);
+    const data = y.data as Record<string, Record<string, unknown> | undefined>;
+    if (pos && data[section] && axisPath in data[section]!) return { file: y.file, line: pos.line, column: pos.column };
+  }
+  return where(y, splitPath(axisPath));
+}
+
+function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cur: unknown = data;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+/** Validates one expanded run, then each plug-in's options against its own schema. */
+function validateRun(raw: Record<string, unknown>, axes: Axes, y: YamlFile): RunConfig {
+  const config = validate(runConfigSchema, raw, y, [], axes);
+  const slots = [
+    ['dataset', datasetRegistry],
+    ['model', modelRegistry],
+    ['scorer', scorerRegistry],
+    ['schedule', scheduleRegistry],
+  ] as const;
+  const out: Record<string, unknown> = { ...config };
+  for (const [slot, registry] of slots) {
+    const { name, ...opts } = config[slot];
+    const axisPath = Object.keys(axes).find((a) => a === slot || a.startsWith(`${slot}.`));
+    const loc = axisPath ? locateAxis(y, axisPath) : where(y, [slot]);
+    const entry = registry.has(name) ? registry.get(name) : undefined;
+    if (!entry) {
+      throw new PrunelabError('E_UNKNOWN_NAME', `unknown ${slot} ${JSON.stringify(name)}`, {
+        ...loc,
+        path: typeof raw[slot] === 'string' ? slot : `${slot}.name`,
+        fix: `Valid ${slot} names: ${registry.names().join(', ')}`,
+      });
+    }
+    const parsed = entry.schema.safeParse(opts);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw issueError(issue, [slot, ...issue.path], opts, y, axes);
+    }
+    out[slot] = { name, ...(parsed.data as Record<string, unknown>) };
+  }
+  return out as RunConfig;
+}

@@ -1,0 +1,41 @@
+import { isPlainObject } from '@prunelab/core';
+
+/** Splits 'prune.sparsities.2' or 'prune.sparsities[2]' into keys. */
+export function splitPath(path: string): Array<string | number> {
+  return path
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter((k) => k.length > 0)
+    .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
+}
+
+/** Sets a value at a dotted path, creating objects on the way (returns a new object; the input is not mutated). */
+export function setPath(obj: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+  const keys = splitPath(path);
+  const root = structuredClone(obj);
+  let cur: Record<string | number, unknown> = root;
+  keys.forEach((k, i) => {
+    if (i === keys.length - 1) {
+      cur[k] = structuredClone(value);
+      return;
+    }
+    const next = cur[k];
+    if (!isPlainObject(next) && !Array.isArray(next)) cur[k] = {};
+    cur = cur[k] as Record<string | number, unknown>;
+  });
+  return root;
+}
+
+/** Deep merge: objects merge key by key, everything else (arrays included) is replaced. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (isPlainObject(base) && isPlainObject(over)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+    return out;
+  }
+  return over === undefined ? base : over;
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { trainingSchema } from '@prunelab/models';
+
+/**
+ * The schema of one run's config, and of a sweep file. Plug-in slots
+ * (dataset, model, scorer, schedule) accept a bare name or `{ name, ...options }`;
+ * their options are validated by the plug-in's own schema from its registry.
+ * Configs are data, never code.
+ */
+const pluginRef = (kind: string) =>
+  z
+    .union([z.string().min(1), z.object({ name: z.string().min(1) }).catchall(z.unknown())])
+    .describe(`A ${kind} name, or { name, ...options }. \`prunelab list ${kind}s\` shows the names.`)
+    .transform((v) => (typeof v === 'string' ? { name: v } : v) as { name: string } & Record<string, unknown>);
+
+const sparsity = z
+  .number()
+  .min(0, 'sparsity must be in [0, 1)')
+  .lt(1, 'sparsity must be in [0, 1): 1 would remove every weight');
+
+export const structureSchema = z
+  .union([
+    z.enum(['unstructured']).transform(() => ({ kind: 'unstructured' as const })),
+    z
+      .string()
+      .regex(/^\d+:\d+$/, "use 'unstructured', 'N:M' (e.g. '2:4'), or an object { kind: ... }")
+      .transform((s) => {
+        const [n, m] = s.split(':').map(Number) as [number, number];
+        return { kind: 'n:m' as const, n, m };
+      }),
+    z.object({ kind: z.literal('unstructured') }).strict(),
+    z.object({ kind: z.literal('n:m'), n: z.number().int().positive(), m: z.number().int().positive() }).strict(),
+    z.object({ kind: z.literal('block'), rows: z.number().int().positive(), cols: z.number().int().positive() }).strict(),
+    z.object({ kind: z.literal('unit'), reduce: z.enum(['l1', 'l2', 'sum']).default('l2') }).strict(),
+  ])
+  .describe("Which groups are kept or removed together: 'unstructured', 'N:M', { kind: block, rows, cols }, { kind: unit, reduce }.");
+
+export const scopeSchema = z
+  .union([z.enum(['global', 'layerwise', 'erk']), z.object({ perLayer: z.record(z.string(), sparsity) }).strict()])
+  .describe('How the budget is split across layers: global, layerwise, erk, or { perLayer: { layer: sparsity } }.');
+
+export const pruneSchema = z
+  .object({
+    sparsities: z.array(sparsity).min(1).describe('Target fractions of prunable weights to remove, each in [0, 1).'),
+    scope: scopeSchema.default('global'),
+    structure: structureSchema.default({ kind: 'unstructured' }),
+    exclude: z.array(z.string()).default([]).describe('Layers never pruned, e.g. [dense3].'),
+    minDensity: z.number().min(0).max(1).optional().describe('Global scope: the lowest density any layer may reach.'),
+  })
+  .strict();
+
+export const runConfigSchema = z
+  .object({
+    dataset: pluginRef('dataset'),
+    model: pluginRef('model'),
+    scorer: pluginRef('scorer'),
+    schedule: pluginRef('schedule').default({ name: 'one-shot' }),
+    train: trainingSchema.prefault({}).describe('Dense training.'),
+    finetune: trainingSchema
+      .extend({ lr: z.number().positive().default(1.2e-4).describe('Fine-tuning learning rate (1/10 of training, as in Han et al. 2015).') })
+      .prefault({})
+      .describe('The fine-tuning budget: identical for every strategy in a sweep unless overridden.'),
+    prune: pruneSchema,
+    seed: z.number().int().min(0).default(0),
+    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('Force a TensorFlow.js backend (not part of the run id).'),
+    lane: z.enum(['auto', 'cpu', 'gpu']).default('auto').describe('Pin runs to a lane (not part of the run id).'),
+  })
+  .strict();
+
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type RunConfig = z.output<typeof runConfigSchema>;
+
+/** Keys that change how a run executes, not what it computes: left out of the run id. */
+export const NON_SEMANTIC_KEYS = ['backend', 'lane'] as const;
+
+const axisValues = z.array(z.unknown()).min(1);
+
+/** A sweep file: run-config keys plus the sweep-only keys below. */
+export const sweepSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore').optional().describe('Sweep name; defaults to the file name.'),
+    description: z.string().optional(),
+    extends: z.union([z.string(), z.array(z.string())]).optional().describe('Base files (relative to this file, or under configs/); later keys override earlier ones.'),
+    grid: z.record(z.string(), axisValues).optional().describe('Cartesian product over config paths, e.g. { scorer: [magnitude, random] }.'),
+    zip: z.record(z.string(), axisValues).optional().describe('Paired lists of equal length, varied together.'),
+    seeds: z.array(z.number().int().min(0)).min(1).optional().describe('Seeds; each run is repeated once per seed.'),
+    dataset: z.unknown().optional(),
+    model: z.unknown().optional(),
+    scorer: z.unknown().optional(),
+    schedule: z.unknown().optional(),
+    train: z.unknown().optional(),
+    finetune: z.unknown().optional(),
+    prune: z.unknown().optional(),
+    seed: z.unknown().optional(),
+    backend: z.unknown().optional(),
+    lane: z.unknown().optional(),
+  })
+  .strict();
+
+export const SWEEP_ONLY_KEYS = ['$schema', 'name', 'description', 'extends', 'grid', 'zip', 'seeds'] as const;

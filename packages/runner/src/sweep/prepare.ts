@@ -1,0 +1,53 @@
+import { canonicalJson } from '@prunelab/core';
+import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
+import { stepsFor } from '@prunelab/models';
+import { splitSize } from '@prunelab/datasets';
+import { denseKey, runId } from '../config/identity.js';
+import type { LoadedSweep, PlannedRun } from '../config/load.js';
+
+export interface PreparedRun extends PlannedRun {
+  readonly id: string;
+  readonly denseKey: string;
+  readonly dataset: LoadedDataset;
+  /** The fine-tuning budget, stored with the run so fairness can be audited. */
+  readonly budget: { epochs: number; steps: number; lr: number; optimizer: string; batchSize: number };
+  /** parameters x examples x epochs: the scheduler sends big runs first. */
+  readonly cost: number;
+}
+
+/**
+ * Loads every dataset the sweep names (each once; the bytes are shared with
+ * the workers) and gives every run its content-hash id and dense-model key.
+ */
+export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
+  const datasets = new Map<string, Promise<LoadedDataset>>();
+  const load = (cfg: Record<string, unknown> & { name: string }) => {
+    const key = canonicalJson(cfg);
+    let p = datasets.get(key);
+    if (!p) {
+      p = loadDataset(cfg, { file: sweep.file });
+      datasets.set(key, p);
+    }
+    return p;
+  };
+  const out: PreparedRun[] = [];
+  const seen = new Set<string>();
+  for (const run of sweep.runs) {
+    const ds = await load(run.config.dataset);
+    const id = runId(run.config, ds.identity.checksum);
+    if (seen.has(id)) continue; // two axis points that mean the same config run once
+    seen.add(id);
+    const trainSize = splitSize(ds, 'train');
+    const ft = run.config.finetune;
+    const features = ds.shape.reduce((a, b) => a * b, 1);
+    out.push({
+      ...run,
+      id,
+      denseKey: denseKey(run.config, ds.identity.checksum),
+      dataset: ds,
+      budget: { epochs: ft.epochs, steps: stepsFor(ft, trainSize) * run.config.prune.sparsities.length, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
+      cost: features * trainSize * (run.config.train.epochs + ft.epochs * run.config.prune.sparsities.length),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LoadedDataset } from '@prunelab/datasets';
+import {
+  Net,
+  deserializeWeights,
+  evaluate,
+  getWeights,
+  initBackend,
+  modelRegistry,
+  scheduleRegistry,
+  serializeWeights,
+  setWeights,
+  tf,
+  train,
+  type ScheduleContext,
+} from '@prunelab/models';
+import { scorerRegistry } from '@prunelab/scorers';
+import type { RunConfig } from '../config/schema.js';
+import { CANCELLED, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerTask } from './messages.js';
+
+/**
+ * Worker-thread entry point (piscina calls it by name). One backend per
+ * thread, initialised on the first task. Every task checks that it leaves
+ * tf.memory().numTensors where it found it.
+ */
+export async function runTask(task: WorkerTask): Promise<DenseResult | RunResult> {
+  return task.kind === 'dense' ? trainDense(task) : runPrune(task);
+}
+
+function buildNet(config: RunConfig, ds: LoadedDataset): Net {
+  const { name, ...opts } = config.model;
+  const factory = modelRegistry.create(name, opts);
+  return new Net(factory(ds.shape, ds.classes), config.seed);
+}
+
+function cancelled(flag: Int32Array): void {
+  if (Atomics.load(flag, 0) !== 0) throw new Error(CANCELLED);
+}
+
+async function trainDense(task: DenseTask): Promise<DenseResult> {
+  const backend = await initBackend(task.config.backend);
+  const before = tf.memory().numTensors;
+  const net = buildNet(task.config, task.dataset);
+  let result: DenseResult;
+  try {
+    const res = train(net, task.dataset, task.config.train, {
+      seed: task.config.seed,
+      onStep: () => Atomics.load(task.cancel, 0) !== 0,
+    });
+    cancelled(task.cancel);
+    const ev = evaluate(net, task.dataset, 'test');
+    if (!Number.isFinite(ev.loss)) throw new Error(`dense training diverged: test loss is ${ev.loss}`);
+    // Write to a temporary name and rename, so a crash never leaves half a file in the cache.
+    mkdirSync(dirname(task.file), { recursive: true });
+    const tmp = `${task.file}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(tmp, serializeWeights(getWeights(net)));
+    renameSync(tmp, task.file);
+    result = { kind: 'dense', backend, accuracy: ev.accuracy, loss: ev.loss, steps: res.steps, wallMs: res.wallMs, leakedTensors: 0 };
+  } finally {
+    net.dispose();
+  }
+  const leaked = tf.memory().numTensors - before;
+  if (leaked !== 0) throw new Error(`dense training leaked ${leaked} tensors`);
+  return result;
+}
+
+async function runPrune(task: PruneTask): Promise<RunResult> {
+  const start = performance.now();
+  const { config, dataset: ds, port } = task;
+  const backend = await initBackend(config.backend);
+  const post = (m: PortMessage) => port.postMessage(m);
+  post({ type: 'started', backend });
+  const before = tf.memory().numTensors;
+  const net = buildNet(config, ds);
+  let scoreMs = 0;
+  try {
+    const initialWeights = getWeights(net);
+    const denseWeights = deserializeWeights(readFileSync(task.denseFile));
+    setWeights(net, denseWeights);
+    const { name: scorerName, ...scorerOpts } = config.scorer;
+    const scorer = scorerRegistry.create(scorerName, scorerOpts);
+    const { name: scheduleName, ...scheduleOpts } = config.schedule;
+    const schedule = scheduleRegistry.create(scheduleName, scheduleOpts);
+    const finetunes = config.finetune.epochs > 0;
+    const ctx: ScheduleContext = {
+      net,
+      ds,
+      initialWeights,
+      denseWeights,
+      targets: config.prune.sparsities,
+      prune: { ...config.prune },
+      finetune: config.finetune,
+      seed: config.seed,
+      score: async (n) => {
+        const t = performance.now();
+        const s = await scorer.score({ net: n, ds, seed: config.seed });
+        scoreMs += performance.now() - t;
+        return s;
+      },
+      evaluate: async (n) => evaluate(n, ds, 'test'),
+      emit: (point) => {
+        if (!Number.isFinite(point.loss)) throw new Error(`loss is ${point.loss} at step ${point.step} (${point.phase})`);
+        const onCurve = point.phase === 'dense' || point.phase === 'finetuned' || (point.phase === 'pruned' && !finetunes);
+        post({ type: 'point', point: { ...point, onCurve } });
+      },
+      checkCancelled: () => cancelled(task.cancel),
+    };
+    await schedule.run(ctx);
+    post({ type: 'end' });
+  } finally {
+    net.dispose();
+    port.close();
+  }
+  const leaked = tf.memory().numTensors - before;
+  if (leaked !== 0) throw new Error(`run leaked ${leaked} tensors`);
+  return { kind: 'run', backend, scoreMs, wallMs: performance.now() - start, leakedTensors: leaked };
+}

@@ -1,0 +1,60 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { LoadedDataset } from '@prunelab/datasets';
+import type { BackendInfo, CurvePoint } from '@prunelab/models';
+import type { RunConfig } from '../config/schema.js';
+
+/**
+ * The protocol between the main thread and workers. Workers never touch the
+ * database: they stream points over a MessagePort and return a summary; the
+ * main thread is the single writer.
+ */
+export interface DenseTask {
+  readonly kind: 'dense';
+  readonly key: string;
+  readonly file: string;
+  readonly config: RunConfig;
+  readonly dataset: LoadedDataset;
+  /** Int32Array over a SharedArrayBuffer; non-zero means stop (Ctrl-C). */
+  readonly cancel: Int32Array;
+}
+
+export interface PruneTask {
+  readonly kind: 'run';
+  readonly id: string;
+  readonly config: RunConfig;
+  readonly dataset: LoadedDataset;
+  readonly denseFile: string;
+  readonly port: MessagePort;
+  readonly cancel: Int32Array;
+}
+
+export type WorkerTask = DenseTask | PruneTask;
+
+export interface DenseResult {
+  readonly kind: 'dense';
+  readonly backend: BackendInfo;
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly steps: number;
+  readonly wallMs: number;
+  readonly leakedTensors: number;
+}
+
+export interface RunResult {
+  readonly kind: 'run';
+  readonly backend: BackendInfo;
+  readonly scoreMs: number;
+  readonly wallMs: number;
+  readonly leakedTensors: number;
+}
+
+export type WorkerResult = DenseResult | RunResult;
+
+export type PortMessage =
+  | { readonly type: 'started'; readonly backend: BackendInfo }
+  | { readonly type: 'point'; readonly point: CurvePoint & { readonly onCurve: boolean } }
+  /** Last message of a successful run: every point before it has been delivered. */
+  | { readonly type: 'end' };
+
+/** Thrown inside a worker when the cancel flag is set; the main thread marks the run interrupted. */
+export const CANCELLED = 'PRUNELAB_CANCELLED';
