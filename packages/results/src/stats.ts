@@ -1,0 +1,26 @@
+/** Summary statistics over seeds. Sample standard deviation (n - 1), Student-t 95% interval. */
+export interface Summary {
+  readonly mean: number;
+  readonly std: number;
+  readonly n: number;
+  readonly ci95: readonly [number, number];
+}
+
+// Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086,
+  2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+export function tQuantile975(dof: number): number {
+  if (dof <= 0) return Number.NaN;
+  return dof <= 30 ? T975[dof - 1]! : 1.96;
+}
+
+export function summarize(values: readonly number[]): Summary {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  const half = n > 1 ? (tQuantile975(n - 1) * std) / Math.sqrt(n) : 0;
+  return { mean, std, n, ci95: [mean - half, mean + half] };
+}
