@@ -1,1 +1,3 @@
-export {};
+export { main } from './main.js';
+export { commands, helpText } from './commands/index.js';
+export { sweepJsonSchema } from './commands/schema.js';

@@ -1,0 +1,21 @@
+import { compareCommand } from './compare.js';
+import { listCommand } from './list.js';
+import { runCommand } from './run.js';
+import { schemaCommand } from './schema.js';
+import type { Command } from './types.js';
+
+export const commands: readonly Command[] = [runCommand, compareCommand, listCommand, schemaCommand];
+
+export function helpText(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'prunelab: fair, reproducible comparisons of neural-network pruning strategies',
+    '',
+    'Usage: prunelab <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `prunelab <command> --help` for a command\'s options.',
+  ].join('\n');
+}

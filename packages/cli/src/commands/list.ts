@@ -1,0 +1,56 @@
+import { PrunelabError } from '@prunelab/core';
+import { listDatasets } from '@prunelab/datasets';
+import { modelRegistry, scheduleRegistry } from '@prunelab/models';
+import { scorerRegistry } from '@prunelab/scorers';
+import { checkFormat, parse } from './args.js';
+import { renderTable } from './table.js';
+import { out } from '../output.js';
+import type { Command } from './types.js';
+
+const usage = `prunelab list <scorers|datasets|models|schedules> [--format table|json]`;
+
+type Listing = { rows: Array<Record<string, unknown>>; columns: string[] };
+
+const listings: Record<string, () => Listing> = {
+  scorers: () => ({
+    columns: ['name', 'family', 'granularities', 'description'],
+    rows: scorerRegistry.list().map((e) => ({ name: e.name, family: e.family, granularities: [...e.granularities], description: e.description })),
+  }),
+  datasets: () => ({
+    columns: ['name', 'shape', 'classes', 'available', 'description'],
+    rows: listDatasets().map((d) => ({ ...d })),
+  }),
+  models: () => ({
+    columns: ['name', 'description'],
+    rows: modelRegistry.list().map((e) => ({ name: e.name, description: e.description, reference: e.reference })),
+  }),
+  schedules: () => ({
+    columns: ['name', 'description'],
+    rows: scheduleRegistry.list().map((e) => ({ name: e.name, description: e.description, reference: e.reference })),
+  }),
+};
+
+const show = (v: unknown): string => (Array.isArray(v) ? v.join(v.every((x) => typeof x === 'number') ? 'x' : ',') : v === undefined ? '' : String(v));
+
+export const listCommand: Command = {
+  name: 'list',
+  summary: 'list the registered scorers, datasets, models or schedules',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parse('list', argv, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    if (values.help) {
+      out(usage);
+      return 0;
+    }
+    const kind = positionals[0];
+    const listing = kind ? listings[kind] : undefined;
+    if (!listing) {
+      throw new PrunelabError('E_UNKNOWN_NAME', `list: unknown kind ${JSON.stringify(kind ?? '')}`, { fix: `Valid kinds: ${Object.keys(listings).join(', ')}` });
+    }
+    const format = checkFormat('list', values.format, ['table', 'json']);
+    const { rows, columns } = listing();
+    if (format === 'json') out(JSON.stringify(rows, null, 2));
+    else out(renderTable(columns, rows.map((r) => columns.map((c) => show(r[c] ?? (c === 'available' && r['reason'] ? `no (${String(r['reason'])})` : undefined))))));
+    return 0;
+  },
+};

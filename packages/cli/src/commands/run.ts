@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { PrunelabError } from '@prunelab/core';
+import { runSweep } from '@prunelab/runner';
+import { compare, formatCompareTable } from '@prunelab/results';
+import { openDatabase } from '@prunelab/store';
+import { parse } from './args.js';
+import { err, out } from '../output.js';
+import type { Command } from './types.js';
+
+const usage = `prunelab run <sweep.yaml> [options]
+
+Runs a sweep: trains each dense model once, prunes, fine-tunes and evaluates
+every run on worker threads, and streams the points to SQLite. Runs already
+done are skipped, so rerunning resumes a crashed or interrupted sweep.
+
+Options:
+  -j, --jobs N         worker threads (default: one per core)
+  --set path=value     override a config value (repeatable), e.g. --set train.epochs=2
+  --results DIR        results folder (default ./results, or $PRUNELAB_RESULTS)
+  --retry-failed       also rerun runs that failed before
+  -h, --help           show this help`;
+
+/** Finds configs/ next to the sweep's experiments/ folder, or in the working directory. */
+function configsDir(file: string): string | undefined {
+  for (const c of [resolve(file, '..', '..', 'configs'), resolve('configs')]) if (existsSync(c)) return c;
+  return undefined;
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a YAML sweep (resumes: finished runs are skipped)',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parse('run', argv, {
+      jobs: { type: 'string', short: 'j' },
+      set: { type: 'string', multiple: true },
+      results: { type: 'string' },
+      'retry-failed': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      out(usage);
+      return 0;
+    }
+    const file = positionals[0];
+    if (!file) throw new PrunelabError('E_CONFIG_INVALID', 'run: missing the sweep file', { fix: 'Usage: prunelab run experiments/quickstart.yaml' });
+    let jobs: number | undefined;
+    if (values.jobs !== undefined) {
+      jobs = Number(values.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new PrunelabError('E_CONFIG_INVALID', 'run: --jobs must be a positive integer', { path: '--jobs', value: values.jobs });
+    }
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts === 1) controller.abort();
+      else process.exit(130);
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const summary = await runSweep({
+        file,
+        ...(values.set && { set: values.set }),
+        ...(jobs !== undefined && { jobs }),
+        ...(values.results && { results: values.results }),
+        ...(configsDir(file) !== undefined && { configsDir: configsDir(file)! }),
+        retryFailed: values['retry-failed'] === true,
+        signal: controller.signal,
+      });
+      const db = openDatabase(summary.database, { readonly: true });
+      try {
+        out('');
+        out(formatCompareTable(compare(db, summary.sweep)));
+      } finally {
+        db.close();
+      }
+      out('');
+      out(
+        `${summary.done} run(s) done, ${summary.skipped} skipped (already done), ${summary.failed.length} failed, ${summary.interrupted} interrupted; ` +
+          `${summary.denseTrained} dense model(s) trained; ${(summary.wallMs / 1000).toFixed(1)} s`,
+      );
+      out(`results: ${summary.database}`);
+      out(`query:   sqlite3 ${summary.database} "select scorer, sparsity, avg(accuracy) from curve_points where sweep = '${summary.sweep}' group by 1, 2"`);
+      for (const f of summary.failed) err(`failed: ${f.id} (${f.label}): ${f.error}`);
+      if (summary.interrupted > 0) return 130;
+      return summary.failed.length > 0 ? 1 : 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  },
+};
