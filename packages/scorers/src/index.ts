@@ -1,3 +1,11 @@
 export { scorerRegistry } from './all.js';
-export type { Scorer, ScorerEntry, ScorerFamily, Granularity, ScoreContext } from './types.js';
+export type { Scorer, ScorerEntry, ScorerFamily, Granularity, ScoreContext, UnitScoredLayer } from './types.js';
 export { magnitudeScores } from './magnitude.js';
+export { fgsm } from './attacks/fgsm.js';
+export type { FgsmOptions } from './attacks/fgsm.js';
+export { pgd } from './attacks/pgd.js';
+export type { PgdOptions } from './attacks/pgd.js';
+export { robustAccuracy } from './attacks/robust-accuracy.js';
+export { attackSchema, clipRange } from './attacks/common.js';
+export type { AttackConfig, ClipRange } from './attacks/common.js';
+export { calibrationPositions } from './calibration.js';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { RegistryEntry } from '@prunelab/core';
 import type { LoadedDataset } from '@prunelab/datasets';
-import type { Net, ScoredLayer } from '@prunelab/models';
+import type { NamedArray, Net, ScoredLayer } from '@prunelab/models';
 
 export type ScorerFamily = 'sparsity' | 'robustness' | 'information' | 'baseline';
 export type Granularity = 'weight' | 'unit';
@@ -11,11 +11,30 @@ export interface ScoreContext {
   readonly net: Net;
   readonly ds: LoadedDataset;
   readonly seed: number;
+  /**
+   * The net's weights right after initialisation (from `getWeights`), when the
+   * caller has them. Scorers defined at initialisation (`snip` with
+   * `atInit: true`) score a net temporarily set to these weights and restore
+   * the current ones afterwards; every other scorer ignores them.
+   */
+  readonly initialWeights?: readonly NamedArray[];
+}
+
+/**
+ * A scored layer, optionally with one score per output unit (dense neuron or
+ * conv filter). Scorers that are only defined per unit (entropy, apoz,
+ * mutual-information, unit ablation) set `unitScores` and give every weight of
+ * unit j the score `unitScores[j] / (weights in unit j)`, so that a 'sum' or
+ * 'l1' reduction over the unit recovers the unit score exactly (their unit
+ * scores are never negative).
+ */
+export interface UnitScoredLayer extends ScoredLayer {
+  readonly unitScores?: Float32Array;
 }
 
 export interface Scorer {
   /** One importance per prunable kernel weight, in the kernel's row-major order. */
-  score(ctx: ScoreContext): Promise<ScoredLayer[]>;
+  score(ctx: ScoreContext): Promise<UnitScoredLayer[]>;
 }
 
 export interface ScorerEntry extends RegistryEntry<z.ZodType, Scorer> {
