@@ -192,5 +192,16 @@ function validateRun(raw: Record<string, unknown>, axes: Axes, y: YamlFile): Run
     }
     out[slot] = { name, ...(parsed.data as Record<string, unknown>) };
   }
+  // A scorer defined only per unit cannot drive unstructured pruning, and vice versa.
+  const scorer = scorerRegistry.get(config.scorer.name);
+  const needs = config.prune.structure.kind === 'unit' ? 'unit' : 'weight';
+  if (!scorer.granularities.includes(needs)) {
+    const axisPath = Object.keys(axes).find((a) => a === 'scorer' || a.startsWith('scorer.') || a.startsWith('prune'));
+    throw new PrunelabError('E_CONFIG_INVALID', `scorer ${JSON.stringify(scorer.name)} scores ${scorer.granularities.join(' and ')}s, but structure ${JSON.stringify(config.prune.structure.kind)} needs ${needs} scores`, {
+      ...(axisPath ? locateAxis(y, axisPath) : where(y, ['scorer'])),
+      path: 'scorer',
+      fix: needs === 'unit' ? 'Use a scorer that supports units (prunelab list scorers)' : "Use structure: { kind: unit } with this scorer, or a weight-level scorer",
+    });
+  }
   return out as RunConfig;
 }

@@ -21,7 +21,7 @@ export function readYamlFile(file: string): YamlFile {
 
 export function parseYaml(text: string, file: string): YamlFile {
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const err = doc.errors[0];
   if (err) {
     const pos = err.linePos?.[0];

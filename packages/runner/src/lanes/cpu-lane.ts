@@ -1,9 +1,19 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { WorkerResult, WorkerTask } from '../worker/messages.js';
 import type { Lane } from './types.js';
 
-const WORKER_FILE = new URL('../worker/entry.js', import.meta.url);
+/**
+ * The compiled worker. When this module itself runs from TypeScript sources
+ * (under Vitest) there is no ../worker/entry.js beside it, so use the build.
+ */
+export function workerFile(): URL {
+  const sibling = new URL('../worker/entry.js', import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  return new URL('../../dist/worker/entry.js', import.meta.url);
+}
 
 export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
@@ -16,13 +26,14 @@ export function defaultJobs(): number {
  */
 export function createCpuLane(jobs: number = defaultJobs(), options: { maxOldGenerationSizeMb?: number } = {}): Lane {
   const pool = new Piscina({
-    filename: WORKER_FILE.href,
+    filename: workerFile().href,
     name: 'runTask',
     minThreads: jobs,
     maxThreads: jobs,
     idleTimeout: 60_000,
-    // Tasks are long; queueing more than a few per worker only hides work from other lanes.
-    maxQueue: 'auto',
+    // Workers load the compiled packages: never inherit flags such as Vitest's
+    // `--conditions development`, which would point them at TypeScript sources.
+    execArgv: [],
     ...(options.maxOldGenerationSizeMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } }),
   });
   return {
