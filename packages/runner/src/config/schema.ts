@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { trainingSchema } from '@prunelab/models';
+import { attackSchema } from '@prunelab/scorers';
 
 /**
  * The schema of one run's config, and of a sweep file. Plug-in slots
@@ -62,6 +63,9 @@ export const runConfigSchema = z
       .describe('The fine-tuning budget: identical for every strategy in a sweep unless overridden.'),
     prune: pruneSchema,
     seed: z.number().int().min(0).default(0),
+    robust: attackSchema
+      .optional()
+      .describe('When set, every point also records robust_accuracy on the test split under this attack (FGSM or PGD, eps).'),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('Force a TensorFlow.js backend (not part of the run id).'),
     lane: z.enum(['auto', 'cpu', 'gpu']).default('auto').describe('Pin runs to a lane (not part of the run id).'),
   })
@@ -93,6 +97,7 @@ export const sweepSchema = z
     finetune: z.unknown().optional(),
     prune: z.unknown().optional(),
     seed: z.unknown().optional(),
+    robust: z.unknown().optional(),
     backend: z.unknown().optional(),
     lane: z.unknown().optional(),
   })

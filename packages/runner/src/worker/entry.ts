@@ -15,7 +15,7 @@ import {
   train,
   type ScheduleContext,
 } from '@prunelab/models';
-import { scorerRegistry } from '@prunelab/scorers';
+import { robustAccuracy, scorerRegistry } from '@prunelab/scorers';
 import type { RunConfig } from '../config/schema.js';
 import { CANCELLED, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerTask } from './messages.js';
 
@@ -94,11 +94,14 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
       seed: config.seed,
       score: async (n) => {
         const t = performance.now();
-        const s = await scorer.score({ net: n, ds, seed: config.seed });
+        const s = await scorer.score({ net: n, ds, seed: config.seed, initialWeights });
         scoreMs += performance.now() - t;
         return s;
       },
-      evaluate: async (n) => evaluate(n, ds, 'test'),
+      evaluate: async (n) => {
+        const clean = evaluate(n, ds, 'test');
+        return config.robust ? { ...clean, robustAccuracy: robustAccuracy(n, ds, 'test', config.robust) } : clean;
+      },
       emit: (point) => {
         if (!Number.isFinite(point.loss)) throw new Error(`loss is ${point.loss} at step ${point.step} (${point.phase})`);
         const onCurve = point.phase === 'dense' || point.phase === 'finetuned' || (point.phase === 'pruned' && !finetunes);
