@@ -19,6 +19,7 @@ Options:
   --set path=value     override a config value (repeatable), e.g. --set train.epochs=2
   --results DIR        results folder (default ./results, or $PRUNELAB_RESULTS)
   --retry-failed       also rerun runs that failed before
+  --stats              print a machine-readable 'stats: {json}' line (used by npm run bench)
   -h, --help           show this help`;
 
 /** Finds configs/ next to the sweep's experiments/ folder, or in the working directory. */
@@ -37,6 +38,7 @@ export const runCommand: Command = {
       set: { type: 'string', multiple: true },
       results: { type: 'string' },
       'retry-failed': { type: 'boolean' },
+      stats: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -81,6 +83,7 @@ export const runCommand: Command = {
           `${summary.denseTrained} dense model(s) trained; ${(summary.wallMs / 1000).toFixed(1)} s`,
       );
       out(`results: ${summary.database}`);
+      if (values.stats) out(`stats: ${JSON.stringify(summary)}`);
       out(`query:   sqlite3 ${summary.database} "select scorer, sparsity, avg(accuracy) from curve_points where sweep = '${summary.sweep}' group by 1, 2"`);
       for (const f of summary.failed) err(`failed: ${f.id} (${f.label}): ${f.error}`);
       if (summary.interrupted > 0) return 130;

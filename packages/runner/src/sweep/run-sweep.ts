@@ -36,6 +36,12 @@ export interface SweepSummary {
   readonly denseTrained: number;
   readonly backend: string | undefined;
   readonly wallMs: number;
+  /** Main-thread time spent on messages and database writes for the runs (the orchestration overhead). */
+  readonly orchestrationMs: number;
+  /** Sum of the runs' own wall times in their workers. */
+  readonly runWallMs: number;
+  /** Peak resident memory of the whole process, workers included (MB). */
+  readonly maxRssMb: number;
 }
 
 export function runLabel(r: PreparedRun): string {
@@ -146,6 +152,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   // 4. Pruning runs, biggest first.
   let done = 0;
   let interrupted = 0;
+  let orchestrationMs = 0;
+  let runWallMs = 0;
   const failed: Array<{ id: string; label: string; error: string }> = [];
   const ordered = [...todo].sort((a, b) => b.cost - a.cost || a.id.localeCompare(b.id));
   const execute = async (r: PreparedRun): Promise<void> => {
@@ -157,6 +165,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       let onEnd: () => void = () => undefined;
       const ended = new Promise<void>((resolve) => (onEnd = resolve));
       port1.on('message', (m: PortMessage) => {
+        const t0 = performance.now();
+        handle(m);
+        orchestrationMs += performance.now() - t0;
+      });
+      const handle = (m: PortMessage) => {
         if (m.type === 'end') {
           onEnd();
         } else if (m.type === 'started') {
@@ -165,7 +178,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
         } else {
           writer.addPoint(r.id, toPointRecord(m.point));
         }
-      });
+      };
       let res: RunResult;
       try {
         res = (await lane.run({ kind: 'run', id: r.id, config: r.config, dataset: r.dataset, denseFile, port: port2, cancel }, [port2])) as RunResult;
@@ -174,7 +187,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       } finally {
         port1.close();
       }
+      const t1 = performance.now();
       writer.finishRun(r.id, { status: 'done', scoreMs: res.scoreMs });
+      orchestrationMs += performance.now() - t1;
+      runWallMs += res.wallMs;
       done++;
       log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${label} (${(res.wallMs / 1000).toFixed(1)} s)`);
     } catch (e) {
@@ -207,6 +223,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     denseTrained,
     backend: backend?.name,
     wallMs: performance.now() - started,
+    orchestrationMs,
+    runWallMs,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
   };
 }
 
