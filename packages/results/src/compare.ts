@@ -1,83 +1,159 @@
-import type { Db } from '@prunelab/store';
-import { curvePoints, type CurveRow } from '@prunelab/store';
+import { PrunelabError, unknownNameError } from '@prunelab/core';
+import { sweepCurve, type Db, type Filter } from '@prunelab/store';
+import { higherIsBetter, lastPoint, maxSparsityWithin, normalizedAuc, runCurves, STRATEGY_FIELDS, valueAt, type Metric, type RunCurve, type StrategyField } from './curve.js';
 import { summarize, type Summary } from './stats.js';
 
-export type Metric = 'accuracy' | 'loss' | 'robust_accuracy';
-export type StrategyField = 'scorer' | 'structure' | 'scope' | 'schedule' | 'model' | 'dataset';
+/** A cell: the summary over seeds, and whether any run's value in it was interpolated. */
+export interface Cell extends Summary {
+  readonly interpolated: boolean;
+}
+
+export type ExtraColumn = 'withinTolerance' | 'auc' | 'compression';
+export const EXTRA_COLUMNS: readonly ExtraColumn[] = ['withinTolerance', 'auc', 'compression'];
 
 export interface CompareRow {
   readonly strategy: string;
   readonly key: Readonly<Record<string, string>>;
-  /** One cell per column; null where the strategy has no point at that target. */
-  readonly cells: ReadonlyArray<Summary | null>;
-  /** Index of the columns where this row is the best. */
+  /** Finished runs in this row (seeds, and any other axis not in `by`). */
+  readonly runs: number;
+  /** The metric of the rows' dense models, at sparsity 0. */
+  readonly dense: Summary | null;
+  /** One cell per column; null where no run reaches that sparsity. */
+  readonly cells: ReadonlyArray<Cell | null>;
+  /** Indexes of the columns where this row is the best. */
   readonly best: readonly number[];
+  /** Highest evaluated sparsity within `tolerance` of dense accuracy, per run, summarised over runs. */
+  readonly withinTolerance: Summary | null;
+  /** Normalised area under the metric–sparsity curve (see normalizedAuc), summarised over runs. */
+  readonly auc: Summary | null;
+  /** Total over nonzero parameters at each run's highest target, summarised over runs. */
+  readonly compression: Summary | null;
+  /** The extra columns where this row is the best. */
+  readonly bestExtras: readonly ExtraColumn[];
 }
 
 export interface CompareTable {
   readonly sweep: string;
   readonly metric: Metric;
   readonly by: readonly StrategyField[];
-  /** Target sparsities, ascending. */
+  /** Sparsities compared, ascending. */
   readonly columns: readonly number[];
+  /** Tolerance of the within-tolerance column, as a fraction (0.01 = 1 point). */
+  readonly tolerance: number;
+  /** Which metric the within-tolerance column measures. */
+  readonly toleranceMetric: 'accuracy' | 'robust_accuracy';
+  readonly filter: Filter;
+  /** The metric of all dense models (each run's dense point), at sparsity 0. */
   readonly dense: Summary | null;
+  /** True when any cell holds an interpolated value. */
+  readonly interpolated: boolean;
   readonly rows: readonly CompareRow[];
 }
 
-const DEFAULT_BY: readonly StrategyField[] = ['scorer', 'structure', 'scope', 'schedule', 'model', 'dataset'];
+export interface CompareOptions {
+  readonly metric?: Metric;
+  /** Sparsities to compare at; default: every target of the sweep. */
+  readonly at?: readonly number[];
+  /** Fields that name a strategy; default: the fields that vary within the sweep. */
+  readonly by?: readonly StrategyField[];
+  readonly where?: Filter;
+  /** Fraction; default 0.01 (one percentage point). */
+  readonly tolerance?: number;
+}
+
+const summaryOf = (values: ReadonlyArray<number | undefined>): Summary | null => {
+  const vs = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return vs.length > 0 ? summarize(vs) : null;
+};
+
+/** The index set of rows whose mean is the best of the column; ties are all best. */
+function bestOf(means: ReadonlyArray<number | undefined>, higher: boolean): Set<number> {
+  const present = means.filter((m): m is number => m !== undefined);
+  if (present.length === 0) return new Set();
+  const target = higher ? Math.max(...present) : Math.min(...present);
+  return new Set(means.flatMap((m, i) => (m !== undefined && Math.abs(m - target) <= 1e-12 ? [i] : [])));
+}
+
+export function checkStrategyFields(by: readonly string[]): StrategyField[] {
+  for (const f of by) if (!(STRATEGY_FIELDS as readonly string[]).includes(f)) throw unknownNameError('--by field', f, STRATEGY_FIELDS, { path: '--by' });
+  return [...new Set(by)] as StrategyField[];
+}
 
 /**
- * Strategies as rows, target sparsities as columns, mean over seeds in each
- * cell. Only the fields that vary within the sweep name a strategy, so the
- * quickstart's rows are just "magnitude" and "random".
+ * Strategies as rows, sparsities as columns. Each cell is computed per run
+ * first (the run's value at that sparsity, interpolated along its own curve
+ * when it was not evaluated exactly there) and then summarised over the runs
+ * of the row: mean, sample std, n and a Student-t 95% interval.
  */
-export function compare(db: Db, sweep: string, options: { metric?: Metric; by?: readonly StrategyField[] } = {}): CompareTable {
+export function compare(db: Db, sweep: string, options: CompareOptions = {}): CompareTable {
   const metric = options.metric ?? 'accuracy';
-  const rows = curvePoints(db, sweep);
-  const by = options.by ?? DEFAULT_BY.filter((f) => new Set(rows.map((r) => r[f])).size > 1);
-  const effectiveBy = by.length > 0 ? by : (['scorer'] as const);
-  const value = (r: CurveRow): number | null => (metric === 'robust_accuracy' ? r.robust_accuracy : r[metric]);
-
-  const denseVals = new Map<string, number>();
-  const groups = new Map<string, { key: Record<string, string>; byTarget: Map<number, number[]> }>();
-  for (const r of rows) {
-    const v = value(r);
-    if (v === null) continue;
-    if (r.phase === 'dense') {
-      // Every run repeats its dense point; count each dense model (seed) once.
-      denseVals.set(`${r.dataset}|${r.model}|${r.seed}`, v);
-      continue;
-    }
-    const key = Object.fromEntries(effectiveBy.map((f) => [f, r[f]]));
-    const name = effectiveBy.map((f) => r[f]).join(' / ');
-    let g = groups.get(name);
-    if (!g) groups.set(name, (g = { key, byTarget: new Map() }));
-    const list = g.byTarget.get(r.target_sparsity) ?? [];
-    list.push(v);
-    g.byTarget.set(r.target_sparsity, list);
+  const tolerance = options.tolerance ?? 0.01;
+  const filter = options.where ?? [];
+  if (!(tolerance >= 0)) throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance must be a non-negative number', { path: '--tolerance', value: tolerance });
+  for (const s of options.at ?? []) {
+    if (!(s >= 0 && s < 1)) throw new PrunelabError('E_CONFIG_INVALID', 'sparsities must be in [0, 1)', { path: '--at', value: s, fix: 'Give fractions, e.g. --at 0.5,0.9,0.95' });
   }
-  const columns = [...new Set([...groups.values()].flatMap((g) => [...g.byTarget.keys()]))].sort((a, b) => a - b);
-  const higherIsBetter = metric !== 'loss';
-  const table = [...groups.entries()]
+  const rows = sweepCurve(db, sweep, filter);
+  const curves = runCurves(rows, metric);
+  const by = options.by ? checkStrategyFields(options.by) : STRATEGY_FIELDS.filter((f) => new Set(curves.map((c) => c.labels[f])).size > 1);
+  const effectiveBy: readonly StrategyField[] = by.length > 0 ? by : ['scorer'];
+  const columns = options.at
+    ? [...new Set(options.at)].sort((a, b) => a - b)
+    : [...new Set(rows.filter((r) => r.phase !== 'dense').map((r) => r.target_sparsity))].sort((a, b) => a - b);
+  const toleranceMetric = metric === 'robust_accuracy' ? 'robust_accuracy' : 'accuracy';
+  // For loss the within-tolerance column still speaks of accuracy, as its name says.
+  const pick = metric === 'loss' ? (p: { accuracy: number }) => p.accuracy : (p: { value: number }) => p.value;
+
+  const groups = new Map<string, { key: Record<string, string>; curves: RunCurve[] }>();
+  for (const c of curves) {
+    const name = effectiveBy.map((f) => c.labels[f]).join(' / ');
+    let g = groups.get(name);
+    if (!g) groups.set(name, (g = { key: Object.fromEntries(effectiveBy.map((f) => [f, c.labels[f]])), curves: [] }));
+    g.curves.push(c);
+  }
+
+  const base = [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([strategy, g]) => ({
-      strategy,
-      key: g.key,
-      cells: columns.map((c) => {
-        const vs = g.byTarget.get(c);
-        return vs ? summarize(vs) : null;
-      }),
-    }));
-  const bestPerColumn = columns.map((_, j) => {
-    const means = table.map((r) => r.cells[j]?.mean ?? Number.NaN).filter((m) => !Number.isNaN(m));
-    return means.length ? (higherIsBetter ? Math.max(...means) : Math.min(...means)) : Number.NaN;
-  });
+    .map(([strategy, g]) => {
+      const cells = columns.map((s): Cell | null => {
+        const at = g.curves.map((c) => valueAt(c.points, s)).filter((v) => v !== undefined);
+        if (at.length === 0) return null;
+        return { ...summarize(at.map((v) => v.value)), interpolated: at.some((v) => v.interpolated) };
+      });
+      return {
+        strategy,
+        key: g.key,
+        runs: g.curves.length,
+        dense: summaryOf(g.curves.map((c) => c.dense?.value)),
+        cells,
+        withinTolerance: summaryOf(g.curves.map((c) => maxSparsityWithin(c, tolerance, pick))),
+        auc: summaryOf(g.curves.map((c) => normalizedAuc(c.points))),
+        compression: summaryOf(g.curves.map((c) => lastPoint(c)?.compression)),
+      };
+    });
+
+  const higher = higherIsBetter(metric);
+  const bestCells = columns.map((_, j) => bestOf(base.map((r) => r.cells[j]?.mean), higher));
+  const bestExtra: Record<ExtraColumn, Set<number>> = {
+    withinTolerance: bestOf(base.map((r) => r.withinTolerance?.mean), true),
+    auc: bestOf(base.map((r) => r.auc?.mean), higher),
+    compression: bestOf(base.map((r) => r.compression?.mean), true),
+  };
   return {
     sweep,
     metric,
     by: effectiveBy,
     columns,
-    dense: denseVals.size > 0 ? summarize([...denseVals.values()]) : null,
-    rows: table.map((r) => ({ ...r, best: columns.flatMap((_, j) => (r.cells[j] && r.cells[j]!.mean === bestPerColumn[j] ? [j] : [])) })),
+    tolerance,
+    toleranceMetric,
+    filter,
+    // Runs of several scorers share one dense model per seed: count each dense model once.
+    dense: summaryOf([...new Map(curves.map((c) => [`${c.labels.dataset}|${c.labels.model}|${c.seed}`, c.dense?.value])).values()]),
+    interpolated: base.some((r) => r.cells.some((c) => c?.interpolated === true)),
+    rows: base.map((r, i) => ({
+      ...r,
+      best: columns.flatMap((_, j) => (bestCells[j]!.has(i) ? [j] : [])),
+      bestExtras: EXTRA_COLUMNS.filter((e) => bestExtra[e].has(i)),
+    })),
   };
 }

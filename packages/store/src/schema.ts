@@ -123,4 +123,33 @@ export const MIGRATIONS: readonly string[] = [
   FROM all_points
   WHERE status = 'done' AND on_curve = 1;
   `,
+  // 2: run_summary, one row per (sweep, run): what `prunelab results runs` shows
+  // and what docs/querying.md builds on. A view, so old databases gain it by
+  // migrating and nothing has to be backfilled.
+  `
+  CREATE VIEW run_summary AS
+  SELECT sr.sweep, r.id AS run_id, r.dataset, r.model, r.scorer, r.structure, r.scope, r.schedule, r.seed,
+         r.status, r.backend, r.lane, r.attempts, r.started_at, r.ended_at,
+         (julianday(r.ended_at) - julianday(r.started_at)) * 86400.0 AS wall_s,
+         r.score_ms,
+         -- The run's own dense point; the dense model's record if the run never reached it.
+         COALESCE((SELECT p.accuracy FROM points p WHERE p.run_id = r.id AND p.phase = 'dense' ORDER BY p.step LIMIT 1), dm.accuracy) AS dense_accuracy,
+         COALESCE(c.n_points, 0) AS n_points,
+         c.max_target,
+         c.max_sparsity,
+         c.best_accuracy,
+         -- The operating point at the highest target: the end of the curve.
+         (SELECT p.accuracy FROM points p WHERE p.run_id = r.id AND p.on_curve = 1 AND p.phase <> 'dense'
+          ORDER BY p.target_sparsity DESC, p.step DESC LIMIT 1) AS final_accuracy,
+         (SELECT CAST(p.total_params AS REAL) / p.nonzero_total FROM points p WHERE p.run_id = r.id AND p.on_curve = 1 AND p.phase <> 'dense'
+          ORDER BY p.target_sparsity DESC, p.step DESC LIMIT 1) AS final_compression,
+         r.error, r.axes_json, r.env_json
+  FROM runs r
+  JOIN sweep_runs sr ON sr.run_id = r.id
+  LEFT JOIN dense_models dm ON dm.key = r.dense_key
+  LEFT JOIN (
+    SELECT run_id, COUNT(*) AS n_points, MAX(target_sparsity) AS max_target, MAX(sparsity) AS max_sparsity, MAX(accuracy) AS best_accuracy
+    FROM points WHERE on_curve = 1 AND phase <> 'dense' GROUP BY run_id
+  ) c ON c.run_id = r.id;
+  `,
 ];

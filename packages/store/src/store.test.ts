@@ -86,7 +86,7 @@ describe('store', () => {
     // A restart of an interrupted run drops its earlier points.
     w.startRun('b', { backend: 'cpu', lane: 'cpu', env: {} });
     w.addPoint('b', point(0, 'dense', 0, 0.98));
-    expect(w.interruptRunning('s')).toBe(1);
+    expect(w.interruptRunning(['a', 'b'])).toBe(1);
     w.startRun('b', { backend: 'cpu', lane: 'cpu', env: {} });
     expect(db.prepare(`SELECT COUNT(*) AS n FROM points WHERE run_id = 'b'`).get()).toEqual({ n: 0 });
     db.close();

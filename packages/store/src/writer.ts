@@ -87,7 +87,7 @@ export class Writer {
          ON CONFLICT(run_id, step) DO UPDATE SET phase = excluded.phase, accuracy = excluded.accuracy, loss = excluded.loss`,
       ),
       finish: db.prepare(`UPDATE runs SET status = @status, ended_at = @now, error = @error, error_stack = @stack, score_ms = COALESCE(@scoreMs, score_ms) WHERE id = @id`),
-      interruptRunning: db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = @now WHERE status = 'running' AND id IN (SELECT run_id FROM sweep_runs WHERE sweep = @sweep)`),
+      interruptRunning: db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = @now WHERE status = 'running' AND id = @id`),
       addDense: db.prepare(
         `INSERT INTO dense_models (key, dataset, model, seed, config_json, file, accuracy, loss, steps, wall_ms, backend, created_at)
          VALUES (@key, @dataset, @model, @seed, @config, @file, @accuracy, @loss, @steps, @wallMs, @backend, @now)
@@ -160,9 +160,14 @@ export class Writer {
     this.stmts.finish.run({ id, status: outcome.status, error: outcome.error ?? null, stack: outcome.stack ?? null, scoreMs: outcome.scoreMs ?? null, now: now() });
   }
 
-  /** After a crash or Ctrl-C: anything still `running` in this sweep becomes `interrupted`. */
-  interruptRunning(sweep: string): number {
-    return this.stmts.interruptRunning.run({ sweep, now: now() }).changes;
+  /**
+   * After a crash: the given runs still marked `running` become `interrupted`.
+   * Only this invocation's runs (its shard) are touched, so two processes
+   * sharing one database never interrupt each other's work.
+   */
+  interruptRunning(ids: readonly string[]): number {
+    const at = now();
+    return this.db.transaction(() => ids.reduce((n, id) => n + this.stmts.interruptRunning.run({ id, now: at }).changes, 0))();
   }
 
   recordDense(d: DenseModelRecord): void {

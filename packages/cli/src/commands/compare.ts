@@ -1,41 +1,77 @@
 import { PrunelabError } from '@prunelab/core';
-import { compare, formatCompareTable, type Metric } from '@prunelab/results';
-import { openDatabase, resultPaths } from '@prunelab/store';
-import { checkFormat, parse } from './args.js';
+import { checkFormat, checkStrategyFields, compare, formatCompare, parseWhere } from '@prunelab/results';
+import { parse } from './args.js';
+import { openSweep, parseMetric, readOptions, readOptionsHelp, requireOption } from './results.js';
 import { out } from '../output.js';
 import type { Command } from './types.js';
 
-const usage = `prunelab compare --sweep NAME [--metric accuracy|loss|robust_accuracy] [--format table|json] [--db FILE]`;
+const usage = `prunelab compare --sweep NAME [options]
+
+One row per strategy, one column per sparsity: mean ± std over seeds, the seed
+count and the 95% confidence interval, the best value of each column marked.
+Runs not evaluated at exactly a sparsity are interpolated along their curve.
+
+Options:
+  --sweep NAME         the sweep to compare (required)
+  --metric M           accuracy | robust_accuracy | loss (default accuracy)
+  --at S,S,...         sparsities to compare at, e.g. 0.5,0.9,0.95 (default: the sweep's targets)
+  --by F,F,...         fields naming a strategy: scorer, structure, scope, schedule, model, dataset
+                       (default: those that vary within the sweep)
+  --where F=V,...      only runs matching every field, e.g. 'scorer=magnitude,structure=2:4'
+  --tolerance P        percentage points of dense accuracy for the "max sparsity within" column (default 1)
+  --format FMT         table | markdown | csv | json (default table)
+${readOptionsHelp}`;
+
+/** "0.5,0.9" → [0.5, 0.9], or a user error naming the bad item. */
+export function parseNumberList(flag: string, text: string): number[] {
+  return text.split(',').map((item) => {
+    const v = Number(item.trim());
+    if (item.trim() === '' || !Number.isFinite(v)) throw new PrunelabError('E_CONFIG_INVALID', 'expected comma-separated numbers', { path: flag, value: item, fix: `e.g. ${flag} 0.5,0.9,0.95` });
+    return v;
+  });
+}
 
 export const compareCommand: Command = {
   name: 'compare',
-  summary: 'compare strategies of a sweep: mean ± std over seeds at each sparsity',
+  summary: 'compare the strategies of a sweep: mean ± std, n and 95% CI over seeds at each sparsity',
   usage,
   async run(argv) {
     const { values } = parse('compare', argv, {
+      ...readOptions,
       sweep: { type: 'string' },
       metric: { type: 'string' },
+      at: { type: 'string' },
+      by: { type: 'string' },
+      where: { type: 'string' },
+      tolerance: { type: 'string' },
       format: { type: 'string' },
-      db: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     }, false);
     if (values.help) {
       out(usage);
       return 0;
     }
-    if (!values.sweep) throw new PrunelabError('E_CONFIG_INVALID', 'compare: --sweep is required', { path: '--sweep', fix: usage });
-    const metric = checkFormat('compare --metric', values.metric ?? 'accuracy', ['accuracy', 'loss', 'robust_accuracy']) as Metric;
-    const format = checkFormat('compare', values.format, ['table', 'json']);
-    const db = openDatabase(values.db ?? resultPaths().database, { readonly: true });
-    try {
-      const table = compare(db, values.sweep, { metric });
-      if (table.rows.length === 0) {
-        throw new PrunelabError('E_CONFIG_INVALID', `compare: sweep ${JSON.stringify(values.sweep)} has no finished runs`, { path: '--sweep', fix: 'Run it first, or check the name with sqlite3 ... "select name from sweeps"' });
-      }
-      out(format === 'json' ? JSON.stringify(table, null, 2) : formatCompareTable(table));
-      return 0;
-    } finally {
-      db.close();
+    const sweep = requireOption('compare', 'sweep', values.sweep, usage);
+    const metric = parseMetric(values.metric);
+    const format = checkFormat(values.format);
+    const at = values.at !== undefined ? parseNumberList('--at', values.at) : undefined;
+    const by = values.by !== undefined ? checkStrategyFields(values.by.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
+    const where = parseWhere(values.where);
+    let tolerance = 0.01;
+    if (values.tolerance !== undefined) {
+      const [t] = parseNumberList('--tolerance', values.tolerance);
+      if (t === undefined || t < 0) throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance is a non-negative number of percentage points', { path: '--tolerance', value: values.tolerance });
+      tolerance = t / 100;
     }
+    return openSweep(values, sweep, (db) => {
+      const table = compare(db, sweep, { metric, where, tolerance, ...(at && { at }), ...(by && { by }) });
+      if (table.rows.length === 0) {
+        throw new PrunelabError('E_CONFIG_INVALID', `compare: sweep ${JSON.stringify(sweep)} has no finished runs${where.length > 0 ? ' matching --where' : ''}`, {
+          path: '--sweep',
+          fix: 'See prunelab results runs --sweep NAME for the runs and their status',
+        });
+      }
+      out(formatCompare(table, format));
+      return 0;
+    });
   },
 };

@@ -1,10 +1,14 @@
 import { compareCommand } from './compare.js';
+import { exportCommand } from './export.js';
+import { plotCommand } from './plot.js';
+import { reportCommand } from './report.js';
+import { resultsCommand } from './results.js';
 import { listCommand } from './list.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import type { Command } from './types.js';
 
-export const commands: readonly Command[] = [runCommand, compareCommand, listCommand, schemaCommand];
+export const commands: readonly Command[] = [runCommand, resultsCommand, compareCommand, plotCommand, reportCommand, exportCommand, listCommand, schemaCommand];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,49 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PrunelabError } from '@prunelab/core';
+import { buildReport, parseWhere } from '@prunelab/results';
+import { resultPaths } from '@prunelab/store';
+import { parse } from './args.js';
+import { openSweepAsync, readOptions, readOptionsHelp, requireOption } from './results.js';
+import { parseNumberList } from './compare.js';
+import { out } from '../output.js';
+import type { Command } from './types.js';
+
+const usage = `prunelab report --sweep NAME [--out FILE.html] [options]
+
+One self-contained HTML page (no scripts, no network): compare tables, plots,
+per-layer sparsity heatmaps, the sweep's YAML, the environment and the failed runs.
+
+Options:
+  --sweep NAME         the sweep (required)
+  --out FILE           the page (default <results>/NAME.html)
+  --where F=V,...      only runs matching every field
+  --tolerance P        percentage points for the "max sparsity within" column (default 1)
+${readOptionsHelp}`;
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write a self-contained HTML report of a sweep',
+  usage,
+  async run(argv) {
+    const { values } = parse('report', argv, { ...readOptions, sweep: { type: 'string' }, out: { type: 'string' }, where: { type: 'string' }, tolerance: { type: 'string' } }, false);
+    if (values.help) {
+      out(usage);
+      return 0;
+    }
+    const sweep = requireOption('report', 'sweep', values.sweep, usage);
+    const where = parseWhere(values.where);
+    let tolerance: number | undefined;
+    if (values.tolerance !== undefined) {
+      const [t] = parseNumberList('--tolerance', values.tolerance);
+      if (t === undefined || t < 0) throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance is a non-negative number of percentage points', { path: '--tolerance', value: values.tolerance });
+      tolerance = t / 100;
+    }
+    const file = values.out ?? join(resultPaths(values.results).reports, `${sweep}.html`);
+    const html = await openSweepAsync(values, sweep, (db) => buildReport(db, sweep, { where, ...(tolerance !== undefined && { tolerance }) }));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, html);
+    out(`wrote ${file}`);
+    return 0;
+  },
+};

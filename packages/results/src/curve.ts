@@ -1,0 +1,136 @@
+import type { CurvePointRow } from '@prunelab/store';
+
+export type Metric = 'accuracy' | 'loss' | 'robust_accuracy';
+export const METRICS: readonly Metric[] = ['accuracy', 'robust_accuracy', 'loss'];
+
+/** Fields that can name a strategy (a row of the comparison). */
+export type StrategyField = 'scorer' | 'structure' | 'scope' | 'schedule' | 'model' | 'dataset';
+export const STRATEGY_FIELDS: readonly StrategyField[] = ['scorer', 'structure', 'scope', 'schedule', 'model', 'dataset'];
+
+export const higherIsBetter = (metric: Metric): boolean => metric !== 'loss';
+
+/** One evaluated operating point of a run: the dense model at 0, then each target. */
+export interface CurvePoint {
+  readonly target: number;
+  readonly sparsity: number;
+  readonly value: number;
+  readonly accuracy: number;
+  readonly compression: number;
+  readonly macs: number;
+  readonly perLayer: Readonly<Record<string, number>>;
+}
+
+/** One run's curve, points sorted by achieved sparsity. */
+export interface RunCurve {
+  readonly runId: string;
+  readonly seed: number;
+  readonly labels: Readonly<Record<StrategyField, string>>;
+  readonly dense: CurvePoint | undefined;
+  readonly points: readonly CurvePoint[];
+}
+
+const metricValue = (r: CurvePointRow, metric: Metric): number | null => (metric === 'robust_accuracy' ? r.robust_accuracy : r[metric]);
+
+/** Groups the store's curve rows into one curve per run; points without a value of the metric are left out. */
+export function runCurves(rows: readonly CurvePointRow[], metric: Metric): RunCurve[] {
+  const byRun = new Map<string, CurvePointRow[]>();
+  for (const r of rows) {
+    const list = byRun.get(r.run_id) ?? [];
+    list.push(r);
+    byRun.set(r.run_id, list);
+  }
+  const curves: RunCurve[] = [];
+  for (const [runId, list] of byRun) {
+    const first = list[0]!;
+    const points = list.flatMap((r): CurvePoint[] => {
+      const value = metricValue(r, metric);
+      if (value === null) return [];
+      return [
+        {
+          target: r.target_sparsity,
+          sparsity: r.sparsity,
+          value,
+          accuracy: r.accuracy,
+          compression: r.compression,
+          macs: r.macs_effective,
+          perLayer: JSON.parse(r.per_layer_json) as Record<string, number>,
+        },
+      ];
+    });
+    points.sort((a, b) => a.sparsity - b.sparsity || a.target - b.target);
+    const denseIndex = list.findIndex((r) => r.phase === 'dense');
+    const denseRow = denseIndex >= 0 ? list[denseIndex] : undefined;
+    curves.push({
+      runId,
+      seed: first.seed,
+      labels: { scorer: first.scorer, structure: first.structure, scope: first.scope, schedule: first.schedule, model: first.model, dataset: first.dataset },
+      dense: denseRow ? points.find((p) => p.target === 0 && p.sparsity === denseRow.sparsity) : undefined,
+      points,
+    });
+  }
+  return curves.sort((a, b) => a.runId.localeCompare(b.runId));
+}
+
+// Achieved sparsities are ratios of integers; anything closer than this is the same operating point.
+const SAME_SPARSITY = 1e-9;
+
+/**
+ * The run's value at sparsity `s`: the evaluated point when the run has one
+ * there, otherwise linear interpolation in sparsity between its neighbouring
+ * evaluated points (the dense point at 0 included). Never extrapolates: past
+ * the run's highest achieved sparsity the answer is undefined.
+ */
+export function valueAt(points: readonly CurvePoint[], s: number): { value: number; interpolated: boolean } | undefined {
+  const exact = points.find((p) => Math.abs(p.sparsity - s) <= SAME_SPARSITY);
+  if (exact) return { value: exact.value, interpolated: false };
+  for (let i = 0; i + 1 < points.length; i++) {
+    const a = points[i]!;
+    const b = points[i + 1]!;
+    if (a.sparsity < s && s < b.sparsity) {
+      const t = (s - a.sparsity) / (b.sparsity - a.sparsity);
+      return { value: a.value + t * (b.value - a.value), interpolated: true };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Area under the curve by the trapezoid rule from sparsity 0 to the run's
+ * highest achieved sparsity, divided by that sparsity: the average value over
+ * the range the run covers, in the metric's own units, so runs that stop at
+ * different sparsities stay on one scale. Undefined without a point at 0 or
+ * with no pruned point.
+ */
+export function normalizedAuc(points: readonly CurvePoint[]): number | undefined {
+  if (points.length < 2 || points[0]!.sparsity > SAME_SPARSITY) return undefined;
+  let area = 0;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const a = points[i]!;
+    const b = points[i + 1]!;
+    area += ((b.sparsity - a.sparsity) * (a.value + b.value)) / 2;
+  }
+  const range = points[points.length - 1]!.sparsity - points[0]!.sparsity;
+  return range > 0 ? area / range : undefined;
+}
+
+/**
+ * The highest evaluated sparsity whose accuracy (`pick`: accuracy or robust
+ * accuracy) is at least the run's dense value minus `tolerance` (a fraction:
+ * 0.01 is one percentage point). Only evaluated points count: between two
+ * points nothing was measured. 0 when even the first pruned point misses.
+ */
+export function maxSparsityWithin(curve: RunCurve, tolerance: number, pick: (p: CurvePoint) => number): number | undefined {
+  if (!curve.dense) return undefined;
+  // The epsilon keeps a point exactly one point below dense (0.96 vs 0.97) inside despite float rounding.
+  const limit = pick(curve.dense) - tolerance - 1e-12;
+  let best = 0;
+  for (const p of curve.points) if (pick(p) >= limit && p.sparsity > best) best = p.sparsity;
+  return best;
+}
+
+/** The run's point at its highest target: where compression is reported. */
+export function lastPoint(curve: RunCurve): CurvePoint | undefined {
+  let last: CurvePoint | undefined;
+  for (const p of curve.points) if (!last || p.target > last.target || (p.target === last.target && p.sparsity > last.sparsity)) last = p;
+  return last;
+}

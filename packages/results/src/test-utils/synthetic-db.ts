@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { openDatabase, Writer, type Db } from '@prunelab/store';
+
+/** A point of a synthetic run: target, achieved sparsity, accuracy (loss = 1 - accuracy). */
+export type RawPoint = readonly [target: number, sparsity: number, accuracy: number];
+
+export interface RawRun {
+  readonly id: string;
+  readonly scorer: string;
+  readonly structure: string;
+  readonly seed: number;
+  readonly status: 'done' | 'failed';
+  readonly error?: string;
+  /** The dense point first (target 0, sparsity 0), then the pruned operating points. */
+  readonly points: readonly RawPoint[];
+}
+
+export const SWEEP = 'syn';
+export const TOTAL_PARAMS = 1100;
+export const PRUNABLE = 1000;
+export const DESCRIPTION = '<script>window.__pwned = 1</script> & "quotes"';
+
+/**
+ * Runs with known numbers. magnitude seed 2 achieves 0.78 for target 0.8, so
+ * compare's 0.8 column interpolates that run between 0.5 and 0.9; random
+ * seed 1 stops at 0.8 so nothing is extrapolated for it at 0.9.
+ */
+export const RUNS: readonly RawRun[] = [
+  { id: 'mag-0', scorer: 'magnitude', structure: 'unstructured', seed: 0, status: 'done', points: [[0, 0, 0.95], [0.5, 0.5, 0.952], [0.8, 0.8, 0.945], [0.9, 0.9, 0.91]] },
+  { id: 'mag-1', scorer: 'magnitude', structure: 'unstructured', seed: 1, status: 'done', points: [[0, 0, 0.96], [0.5, 0.5, 0.955], [0.8, 0.8, 0.951], [0.9, 0.9, 0.93]] },
+  { id: 'mag-2', scorer: 'magnitude', structure: 'unstructured', seed: 2, status: 'done', points: [[0, 0, 0.97], [0.5, 0.5, 0.965], [0.8, 0.78, 0.962], [0.9, 0.9, 0.94]] },
+  { id: 'rnd-0', scorer: 'random', structure: 'unstructured', seed: 0, status: 'done', points: [[0, 0, 0.95], [0.5, 0.5, 0.9], [0.8, 0.8, 0.7], [0.9, 0.9, 0.4]] },
+  { id: 'rnd-1', scorer: 'random', structure: 'unstructured', seed: 1, status: 'done', points: [[0, 0, 0.96], [0.5, 0.5, 0.952], [0.8, 0.8, 0.6]] },
+  { id: 'rnd-2', scorer: 'random', structure: 'unstructured', seed: 2, status: 'done', points: [[0, 0, 0.97], [0.5, 0.5, 0.92], [0.8, 0.8, 0.65], [0.9, 0.9, 0.3]] },
+  { id: 'nm-0', scorer: 'magnitude', structure: '2:4', seed: 0, status: 'failed', error: 'worker crashed: <img src=x onerror=alert(1)>', points: [[0, 0, 0.95]] },
+];
+
+const LAYERS = ['dense1', 'dense2', 'out'];
+
+/** Writes the runs above through the store's Writer into `dir/prunelab.sqlite`. */
+export function buildSyntheticDb(dir: string, runs: readonly RawRun[] = RUNS): string {
+  const file = join(dir, 'prunelab.sqlite');
+  const db: Db = openDatabase(file);
+  const w = new Writer(db);
+  w.upsertSweep({ name: SWEEP, file: 'experiments/syn.yaml', yaml: `name: ${SWEEP}\ndescription: '${DESCRIPTION}'\ngrid:\n  scorer: [magnitude, random]\n`, gitCommit: null });
+  w.registerRuns(
+    SWEEP,
+    runs.map((r) => ({
+      id: r.id, sweep: SWEEP, config: { scorer: r.scorer, description: DESCRIPTION }, seed: r.seed, dataset: 'synthetic', model: 'mlp',
+      scorer: r.scorer, structure: r.structure, scope: 'global', schedule: 'one-shot', axes: { scorer: r.scorer, seed: r.seed },
+      datasetIdentity: {}, budget: {}, denseKey: `dense-${r.seed}`,
+    })),
+  );
+  for (const r of runs) {
+    w.startRun(r.id, { backend: 'test', lane: 'cpu', env: { node: process.version, machine: DESCRIPTION, backend: { name: 'test' } } });
+    r.points.forEach(([target, sparsity, accuracy], step) => {
+      const nonzero = Math.round(PRUNABLE * (1 - sparsity));
+      w.addPoint(r.id, {
+        step, phase: step === 0 ? 'dense' : 'finetuned', onCurve: true, targetSparsity: target, sparsity,
+        nonzeroPrunable: nonzero, prunableParams: PRUNABLE, totalParams: TOTAL_PARAMS, nonzeroParams: nonzero + (TOTAL_PARAMS - PRUNABLE),
+        accuracy, loss: 1 - accuracy, macsDense: PRUNABLE, macsEffective: nonzero,
+        perLayer: Object.fromEntries(LAYERS.map((l, i) => [l, Math.min(1, sparsity * (1 + (i - 1) * 0.1))])), wallMs: 1,
+      });
+      // A pruned-but-not-fine-tuned point that must never reach the curves.
+      if (step > 0) {
+        w.addPoint(r.id, {
+          step: 100 + step, phase: 'pruned', onCurve: false, targetSparsity: target, sparsity, nonzeroPrunable: nonzero, prunableParams: PRUNABLE,
+          totalParams: TOTAL_PARAMS, nonzeroParams: nonzero + 100, accuracy: 0.01, loss: 9, macsDense: PRUNABLE, macsEffective: nonzero, perLayer: {}, wallMs: 1,
+        });
+      }
+    });
+    w.finishRun(r.id, r.status === 'done' ? { status: 'done' } : { status: 'failed', error: r.error ?? 'failed' });
+  }
+  db.close();
+  return file;
+}
