@@ -10,5 +10,14 @@ export { canonicalConfig, runId, denseKey, ID_VERSION } from './config/identity.
 export { runLabels, structureLabel, scopeLabel } from './config/labels.js';
 export type { RunLabels } from './config/labels.js';
 export { expandAxes } from './config/expand.js';
-export { createCpuLane, defaultJobs } from './lanes/cpu-lane.js';
+export { createCpuLane, createPoolLane, defaultJobs } from './lanes/cpu-lane.js';
+export type { PoolLaneOptions } from './lanes/cpu-lane.js';
+export { detectGpuLane } from './lanes/gpu-lane.js';
+export { Dispatcher } from './sweep/dispatcher.js';
+export type { WorkItem, Outcome } from './sweep/dispatcher.js';
+export { planSweep } from './sweep/plan.js';
+export type { PlanOptions, SweepPlan } from './sweep/plan.js';
+export { parseShard, selectShard } from './sweep/shard.js';
+export type { Shard } from './sweep/shard.js';
+export { paramCount } from './sweep/cost.js';
 export type { Lane } from './lanes/types.js';

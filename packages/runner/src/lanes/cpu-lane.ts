@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import type { BackendPreference } from '@prunelab/models';
 import type { WorkerResult, WorkerTask } from '../worker/messages.js';
 import type { Lane } from './types.js';
 
@@ -19,28 +20,43 @@ export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
+export interface PoolLaneOptions {
+  readonly name: 'cpu' | 'gpu';
+  readonly threads: number;
+  /** Backend every task of this lane must use (a GPU lane's). */
+  readonly backend?: BackendPreference;
+  /** V8 heap limit per worker: a run that exceeds it fails alone instead of taking the process down. */
+  readonly maxOldGenerationSizeMb?: number;
+}
+
 /**
- * The CPU lane: piscina worker threads, one per core by default. A worker that
- * crashes or runs out of memory rejects its task and piscina starts a fresh
- * one, so one bad run never takes the sweep down.
+ * A lane of piscina worker threads. A worker that crashes or runs out of
+ * memory rejects its task and piscina starts a fresh one, so one bad run never
+ * takes the sweep down.
  */
-export function createCpuLane(jobs: number = defaultJobs(), options: { maxOldGenerationSizeMb?: number } = {}): Lane {
+export function createPoolLane(options: PoolLaneOptions): Lane {
   const pool = new Piscina({
     filename: workerFile().href,
     name: 'runTask',
-    minThreads: jobs,
-    maxThreads: jobs,
+    minThreads: options.threads,
+    maxThreads: options.threads,
     idleTimeout: 60_000,
     // Workers load the compiled packages: never inherit flags such as Vitest's
     // `--conditions development`, which would point them at TypeScript sources.
     execArgv: [],
     ...(options.maxOldGenerationSizeMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } }),
   });
+  const laneInfo = { lane: options.name, ...(options.backend && { backend: options.backend }) };
   return {
-    name: 'cpu',
-    capacity: jobs,
+    name: options.name,
+    capacity: options.threads,
     run: (task: WorkerTask, transferList?: readonly unknown[]) =>
-      pool.run(task, transferList ? { transferList: transferList as never } : {}) as Promise<WorkerResult>,
+      pool.run({ ...task, laneInfo }, transferList ? { transferList: transferList as never } : {}) as Promise<WorkerResult>,
     close: () => pool.destroy(),
   };
+}
+
+/** The CPU lane: one worker thread per core by default (`-j N`). */
+export function createCpuLane(jobs: number = defaultJobs(), options: { maxOldGenerationSizeMb?: number } = {}): Lane {
+  return createPoolLane({ name: 'cpu', threads: jobs, ...options });
 }

@@ -1,6 +1,7 @@
 import { canonicalJson } from '@prunelab/core';
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
-import { stepsFor } from '@prunelab/models';
+import { modelRegistry, stepsFor } from '@prunelab/models';
+import { paramCount } from './cost.js';
 import { splitSize } from '@prunelab/datasets';
 import { denseKey, runId } from '../config/identity.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';
@@ -11,7 +12,8 @@ export interface PreparedRun extends PlannedRun {
   readonly dataset: LoadedDataset;
   /** The fine-tuning budget, stored with the run so fairness can be audited. */
   readonly budget: { epochs: number; steps: number; lr: number; optimizer: string; batchSize: number };
-  /** parameters x examples x epochs: the scheduler sends big runs first. */
+  readonly params: number;
+  /** parameters x examples x epochs: the scheduler sends big runs to the GPU lane first. */
   readonly cost: number;
 }
 
@@ -39,14 +41,16 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
     seen.add(id);
     const trainSize = splitSize(ds, 'train');
     const ft = run.config.finetune;
-    const features = ds.shape.reduce((a, b) => a * b, 1);
+    const { name: modelName, ...modelOpts } = run.config.model;
+    const params = paramCount(modelRegistry.create(modelName, modelOpts)(ds.shape, ds.classes));
     out.push({
       ...run,
       id,
       denseKey: denseKey(run.config, ds.identity.checksum),
       dataset: ds,
       budget: { epochs: ft.epochs, steps: stepsFor(ft, trainSize) * run.config.prune.sparsities.length, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
-      cost: features * trainSize * (run.config.train.epochs + ft.epochs * run.config.prune.sparsities.length),
+      params,
+      cost: params * trainSize * (run.config.train.epochs + ft.epochs * run.config.prune.sparsities.length),
     });
   }
   return out;

@@ -1,28 +1,27 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
-import { log } from '@prunelab/core';
+import { PrunelabError, log } from '@prunelab/core';
 import { Writer, denseModel, denseModelFile, openDatabase, resultPaths, type PointRecord } from '@prunelab/store';
 import type { BackendInfo } from '@prunelab/models';
-import { loadSweep } from '../config/load.js';
 import { createCpuLane, defaultJobs } from '../lanes/cpu-lane.js';
+import { detectGpuLane } from '../lanes/gpu-lane.js';
 import type { Lane } from '../lanes/types.js';
-import { CANCELLED, type DenseResult, type PortMessage, type RunResult } from '../worker/messages.js';
+import { CANCELLED, LANE_BROKEN, type DenseResult, type PortMessage, type RunResult } from '../worker/messages.js';
+import { Dispatcher, type Outcome, type WorkItem } from './dispatcher.js';
 import { environment, gitCommit } from './environment.js';
-import { prepareRuns, type PreparedRun } from './prepare.js';
+import { planSweep, type PlanOptions } from './plan.js';
+import type { PreparedRun } from './prepare.js';
 
-export interface RunSweepOptions {
-  readonly file: string;
-  readonly set?: readonly string[];
+export interface RunSweepOptions extends PlanOptions {
   readonly jobs?: number;
-  /** Results folder (default ./results or $PRUNELAB_RESULTS). */
-  readonly results?: string;
-  readonly configsDir?: string;
   readonly retryFailed?: boolean;
   /** Aborting stops the sweep cleanly: in-flight runs become `interrupted`. */
   readonly signal?: AbortSignal;
-  /** Lanes to use instead of the default CPU lane (tests inject stand-ins). */
+  /** Lanes to use instead of the detected ones (tests inject stand-ins). */
   readonly lanes?: readonly Lane[];
+  /** Set false to skip GPU detection (default: detect). */
+  readonly gpu?: boolean;
 }
 
 export interface SweepSummary {
@@ -35,6 +34,7 @@ export interface SweepSummary {
   readonly interrupted: number;
   readonly denseTrained: number;
   readonly backend: string | undefined;
+  readonly lanes: readonly string[];
   readonly wallMs: number;
   /** Main-thread time spent on messages and database writes for the runs (the orchestration overhead). */
   readonly orchestrationMs: number;
@@ -49,6 +49,11 @@ export function runLabel(r: PreparedRun): string {
   return axes.length > 0 ? axes.join(' ') : r.id;
 }
 
+interface Item extends WorkItem {
+  readonly kind: 'dense' | 'run';
+  readonly run: PreparedRun;
+}
+
 /**
  * Runs a sweep: validates it completely, then registers its runs, trains each
  * distinct dense model once, and fans the pruning runs out over the lanes.
@@ -57,16 +62,29 @@ export function runLabel(r: PreparedRun): string {
 export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> {
   const started = performance.now();
   // 1. Everything that can be wrong with the input fails here, before any write.
-  const sweep = loadSweep(options.file, { ...(options.set && { set: options.set }), ...(options.configsDir && { configsDir: options.configsDir }) });
-  const runs = await prepareRuns(sweep);
+  const plan = await planSweep(options);
+  const { sweep, runs } = plan;
+  const lanes = options.lanes ?? [createCpuLane(options.jobs ?? defaultJobs()), ...(options.gpu === false ? [] : await detectGpuLane())];
+  const laneNames = new Set(lanes.map((l) => l.name));
+  for (const r of runs) {
+    if (r.config.lane !== 'auto' && !laneNames.has(r.config.lane)) {
+      if (!options.lanes) await Promise.all(lanes.map((l) => l.close()));
+      throw new PrunelabError('E_CONFIG_INVALID', `runs are pinned to the ${r.config.lane} lane, which this machine does not have`, {
+        file: sweep.file,
+        path: 'lane',
+        value: r.config.lane,
+        fix: `Available lanes: ${[...laneNames].join(', ')}; use lane: auto`,
+      });
+    }
+  }
   const paths = resultPaths(options.results);
 
   // 2. Register the sweep and its runs; find what is left to do.
   const db = openDatabase(paths.database);
   const writer = new Writer(db);
-  writer.upsertSweep({ name: sweep.name, file: options.file, yaml: sweep.yaml, gitCommit: gitCommit(dirname(options.file)) });
-  const stale = writer.interruptRunning(sweep.name);
-  if (stale > 0) log.warn(`${stale} run(s) of an earlier, crashed invocation marked interrupted; they will run again`);
+  writer.upsertSweep({ name: sweep.name, file: sweep.file, yaml: sweep.yaml, gitCommit: gitCommit(dirname(sweep.file)) });
+  const stale = writer.interruptRunning(runs.map((r) => r.id));
+  if (stale > 0) log.warn(`${stale} run(s) left running by an earlier, crashed invocation are now marked interrupted and will run again`);
   writer.registerRuns(
     sweep.name,
     runs.map((r) => ({
@@ -89,21 +107,21 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   const skipped = runs.filter((r) => statuses.get(r.id) === 'done').length;
   const failedBefore = runs.length - skipped - todo.length;
   log.info(
-    `sweep ${sweep.name}: ${runs.length} runs, ${skipped} already done (skipped)` +
+    `sweep ${sweep.name}${plan.shard ? ` (shard ${plan.shard.index}/${plan.shard.count})` : ''}: ${runs.length} runs, ${skipped} already done (skipped)` +
       (failedBefore > 0 ? `, ${failedBefore} failed before (use --retry-failed to rerun)` : '') +
-      `, ${todo.length} to run`,
+      `, ${todo.length} to run on lanes ${lanes.map((l) => `${l.name}x${l.capacity}`).join(', ')}`,
+    { event: 'sweep-start', total: todo.length },
   );
 
   const cancel = new Int32Array(new SharedArrayBuffer(4));
+  let dispatcher: Dispatcher<Item> | undefined;
   const onAbort = () => {
     Atomics.store(cancel, 0, 1);
+    dispatcher?.drain();
     log.warn('stopping: in-flight runs will be marked interrupted (Ctrl-C again to exit at once)');
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
 
-  const lanes = options.lanes ?? [createCpuLane(options.jobs ?? defaultJobs())];
-  const lane = lanes[0]!;
   const env = environment();
   let backend: BackendInfo | undefined;
   const noteBackend = (b: BackendInfo) => {
@@ -112,101 +130,135 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   };
 
   // 3. Dense models: one training per key, shared by every run (and sweep) that needs it.
-  const dense = new Map<string, Promise<string>>();
-  let denseTrained = 0;
-  const ensureDense = (r: PreparedRun): Promise<string> => {
-    let p = dense.get(r.denseKey);
-    if (!p) {
-      const file = denseModelFile(paths, r.denseKey);
-      const known = denseModel(db, r.denseKey);
-      if (known && existsSync(known.file)) {
-        p = Promise.resolve(known.file);
-      } else {
-        log.info(`training dense model ${r.denseKey} (${r.labels.model} on ${r.labels.dataset}, seed ${r.config.seed})`);
-        p = lane.run({ kind: 'dense', key: r.denseKey, file, config: r.config, dataset: r.dataset, cancel }).then((res) => {
-          const d = res as DenseResult;
-          noteBackend(d.backend);
-          writer.recordDense({
-            key: r.denseKey,
-            dataset: r.labels.dataset,
-            model: r.labels.model,
-            seed: r.config.seed,
-            config: { dataset: r.config.dataset, model: r.config.model, train: r.config.train, seed: r.config.seed },
-            file,
-            accuracy: d.accuracy,
-            loss: d.loss,
-            steps: d.steps,
-            wallMs: d.wallMs,
-            backend: d.backend.name,
-          });
-          denseTrained++;
-          log.info(`dense model ${r.denseKey}: test accuracy ${d.accuracy.toFixed(4)} after ${d.steps} steps (${(d.wallMs / 1000).toFixed(1)} s)`);
-          return file;
-        });
-      }
-      dense.set(r.denseKey, p);
+  const denseState = new Map<string, { file: string; error?: string; settled: boolean }>();
+  const denseItems: Item[] = [];
+  for (const r of todo) {
+    if (denseState.has(r.denseKey)) continue;
+    const known = denseModel(db, r.denseKey);
+    if (known && existsSync(known.file)) {
+      denseState.set(r.denseKey, { file: known.file, settled: true });
+    } else {
+      denseState.set(r.denseKey, { file: denseModelFile(paths, r.denseKey), settled: false });
+      denseItems.push({ kind: 'dense', key: `dense:${r.denseKey}`, run: r, priority: 1, cost: r.cost, pin: r.config.lane, ready: () => true });
     }
-    return p;
+  }
+  let denseTrained = 0;
+  const trainDense = async (r: PreparedRun, lane: Lane): Promise<Outcome> => {
+    const state = denseState.get(r.denseKey)!;
+    log.info(`training dense model ${r.denseKey} (${r.labels.model} on ${r.labels.dataset}, seed ${r.config.seed}) on ${lane.name}`);
+    try {
+      const d = (await lane.run({ kind: 'dense', key: r.denseKey, file: state.file, config: r.config, dataset: r.dataset, cancel })) as DenseResult;
+      noteBackend(d.backend);
+      writer.recordDense({
+        key: r.denseKey,
+        dataset: r.labels.dataset,
+        model: r.labels.model,
+        seed: r.config.seed,
+        config: { dataset: r.config.dataset, model: r.config.model, train: r.config.train, seed: r.config.seed },
+        file: state.file,
+        accuracy: d.accuracy,
+        loss: d.loss,
+        steps: d.steps,
+        wallMs: d.wallMs,
+        backend: d.backend.name,
+      });
+      denseTrained++;
+      log.info(`dense model ${r.denseKey}: test accuracy ${d.accuracy.toFixed(4)} after ${d.steps} steps (${(d.wallMs / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      if ((e as Error).message === LANE_BROKEN) return 'lane-broken';
+      state.error = Atomics.load(cancel, 0) !== 0 ? CANCELLED : `dense training failed: ${(e as Error).message}`;
+    }
+    state.settled = true;
+    return 'done';
   };
 
-  // 4. Pruning runs, biggest first.
+  // 4. Pruning runs.
   let done = 0;
   let interrupted = 0;
   let orchestrationMs = 0;
   let runWallMs = 0;
   const failed: Array<{ id: string; label: string; error: string }> = [];
-  const ordered = [...todo].sort((a, b) => b.cost - a.cost || a.id.localeCompare(b.id));
-  const execute = async (r: PreparedRun): Promise<void> => {
-    const label = runLabel(r);
-    try {
-      const denseFile = await ensureDense(r);
-      if (Atomics.load(cancel, 0) !== 0) throw new Error(CANCELLED);
-      const { port1, port2 } = new MessageChannel();
-      let onEnd: () => void = () => undefined;
-      const ended = new Promise<void>((resolve) => (onEnd = resolve));
-      port1.on('message', (m: PortMessage) => {
-        const t0 = performance.now();
-        handle(m);
-        orchestrationMs += performance.now() - t0;
-      });
-      const handle = (m: PortMessage) => {
-        if (m.type === 'end') {
-          onEnd();
-        } else if (m.type === 'started') {
-          noteBackend(m.backend);
-          writer.startRun(r.id, { backend: m.backend.name, lane: lane.name, env: { ...env, backend: m.backend } });
-        } else {
-          writer.addPoint(r.id, toPointRecord(m.point));
-        }
-      };
-      let res: RunResult;
-      try {
-        res = (await lane.run({ kind: 'run', id: r.id, config: r.config, dataset: r.dataset, denseFile, port: port2, cancel }, [port2])) as RunResult;
-        // The task's result and its points travel on different channels: wait for the points.
-        await ended;
-      } finally {
-        port1.close();
+  const progress = () => ({ event: 'progress', done, failed: failed.length, interrupted, total: todo.length });
+  const finish = (r: PreparedRun, err: Error) => {
+    if (err.message === CANCELLED || Atomics.load(cancel, 0) !== 0) {
+      writer.finishRun(r.id, { status: 'interrupted', error: 'interrupted by the user' });
+      interrupted++;
+    } else {
+      writer.finishRun(r.id, { status: 'failed', error: err.message, stack: err.stack ?? '' });
+      failed.push({ id: r.id, label: runLabel(r), error: err.message });
+      log.error(`run ${r.id} (${runLabel(r)}) failed: ${err.message}`, progress());
+    }
+  };
+
+  const executeRun = async (r: PreparedRun, lane: Lane): Promise<Outcome> => {
+    const dense = denseState.get(r.denseKey)!;
+    if (dense.error) {
+      finish(r, new Error(dense.error));
+      return 'done';
+    }
+    const { port1, port2 } = new MessageChannel();
+    let onEnd: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (onEnd = resolve));
+    const handle = (m: PortMessage) => {
+      if (m.type === 'end') {
+        onEnd();
+      } else if (m.type === 'started') {
+        noteBackend(m.backend);
+        writer.startRun(r.id, { backend: m.backend.name, lane: lane.name, env: { ...env, backend: m.backend } });
+        log.debug(`started ${runLabel(r)} on ${lane.name}`, { event: 'run-start', lane: lane.name, run: r.id });
+      } else {
+        writer.addPoint(r.id, toPointRecord(m.point));
       }
+    };
+    port1.on('message', (m: PortMessage) => {
+      const t0 = performance.now();
+      handle(m);
+      orchestrationMs += performance.now() - t0;
+    });
+    try {
+      const res = (await lane.run({ kind: 'run', id: r.id, config: r.config, dataset: r.dataset, denseFile: dense.file, port: port2, cancel }, [port2])) as RunResult;
+      // The task's result and its points travel on different channels: wait for the points.
+      await ended;
       const t1 = performance.now();
       writer.finishRun(r.id, { status: 'done', scoreMs: res.scoreMs });
       orchestrationMs += performance.now() - t1;
       runWallMs += res.wallMs;
       done++;
-      log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${label} (${(res.wallMs / 1000).toFixed(1)} s)`);
+      log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`, progress());
     } catch (e) {
-      const err = e as Error;
-      if (err.message === CANCELLED || Atomics.load(cancel, 0) !== 0) {
-        writer.finishRun(r.id, { status: 'interrupted', error: 'interrupted by the user' });
-        interrupted++;
-      } else {
-        writer.finishRun(r.id, { status: 'failed', error: err.message, stack: err.stack ?? '' });
-        failed.push({ id: r.id, label, error: err.message });
-        log.error(`run ${r.id} (${label}) failed: ${err.message}`);
-      }
+      if ((e as Error).message === LANE_BROKEN) return 'lane-broken';
+      finish(r, e as Error);
+    } finally {
+      port1.close();
     }
+    return 'done';
   };
+
+  const runItems: Item[] = todo.map((r) => ({
+    kind: 'run',
+    key: r.id,
+    run: r,
+    priority: 0,
+    cost: r.cost,
+    pin: r.config.lane,
+    ready: () => denseState.get(r.denseKey)!.settled,
+  }));
+  dispatcher = new Dispatcher<Item>(
+    lanes,
+    (item, lane) => (item.kind === 'dense' ? trainDense(item.run, lane) : executeRun(item.run, lane)),
+    (item, reason) => {
+      if (item.kind === 'dense') {
+        const s = denseState.get(item.run.denseKey)!;
+        s.error = Atomics.load(cancel, 0) !== 0 ? CANCELLED : `dense training could not run: ${reason}`;
+        s.settled = true;
+      } else {
+        finish(item.run, new Error(Atomics.load(cancel, 0) !== 0 ? CANCELLED : reason));
+      }
+    },
+  );
+  if (options.signal?.aborted) onAbort();
   try {
-    await Promise.all(ordered.map(execute));
+    await dispatcher.run([...denseItems, ...runItems]);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (!options.lanes) await Promise.all(lanes.map((l) => l.close()));
@@ -222,6 +274,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     interrupted,
     denseTrained,
     backend: backend?.name,
+    lanes: lanes.map((l) => l.name),
     wallMs: performance.now() - started,
     orchestrationMs,
     runWallMs,
@@ -229,7 +282,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   };
 }
 
-function toPointRecord(p: PortMessage & { type: 'point' } extends { point: infer P } ? P : never): PointRecord {
+function toPointRecord(p: Extract<PortMessage, { type: 'point' }>['point']): PointRecord {
   return {
     step: p.step,
     phase: p.phase,

@@ -13,11 +13,12 @@ import {
   setWeights,
   tf,
   train,
+  type BackendInfo,
   type ScheduleContext,
 } from '@prunelab/models';
 import { robustAccuracy, scorerRegistry } from '@prunelab/scorers';
 import type { RunConfig } from '../config/schema.js';
-import { CANCELLED, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerTask } from './messages.js';
+import { CANCELLED, LANE_BROKEN, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerTask } from './messages.js';
 
 /**
  * Worker-thread entry point (piscina calls it by name). One backend per
@@ -26,6 +27,23 @@ import { CANCELLED, type DenseResult, type DenseTask, type PortMessage, type Pru
  */
 export async function runTask(task: WorkerTask): Promise<DenseResult | RunResult> {
   return task.kind === 'dense' ? trainDense(task) : runPrune(task);
+}
+
+/**
+ * The backend for a task: the lane's (a GPU lane forces its GPU backend) or the
+ * config's. A GPU lane whose backend cannot start, or starts without a GPU, is
+ * broken: its runs go back to the queue for the other lanes.
+ */
+async function backendFor(task: WorkerTask): Promise<BackendInfo> {
+  const info = task.laneInfo;
+  if (info?.lane !== 'gpu') return initBackend(task.config.backend);
+  try {
+    const b = await initBackend(info.backend ?? 'tensorflow');
+    if (b.name === 'tensorflow' && !b.gpu) throw new Error('TensorFlow found no CUDA device');
+    return b;
+  } catch (e) {
+    throw new Error(LANE_BROKEN, { cause: e });
+  }
 }
 
 function buildNet(config: RunConfig, ds: LoadedDataset): Net {
@@ -39,7 +57,7 @@ function cancelled(flag: Int32Array): void {
 }
 
 async function trainDense(task: DenseTask): Promise<DenseResult> {
-  const backend = await initBackend(task.config.backend);
+  const backend = await backendFor(task);
   const before = tf.memory().numTensors;
   const net = buildNet(task.config, task.dataset);
   let result: DenseResult;
@@ -68,7 +86,8 @@ async function trainDense(task: DenseTask): Promise<DenseResult> {
 async function runPrune(task: PruneTask): Promise<RunResult> {
   const start = performance.now();
   const { config, dataset: ds, port } = task;
-  const backend = await initBackend(config.backend);
+  const backend = await backendFor(task);
+  cancelled(task.cancel);
   const post = (m: PortMessage) => port.postMessage(m);
   post({ type: 'started', backend });
   const before = tf.memory().numTensors;

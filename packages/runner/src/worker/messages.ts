@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { LoadedDataset } from '@prunelab/datasets';
-import type { BackendInfo, CurvePoint } from '@prunelab/models';
+import type { BackendInfo, BackendPreference, CurvePoint } from '@prunelab/models';
 import type { RunConfig } from '../config/schema.js';
 
 /**
@@ -16,6 +16,7 @@ export interface DenseTask {
   readonly dataset: LoadedDataset;
   /** Int32Array over a SharedArrayBuffer; non-zero means stop (Ctrl-C). */
   readonly cancel: Int32Array;
+  readonly laneInfo?: LaneInfo;
 }
 
 export interface PruneTask {
@@ -26,6 +27,7 @@ export interface PruneTask {
   readonly denseFile: string;
   readonly port: MessagePort;
   readonly cancel: Int32Array;
+  readonly laneInfo?: LaneInfo;
 }
 
 export type WorkerTask = DenseTask | PruneTask;
@@ -58,3 +60,12 @@ export type PortMessage =
 
 /** Thrown inside a worker when the cancel flag is set; the main thread marks the run interrupted. */
 export const CANCELLED = 'PRUNELAB_CANCELLED';
+
+/** Thrown when a lane cannot work at all (its GPU backend failed): the run goes back to the queue. */
+export const LANE_BROKEN = 'PRUNELAB_LANE_BROKEN';
+
+/** Set by a lane on every task: which lane runs it and, for a GPU lane, the backend it must use. */
+export interface LaneInfo {
+  readonly lane: 'cpu' | 'gpu';
+  readonly backend?: BackendPreference;
+}
