@@ -10,3 +10,5 @@ export { denseModel, countDenseModels, curvePoints, runStatusCounts } from './re
 export type { DenseModelRow, CurveRow } from './reader.js';
 export { FILTER_FIELDS, isFilterField, openResultsDatabase, listSweeps, sweepRecord, runSummaries, sweepCurve } from './queries.js';
 export type { FilterField, FilterClause, Filter, SweepListRow, SweepRecordRow, RunSummaryRow, CurvePointRow } from './queries.js';
+export { mergeDatabases } from './merge.js';
+export type { MergeReport } from './merge.js';

@@ -6,9 +6,11 @@ import { resultsCommand } from './results.js';
 import { listCommand } from './list.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
+import { mergeCommand } from './merge.js';
+import { slurmCommand } from './slurm.js';
 import type { Command } from './types.js';
 
-export const commands: readonly Command[] = [runCommand, resultsCommand, compareCommand, plotCommand, reportCommand, exportCommand, listCommand, schemaCommand];
+export const commands: readonly Command[] = [runCommand, resultsCommand, compareCommand, plotCommand, reportCommand, exportCommand, mergeCommand, slurmCommand, listCommand, schemaCommand];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

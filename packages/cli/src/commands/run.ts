@@ -1,24 +1,30 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { PrunelabError } from '@prunelab/core';
-import { runSweep } from '@prunelab/runner';
+import { PrunelabError, setReporter } from '@prunelab/core';
+import { defaultJobs, parseShard, runSweep } from '@prunelab/runner';
 import { compare, formatCompareTable } from '@prunelab/results';
 import { openDatabase } from '@prunelab/store';
 import { parse } from './args.js';
+import { dryRun } from './dry-run.js';
 import { err, out } from '../output.js';
+import { progressReporter } from '../progress.js';
 import type { Command } from './types.js';
 
 const usage = `prunelab run <sweep.yaml> [options]
 
 Runs a sweep: trains each dense model once, prunes, fine-tunes and evaluates
-every run on worker threads, and streams the points to SQLite. Runs already
-done are skipped, so rerunning resumes a crashed or interrupted sweep.
+every run on worker threads (and the GPU lane, when there is one), and streams
+the points to SQLite. Runs already done are skipped, so rerunning resumes a
+crashed or interrupted sweep. Ctrl-C stops cleanly; a second Ctrl-C exits.
 
 Options:
-  -j, --jobs N         worker threads (default: one per core)
+  -j, --jobs N         CPU worker threads (default: one per core)
   --set path=value     override a config value (repeatable), e.g. --set train.epochs=2
   --results DIR        results folder (default ./results, or $PRUNELAB_RESULTS)
+  --shard i/n          run a deterministic 1/n of the runs (Slurm: $SLURM_ARRAY_TASK_ID/n)
+  --dry-run            list the expanded runs, how many are done, and a time estimate
   --retry-failed       also rerun runs that failed before
+  --no-gpu             do not look for a GPU lane
   --stats              print a machine-readable 'stats: {json}' line (used by npm run bench)
   -h, --help           show this help`;
 
@@ -37,7 +43,10 @@ export const runCommand: Command = {
       jobs: { type: 'string', short: 'j' },
       set: { type: 'string', multiple: true },
       results: { type: 'string' },
+      shard: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       'retry-failed': { type: 'boolean' },
+      'no-gpu': { type: 'boolean' },
       stats: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -47,11 +56,23 @@ export const runCommand: Command = {
     }
     const file = positionals[0];
     if (!file) throw new PrunelabError('E_CONFIG_INVALID', 'run: missing the sweep file', { fix: 'Usage: prunelab run experiments/quickstart.yaml' });
-    let jobs: number | undefined;
+    let jobs = defaultJobs();
     if (values.jobs !== undefined) {
       jobs = Number(values.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new PrunelabError('E_CONFIG_INVALID', 'run: --jobs must be a positive integer', { path: '--jobs', value: values.jobs });
     }
+    const dir = configsDir(file);
+    const plan = {
+      file,
+      ...(values.set && { set: values.set }),
+      ...(values.results && { results: values.results }),
+      ...(dir !== undefined && { configsDir: dir }),
+      ...(values.shard !== undefined && { shard: parseShard(values.shard) }),
+    };
+    if (values['dry-run']) return dryRun({ ...plan, jobs });
+
+    const reporter = progressReporter(process.stderr, Boolean(process.env['PRUNELAB_DEBUG']));
+    setReporter(reporter);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
@@ -61,15 +82,8 @@ export const runCommand: Command = {
     };
     process.on('SIGINT', onSigint);
     try {
-      const summary = await runSweep({
-        file,
-        ...(values.set && { set: values.set }),
-        ...(jobs !== undefined && { jobs }),
-        ...(values.results && { results: values.results }),
-        ...(configsDir(file) !== undefined && { configsDir: configsDir(file)! }),
-        retryFailed: values['retry-failed'] === true,
-        signal: controller.signal,
-      });
+      const summary = await runSweep({ ...plan, jobs, retryFailed: values['retry-failed'] === true, gpu: !values['no-gpu'], signal: controller.signal });
+      reporter.stop();
       const db = openDatabase(summary.database, { readonly: true });
       try {
         out('');
@@ -83,12 +97,13 @@ export const runCommand: Command = {
           `${summary.denseTrained} dense model(s) trained; ${(summary.wallMs / 1000).toFixed(1)} s`,
       );
       out(`results: ${summary.database}`);
-      if (values.stats) out(`stats: ${JSON.stringify(summary)}`);
       out(`query:   sqlite3 ${summary.database} "select scorer, sparsity, avg(accuracy) from curve_points where sweep = '${summary.sweep}' group by 1, 2"`);
+      if (values.stats) out(`stats: ${JSON.stringify(summary)}`);
       for (const f of summary.failed) err(`failed: ${f.id} (${f.label}): ${f.error}`);
       if (summary.interrupted > 0) return 130;
       return summary.failed.length > 0 ? 1 : 0;
     } finally {
+      reporter.stop();
       process.off('SIGINT', onSigint);
     }
   },

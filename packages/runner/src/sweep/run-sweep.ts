@@ -178,15 +178,16 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   let orchestrationMs = 0;
   let runWallMs = 0;
   const failed: Array<{ id: string; label: string; error: string }> = [];
-  const progress = () => ({ event: 'progress', done, failed: failed.length, interrupted, total: todo.length });
-  const finish = (r: PreparedRun, err: Error) => {
+  const progress = (lane?: string) => ({ event: 'progress', done, failed: failed.length, interrupted, total: todo.length, ...(lane && { lane }) });
+  const finish = (r: PreparedRun, err: Error, lane?: string) => {
     if (err.message === CANCELLED || Atomics.load(cancel, 0) !== 0) {
       writer.finishRun(r.id, { status: 'interrupted', error: 'interrupted by the user' });
       interrupted++;
+      log.debug(`interrupted ${runLabel(r)}`, progress(lane));
     } else {
       writer.finishRun(r.id, { status: 'failed', error: err.message, stack: err.stack ?? '' });
       failed.push({ id: r.id, label: runLabel(r), error: err.message });
-      log.error(`run ${r.id} (${runLabel(r)}) failed: ${err.message}`, progress());
+      log.error(`run ${r.id} (${runLabel(r)}) failed: ${err.message}`, progress(lane));
     }
   };
 
@@ -224,10 +225,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       orchestrationMs += performance.now() - t1;
       runWallMs += res.wallMs;
       done++;
-      log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`, progress());
+      log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`, progress(lane.name));
     } catch (e) {
       if ((e as Error).message === LANE_BROKEN) return 'lane-broken';
-      finish(r, e as Error);
+      finish(r, e as Error, lane.name);
     } finally {
       port1.close();
     }
