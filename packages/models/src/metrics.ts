@@ -1,3 +1,4 @@
+import { effectiveMacs } from './extract/units.js';
 import type { Net } from './net.js';
 
 /**
@@ -5,6 +6,9 @@ import type { Net } from './net.js';
  * among the prunable kernels; compression = total params / nonzero params with
  * non-prunable parameters (biases, excluded layers) counted, as in ShrinkBench
  * (Blalock et al. 2020). FLOPs are multiply-accumulates per example.
+ * `macsEffective` counts nonzero weights only, and under unit pruning also drops
+ * the weights that read from a removed unit (Li et al. 2017): it equals the dense
+ * FLOPs of the network `extractNet` builds (see extract/units.ts).
  */
 export interface NetMetrics {
   readonly sparsity: number;
@@ -23,13 +27,11 @@ export function netMetrics(net: Net, exclude: readonly string[] = []): NetMetric
   let nonzeroPrunable = 0;
   let zeros = 0;
   let macsDense = 0;
-  let macsEffective = 0;
   for (const p of net.params) {
     const w = p.kernel.dataSync();
     let nz = 0;
     for (let i = 0; i < w.length; i++) if (w[i] !== 0) nz++;
     macsDense += w.length * p.outPixels;
-    macsEffective += nz * p.outPixels;
     if (exclude.includes(p.name)) continue;
     perLayer[p.name] = 1 - nz / w.length;
     prunable += w.length;
@@ -45,6 +47,6 @@ export function netMetrics(net: Net, exclude: readonly string[] = []): NetMetric
     totalParams,
     nonzeroParams: totalParams - zeros,
     macsDense,
-    macsEffective,
+    macsEffective: effectiveMacs(net),
   };
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '@prunelab/core';
 import { denseMatMul } from './ops/dense.js';
+import { applyFixed, fixedOutShape, fixedParamCount, type FixedOp } from './ops/fixed.js';
+import { setWeights, type NamedArray } from './weights.js';
 
 /**
  * A network as plain data (the architecture) plus tfjs variables (the weights).
@@ -14,12 +16,28 @@ export type LayerSpec =
   | { kind: 'dense'; units: number; activation: Activation }
   | { kind: 'conv2d'; filters: number; kernel: number; stride: number; padding: 'same' | 'valid'; activation: Activation }
   | { kind: 'maxpool'; size: number; stride: number }
-  | { kind: 'flatten' };
+  | { kind: 'flatten' }
+  /** A non-prunable layer of an imported model, computed in forward but never pruned or trained. */
+  | { kind: 'fixed'; op: FixedOp; source?: string };
 
 export interface Architecture {
   readonly inputShape: readonly number[];
   readonly classes: number;
   readonly layers: readonly LayerSpec[];
+  /** Weights to start from instead of the seeded init (an imported model's own weights). */
+  readonly initialWeights?: readonly NamedArray[];
+  /** Human-readable remarks from building it (e.g. layers of an imported model that are carried along unpruned). */
+  readonly notes?: readonly string[];
+}
+
+export interface NetOptions {
+  /**
+   * Draw fresh random weights even when the architecture carries initial
+   * weights, from the stream `init:<seed>:<initStream>` (the random
+   * re-initialisation control of Frankle & Carbin 2019).
+   */
+  readonly randomInit?: boolean;
+  readonly initStream?: string;
 }
 
 /** A layer with weights. `kernel` is [in, out] (dense) or [kh, kw, in, out] (conv), as in tfjs. */
@@ -38,8 +56,8 @@ export class Net {
   readonly params: ParamLayer[] = [];
   private readonly byLayer: Array<ParamLayer | undefined> = [];
 
-  constructor(readonly arch: Architecture, seed: number) {
-    const rng = createRng(`init:${seed}`);
+  constructor(readonly arch: Architecture, seed: number, options: NetOptions = {}) {
+    const rng = createRng(options.initStream === undefined ? `init:${seed}` : `init:${seed}:${options.initStream}`);
     const id = netCounter++;
     let shape = [...arch.inputShape];
     const counts = { dense: 0, conv2d: 0 };
@@ -74,6 +92,8 @@ export class Net {
         const [h, w, c] = shape as [number, number, number];
         const [oh, ow] = convOut(h, w, spec.size, spec.stride, 'valid');
         shape = [oh, ow, c];
+      } else if (spec.kind === 'fixed') {
+        shape = fixedOutShape(spec.op, shape);
       } else {
         shape = [shape.reduce((a, b) => a * b, 1)];
       }
@@ -83,6 +103,7 @@ export class Net {
     if (shape.length !== 1 || shape[0] !== arch.classes) {
       throw new Error(`architecture ends in shape [${shape.join(', ')}], expected [${arch.classes}] logits`);
     }
+    if (arch.initialWeights && !options.randomInit) setWeights(this, arch.initialWeights);
   }
 
   /** Logits for a batch shaped [b, ...inputShape]. */
@@ -101,6 +122,8 @@ export class Net {
           h = tf.maxPool(h as tf.Tensor4D, spec.size, spec.stride, 'valid');
         } else if (spec.kind === 'flatten') {
           h = tf.reshape(h, [h.shape[0]!, -1]);
+        } else if (spec.kind === 'fixed') {
+          h = applyFixed(spec.op, h);
         }
       });
       return h as tf.Tensor2D;
@@ -112,9 +135,15 @@ export class Net {
     return this.params.flatMap((p) => [p.kernel, p.bias]);
   }
 
-  /** Total parameter count, prunable or not. */
+  /** Total parameter count, prunable or not (constants of fixed layers included). */
   totalParams(): number {
-    return this.variables().reduce((s, v) => s + v.size, 0);
+    const fixed = this.arch.layers.reduce((s, l) => s + (l.kind === 'fixed' ? fixedParamCount(l.op) : 0), 0);
+    return this.variables().reduce((s, v) => s + v.size, 0) + fixed;
+  }
+
+  /** The param layer computed by `arch.layers[i]`, if that layer has weights. */
+  paramAt(i: number): ParamLayer | undefined {
+    return this.byLayer[i];
   }
 
   dispose(): void {

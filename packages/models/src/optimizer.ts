@@ -19,8 +19,18 @@ export function makeOptimizer(cfg: TrainingConfig): tf.Optimizer {
   switch (cfg.optimizer) {
     case 'sgd':
       return tf.train.sgd(cfg.lr);
-    case 'momentum':
-      return tf.train.momentum(cfg.lr, cfg.momentum);
+    case 'momentum': {
+      // tfjs 4.22's MomentumOptimizer.dispose() does not call SGD's, so the learning-rate
+      // scalar `c` leaks one tensor per optimizer; release it here.
+      const opt = tf.train.momentum(cfg.lr, cfg.momentum);
+      const dispose = opt.dispose.bind(opt);
+      opt.dispose = () => {
+        dispose();
+        const c = (opt as unknown as { c?: tf.Tensor }).c;
+        if (c && !c.isDisposed) c.dispose();
+      };
+      return opt;
+    }
     case 'adam':
       return tf.train.adam(cfg.lr);
   }

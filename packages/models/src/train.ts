@@ -14,6 +14,19 @@ export interface TrainOptions {
   readonly onStep?: (step: number) => boolean | void;
   /** Extra loss term (e.g. an L1 penalty or the ADMM proximal term), added inside the gradient tape. */
   readonly penalty?: () => tf.Scalar;
+  /**
+   * Masks read before every step, for schedules that change the mask during
+   * training (gradual pruning, Zhu & Gupta 2017). When it returns a set, that
+   * set is used for the step (gradient masking and re-application) instead of `masks`.
+   */
+  readonly masksProvider?: () => MaskSet | undefined;
+  /** Run exactly this many optimizer steps instead of the count the config implies. */
+  readonly steps?: number;
+}
+
+export interface AsyncTrainOptions extends Omit<TrainOptions, 'onStep'> {
+  /** Awaited after each step (e.g. to re-score with an async scorer); may resolve true to stop early. */
+  readonly onStep?: (step: number) => Promise<boolean | void> | boolean | void;
 }
 
 export interface TrainResult {
@@ -36,9 +49,38 @@ export function stepsFor(cfg: TrainingConfig, trainSize: number): number {
  * against the same way).
  */
 export function train(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: TrainOptions): TrainResult {
+  const loop = trainLoop(net, ds, cfg, opts);
+  let r = loop.next(false);
+  try {
+    while (!r.done) r = loop.next(opts.onStep?.(r.value) === true);
+  } catch (e) {
+    loop.return(undefined as never); // runs the loop's finally: the optimizer is released
+    throw e;
+  }
+  return r.value;
+}
+
+/**
+ * train() with an awaited step hook. The same loop drives both, so for the
+ * same seed and hooks that change nothing they do bit-identical work.
+ */
+export async function trainAsync(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: AsyncTrainOptions): Promise<TrainResult> {
+  const loop = trainLoop(net, ds, cfg, opts);
+  let r = loop.next(false);
+  try {
+    while (!r.done) r = loop.next((await opts.onStep?.(r.value)) === true);
+  } catch (e) {
+    loop.return(undefined as never);
+    throw e;
+  }
+  return r.value;
+}
+
+/** One optimizer step per `next(stop)`; yields the global step number; `next(true)` stops; returns the summary. */
+function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit<TrainOptions, 'onStep'>): Generator<number, TrainResult, boolean> {
   const start = performance.now();
   const n = splitSize(ds, 'train');
-  const total = stepsFor(cfg, n);
+  const total = opts.steps ?? stepsFor(cfg, n);
   const optimizer = makeOptimizer(cfg);
   const buffer = new BatchBuffer(ds, cfg.batchSize);
   const vars = net.variables();
@@ -49,47 +91,52 @@ export function train(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Tr
   let order = epochOrder(n, opts.seed, 0);
   let epoch = 0;
   let cursor = 0;
-  while (step < total) {
-    if (cursor + cfg.batchSize > n) {
-      // Drop the ragged tail so every step has the same batch size, as open_lth does.
-      epoch++;
-      order = epochOrder(n, opts.seed, epoch);
-      cursor = 0;
+  const summary = (): TrainResult => ({ steps: step, examples, finalLoss: lastLoss, wallMs: performance.now() - start });
+  try {
+    while (step < total) {
+      if (cursor + cfg.batchSize > n) {
+        // Drop the ragged tail so every step has the same batch size, as open_lth does.
+        epoch++;
+        order = epochOrder(n, opts.seed, epoch);
+        cursor = 0;
+      }
+      const positions = order.subarray(cursor, cursor + cfg.batchSize);
+      cursor += cfg.batchSize;
+      const masks = opts.masksProvider?.() ?? opts.masks;
+      const loss = tf.tidy(() => {
+        const { xs, labels } = buffer.load('train', positions);
+        const { value, grads } = tf.variableGrads(() => {
+          const l = crossEntropy(net.forward(xs), labels, ds.classes);
+          return opts.penalty ? tf.add(l, opts.penalty()) : l;
+        }, vars);
+        for (const [name, g] of Object.entries(grads)) {
+          const p = kernels.get(name);
+          let grad = g;
+          if (cfg.weightDecay > 0) {
+            const v = vars.find((q) => q.name === name)!;
+            grad = tf.add(grad, tf.mul(v, cfg.weightDecay));
+          }
+          const m = p && masks?.get(p.name);
+          if (m) grad = tf.mul(grad, m);
+          grads[name] = grad;
+        }
+        optimizer.applyGradients(grads);
+        if (masks) {
+          for (const p of net.params) {
+            const m = masks.get(p.name);
+            if (m) p.kernel.assign(tf.mul(p.kernel, m));
+          }
+        }
+        return value;
+      });
+      step++;
+      examples += positions.length;
+      if (step === total || step % 50 === 0) lastLoss = loss.dataSync()[0]!;
+      loss.dispose();
+      if (yield step) break;
     }
-    const positions = order.subarray(cursor, cursor + cfg.batchSize);
-    cursor += cfg.batchSize;
-    const loss = tf.tidy(() => {
-      const { xs, labels } = buffer.load('train', positions);
-      const { value, grads } = tf.variableGrads(() => {
-        const l = crossEntropy(net.forward(xs), labels, ds.classes);
-        return opts.penalty ? tf.add(l, opts.penalty()) : l;
-      }, vars);
-      for (const [name, g] of Object.entries(grads)) {
-        const p = kernels.get(name);
-        let grad = g;
-        if (cfg.weightDecay > 0) {
-          const v = vars.find((q) => q.name === name)!;
-          grad = tf.add(grad, tf.mul(v, cfg.weightDecay));
-        }
-        const m = p && opts.masks?.get(p.name);
-        if (m) grad = tf.mul(grad, m);
-        grads[name] = grad;
-      }
-      optimizer.applyGradients(grads);
-      if (opts.masks) {
-        for (const p of net.params) {
-          const m = opts.masks.get(p.name);
-          if (m) p.kernel.assign(tf.mul(p.kernel, m));
-        }
-      }
-      return value;
-    });
-    step++;
-    examples += positions.length;
-    if (step === total || step % 50 === 0) lastLoss = loss.dataSync()[0]!;
-    loss.dispose();
-    if (opts.onStep?.(step)) break;
+    return summary();
+  } finally {
+    optimizer.dispose();
   }
-  optimizer.dispose();
-  return { steps: step, examples, finalLoss: lastLoss, wallMs: performance.now() - start };
 }

@@ -38,6 +38,15 @@ export interface ScheduleContext {
   /** Weights right after initialisation (for rewinding) and after dense training. */
   readonly initialWeights: readonly NamedArray[];
   readonly denseWeights: readonly NamedArray[];
+  /**
+   * Weights saved during dense training, keyed by the optimizer step after
+   * which they were taken (0 = the initial weights). Needed only by the
+   * iterative schedule's `rewind: { iteration: k }` (Frankle et al. 2020,
+   * "Linear Mode Connectivity and the Lottery Ticket Hypothesis"); the runner
+   * fills it for the steps `rewindIterations(config.schedule)` lists, e.g. with
+   * the `onStep` hook from `captureWeightsAt`.
+   */
+  readonly rewindWeights?: ReadonlyMap<number, readonly NamedArray[]>;
   /** Target sparsities, in the order given. */
   readonly targets: readonly number[];
   readonly prune: PruneSpec;

@@ -2,6 +2,7 @@
 import './mlp.js';
 import './lenet5.js';
 import './conv-small.js';
+import './tfjs.js';
 
 export { modelRegistry } from './registry.js';
 export type { ModelEntry, ArchitectureFactory } from './registry.js';

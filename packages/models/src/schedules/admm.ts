@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { projectWeights, type LayerMask } from '@prunelab/projection';
+import { splitSize } from '@prunelab/datasets';
+import { scheduleRegistry } from './registry.js';
+import { emitPoint } from './point.js';
+import { specAt } from './spec.js';
+import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
+import { stepsFor, train } from '../train.js';
+import { setWeights } from '../weights.js';
+import type { ScheduleContext } from './types.js';
+
+/**
+ * ADMM pruning, Zhang et al. 2018, "A Systematic DNN Weight Pruning Framework
+ * using Alternating Direction Method of Multipliers" (ECCV):
+ *
+ *   W-step: `stepsPerIteration` optimizer steps on L(W) + rho/2 ||W - Z + U||^2
+ *   Z-step: Z = projection(W + U)   (projectWeights: Euclidean projection onto the
+ *           run's sparse set, same scope/structure/exclude as every schedule)
+ *   U-step: U = U + W - Z
+ *
+ * repeated `iterations` times from the trained dense model (Z_0 = projection(W_0),
+ * U_0 = 0), then a hard prune to Z's support and masked fine-tuning with the
+ * sweep's budget (ctx.finetune). The ADMM phase uses the fine-tuning optimizer
+ * settings and, unless stepsPerIteration is set, one fine-tuning budget in total;
+ * it is extra training the other schedules do not get, which the report must state.
+ * The Z-step is a magnitude projection, so the run's scorer is not used.
+ */
+export const admmSchema = z
+  .object({
+    rho: z.number().positive().default(1e-3).describe('Penalty weight rho of the augmented Lagrangian.'),
+    iterations: z.number().int().positive().default(5).describe('ADMM iterations (W, Z, U updates).'),
+    stepsPerIteration: z.number().int().positive().optional().describe('Optimizer steps of each W-step; default: the fine-tuning budget divided by iterations.'),
+  })
+  .strict();
+
+export type AdmmOptions = z.output<typeof admmSchema>;
+
+export async function runAdmm(ctx: ScheduleContext, o: AdmmOptions): Promise<void> {
+  const start = performance.now();
+  setWeights(ctx.net, ctx.denseWeights);
+  await emitPoint(ctx, 0, 'dense', 0, start);
+  ctx.checkCancelled();
+  const budget = stepsFor(ctx.finetune, splitSize(ctx.ds, 'train'));
+  const perIteration = o.stepsPerIteration ?? Math.max(1, Math.ceil(budget / o.iterations));
+  const params = ctx.net.params;
+  const excluded = new Set(ctx.prune.exclude);
+  let step = 1;
+  for (const target of ctx.targets) {
+    const t = performance.now();
+    setWeights(ctx.net, ctx.denseWeights);
+    const spec = specAt(ctx, target);
+    const project = (withU: Float32Array[] | undefined) =>
+      projectWeights(
+        params.map((p, i) => {
+          const w = Float32Array.from(p.kernel.dataSync());
+          if (withU) for (let j = 0; j < w.length; j++) w[j] = w[j]! + withU[i]![j]!;
+          return { name: p.name, shape: p.kernel.shape, weights: w };
+        }),
+        spec,
+      );
+    let result = project(undefined);
+    // tidy releases the initial tensors; variables survive it.
+    const z = tf.tidy(() => params.map((p, i) => tf.variable(tf.tensor(result.weights[i]!.weights, p.kernel.shape), false)));
+    const u = tf.tidy(() => params.map((p) => tf.variable(tf.zeros(p.kernel.shape), false)));
+    let support: LayerMask[] = result.masks;
+    try {
+      const penalty = () =>
+        tf.tidy(() => {
+          // Excluded layers are never projected, so they carry no proximal term.
+          const terms = params.flatMap((p, i) => (excluded.has(p.name) ? [] : [tf.sum(tf.square(tf.add(tf.sub(p.kernel, z[i]!), u[i]!)))]));
+          if (terms.length === 0) return tf.scalar(0);
+          return tf.mul(tf.addN(terms), o.rho / 2) as tf.Scalar;
+        });
+      train(ctx.net, ctx.ds, ctx.finetune, {
+        seed: ctx.seed,
+        steps: perIteration * o.iterations,
+        penalty,
+        onStep: (s) => {
+          if (s % perIteration !== 0) return;
+          const uHost = u.map((v) => v.dataSync() as Float32Array);
+          result = project(uHost);
+          support = result.masks;
+          params.forEach((p, i) => {
+            const zi = tf.tensor(result.weights[i]!.weights, p.kernel.shape);
+            z[i]!.assign(zi);
+            // U <- U + W - Z
+            tf.tidy(() => u[i]!.assign(tf.sub(tf.add(u[i]!, p.kernel), zi)));
+            zi.dispose();
+          });
+        },
+      });
+    } finally {
+      for (const v of [...z, ...u]) v.dispose();
+    }
+    ctx.checkCancelled();
+    // Hard prune to Z's support, then fine-tune with the mask held.
+    const masks = masksFromArrays(ctx.net, support);
+    try {
+      applyMasks(ctx.net, masks);
+      await emitPoint(ctx, step++, 'pruned', target, t);
+      ctx.checkCancelled();
+      train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks });
+      await emitPoint(ctx, step++, 'finetuned', target, t);
+      ctx.checkCancelled();
+    } finally {
+      disposeMasks(masks);
+    }
+  }
+}
+
+export const admmSchedule = scheduleRegistry.register({
+  name: 'admm',
+  description: 'ADMM: train with a proximal term towards the projected weights, then hard-prune to their support and fine-tune.',
+  reference: 'Zhang et al. 2018',
+  schema: admmSchema,
+  create: (o: AdmmOptions) => ({ run: (ctx: ScheduleContext) => runAdmm(ctx, o) }),
+});
