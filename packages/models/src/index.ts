@@ -41,3 +41,5 @@ export { cubicSparsity, updateSteps, gradualSchema } from './schedules/gradual.j
 export type { CubicSchedule, GradualOptions } from './schedules/gradual.js';
 export { admmSchema } from './schedules/admm.js';
 export type { AdmmOptions } from './schedules/admm.js';
+export { structureRegistry } from './structures/all.js';
+export type { StructureEntry } from './structures/all.js';

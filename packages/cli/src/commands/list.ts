@@ -1,13 +1,13 @@
 import { PrunelabError } from '@prunelab/core';
 import { listDatasets } from '@prunelab/datasets';
-import { modelRegistry, scheduleRegistry } from '@prunelab/models';
+import { modelRegistry, scheduleRegistry, structureRegistry } from '@prunelab/models';
 import { scorerRegistry } from '@prunelab/scorers';
 import { checkFormat, parse } from './args.js';
 import { renderTable } from './table.js';
 import { out } from '../output.js';
 import type { Command } from './types.js';
 
-const usage = `prunelab list <scorers|datasets|models|schedules> [--format table|json]`;
+const usage = `prunelab list <scorers|datasets|models|schedules|structures> [--format table|json]`;
 
 type Listing = { rows: Array<Record<string, unknown>>; columns: string[] };
 
@@ -23,6 +23,10 @@ const listings: Record<string, () => Listing> = {
   models: () => ({
     columns: ['name', 'description'],
     rows: modelRegistry.list().map((e) => ({ name: e.name, description: e.description, reference: e.reference })),
+  }),
+  structures: () => ({
+    columns: ['name', 'granularity', 'description'],
+    rows: structureRegistry.list().map((e) => ({ name: e.name, granularity: e.granularity, description: e.description, reference: e.reference })),
   }),
   schedules: () => ({
     columns: ['name', 'description'],

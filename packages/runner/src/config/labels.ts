@@ -1,3 +1,4 @@
+import type { Structure } from '@prunelab/projection';
 import type { RunConfig } from './schema.js';
 
 /** Short strings for the `runs` table columns that curve_points exposes. */
@@ -10,7 +11,9 @@ export interface RunLabels {
   readonly schedule: string;
 }
 
-export function structureLabel(s: RunConfig['prune']['structure']): string {
+export function structureLabel(structure: RunConfig['prune']['structure']): string {
+  // After loadSweep the structure is a validated projection spec.
+  const s = structure as Structure;
   switch (s.kind) {
     case 'unstructured':
       return 'unstructured';

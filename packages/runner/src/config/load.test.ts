@@ -56,9 +56,23 @@ describe('loadSweep', () => {
     expect(s.runs[0]!.config.prune.scope).toBe('layerwise');
   });
 
-  it('parses structure shorthands', () => {
+  it('parses structure shorthands and fills structure defaults from the registry', () => {
     const s = loadSweep(writeSweep(tempDir(), TINY_SWEEP), { set: ['prune.structure=2:4'] });
     expect(s.runs[0]!.config.prune.structure).toEqual({ kind: 'n:m', n: 2, m: 4 });
+    expect(s.runs[0]!.labels.structure).toBe('2:4');
+    const u = loadSweep(writeSweep(tempDir(), TINY_SWEEP), { set: ['prune.structure=unit'] });
+    expect(u.runs[0]!.config.prune.structure).toEqual({ kind: 'unit', reduce: 'l2' });
+  });
+
+  it('an unknown structure lists the valid ones', () => {
+    const e = loadError(TINY_SWEEP, ['prune.structure=blocky']);
+    expect(e.code).toBe('E_UNKNOWN_NAME');
+    expect(e.message).toMatch(/unknown structure "blocky".*Valid structure names: block, n:m, unit, unstructured/);
+  });
+
+  it('a unit-only scorer with unstructured pruning is refused', () => {
+    const e = loadError(TINY_SWEEP.replace('[magnitude, random]', '[magnitude, apoz]'));
+    expect(e.message).toMatch(/scorer "apoz" scores units, but structure "unstructured" needs weight scores/);
   });
 });
 

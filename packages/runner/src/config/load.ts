@@ -4,7 +4,7 @@ import { parse as parseYamlValue } from 'yaml';
 import { z } from 'zod';
 import { PrunelabError, isPlainObject, type ErrorDetails } from '@prunelab/core';
 import { datasetRegistry } from '@prunelab/datasets';
-import { modelRegistry, scheduleRegistry } from '@prunelab/models';
+import { modelRegistry, scheduleRegistry, structureRegistry } from '@prunelab/models';
 import { scorerRegistry } from '@prunelab/scorers';
 import { applyAxes, expandAxes, randomAxisSchema, type Axes } from './expand.js';
 import { deepMerge, formatPath, setPath, splitPath } from './paths.js';
@@ -192,12 +192,30 @@ function validateRun(raw: Record<string, unknown>, axes: Axes, y: YamlFile): Run
     }
     out[slot] = { name, ...(parsed.data as Record<string, unknown>) };
   }
+  // The structure: a registry entry too, so unknown kinds list the valid ones.
+  const { kind, ...structureOpts } = config.prune.structure;
+  const structurePath = Object.keys(axes).find((a) => a.startsWith('prune.structure') || a === 'prune');
+  const structureLoc = structurePath ? locateAxis(y, structurePath) : where(y, ['prune', 'structure']);
+  if (!structureRegistry.has(kind)) {
+    throw new PrunelabError('E_UNKNOWN_NAME', `unknown structure ${JSON.stringify(kind)}`, {
+      ...structureLoc,
+      path: 'prune.structure',
+      fix: `Valid structure names: ${structureRegistry.names().join(', ')} (or 'N:M' such as '2:4')`,
+    });
+  }
+  const structureEntry = structureRegistry.get(kind);
+  const parsedStructure = structureEntry.schema.safeParse(structureOpts);
+  if (!parsedStructure.success) {
+    const issue = parsedStructure.error.issues[0]!;
+    throw issueError(issue, ['prune', 'structure', ...issue.path], structureOpts, y, axes);
+  }
+  out['prune'] = { ...config.prune, structure: structureEntry.create(parsedStructure.data) };
   // A scorer defined only per unit cannot drive unstructured pruning, and vice versa.
   const scorer = scorerRegistry.get(config.scorer.name);
-  const needs = config.prune.structure.kind === 'unit' ? 'unit' : 'weight';
+  const needs = structureEntry.granularity;
   if (!scorer.granularities.includes(needs)) {
     const axisPath = Object.keys(axes).find((a) => a === 'scorer' || a.startsWith('scorer.') || a.startsWith('prune'));
-    throw new PrunelabError('E_CONFIG_INVALID', `scorer ${JSON.stringify(scorer.name)} scores ${scorer.granularities.join(' and ')}s, but structure ${JSON.stringify(config.prune.structure.kind)} needs ${needs} scores`, {
+    throw new PrunelabError('E_CONFIG_INVALID', `scorer ${JSON.stringify(scorer.name)} scores ${scorer.granularities.join(' and ')}s, but structure ${JSON.stringify(kind)} needs ${needs} scores`, {
       ...(axisPath ? locateAxis(y, axisPath) : where(y, ['scorer'])),
       path: 'scorer',
       fix: needs === 'unit' ? 'Use a scorer that supports units (prunelab list scorers)' : "Use structure: { kind: unit } with this scorer, or a weight-level scorer",

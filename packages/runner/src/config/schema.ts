@@ -19,22 +19,24 @@ const sparsity = z
   .min(0, 'sparsity must be in [0, 1)')
   .lt(1, 'sparsity must be in [0, 1): 1 would remove every weight');
 
+/**
+ * A structure name from the structure registry with its options, or a
+ * shorthand: 'unstructured', 'unit', or 'N:M' such as '2:4'. The options are
+ * validated by the registry entry (see loadSweep).
+ */
 export const structureSchema = z
   .union([
-    z.enum(['unstructured']).transform(() => ({ kind: 'unstructured' as const })),
     z
       .string()
-      .regex(/^\d+:\d+$/, "use 'unstructured', 'N:M' (e.g. '2:4'), or an object { kind: ... }")
+      .min(1)
       .transform((s) => {
-        const [n, m] = s.split(':').map(Number) as [number, number];
-        return { kind: 'n:m' as const, n, m };
+        const nm = /^(\d+):(\d+)$/.exec(s);
+        return nm ? { kind: 'n:m', n: Number(nm[1]), m: Number(nm[2]) } : { kind: s };
       }),
-    z.object({ kind: z.literal('unstructured') }).strict(),
-    z.object({ kind: z.literal('n:m'), n: z.number().int().positive(), m: z.number().int().positive() }).strict(),
-    z.object({ kind: z.literal('block'), rows: z.number().int().positive(), cols: z.number().int().positive() }).strict(),
-    z.object({ kind: z.literal('unit'), reduce: z.enum(['l1', 'l2', 'sum']).default('l2') }).strict(),
+    z.object({ kind: z.string().min(1) }).catchall(z.unknown()),
   ])
-  .describe("Which groups are kept or removed together: 'unstructured', 'N:M', { kind: block, rows, cols }, { kind: unit, reduce }.");
+  .describe("Which groups are kept or removed together: 'unstructured', 'N:M' (e.g. '2:4'), { kind: block, rows, cols }, { kind: unit, reduce }. `prunelab list structures` shows them.")
+  .transform((v) => v as { kind: string } & Record<string, unknown>);
 
 export const scopeSchema = z
   .union([z.enum(['global', 'layerwise', 'erk']), z.object({ perLayer: z.record(z.string(), sparsity) }).strict()])
