@@ -29,3 +29,8 @@ export function resultPaths(root?: string): ResultPaths {
 export function denseModelFile(paths: ResultPaths, key: string): string {
   return join(paths.denseCache, `${key}.bin`);
 }
+
+/** The dense model's weights after optimizer step `step`, for late rewinding (Frankle et al. 2020). */
+export function denseRewindFile(paths: ResultPaths, key: string, step: number): string {
+  return join(paths.denseCache, `${key}.step-${step}.bin`);
+}

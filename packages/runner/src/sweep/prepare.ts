@@ -1,6 +1,6 @@
 import { canonicalJson } from '@prunelab/core';
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
-import { modelRegistry, stepsFor } from '@prunelab/models';
+import { modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
 import { paramCount } from './cost.js';
 import { splitSize } from '@prunelab/datasets';
 import { denseKey, runId } from '../config/identity.js';
@@ -13,6 +13,8 @@ export interface PreparedRun extends PlannedRun {
   /** The fine-tuning budget, stored with the run so fairness can be audited. */
   readonly budget: { epochs: number; steps: number; lr: number; optimizer: string; batchSize: number };
   readonly params: number;
+  /** Dense-training steps whose weights the schedule rewinds to (iterative with rewind: { iteration: k }). */
+  readonly rewindSteps: readonly number[];
   /** parameters x examples x epochs: the scheduler sends big runs to the GPU lane first. */
   readonly cost: number;
 }
@@ -21,6 +23,11 @@ export interface PreparedRun extends PlannedRun {
  * Loads every dataset the sweep names (each once; the bytes are shared with
  * the workers) and gives every run its content-hash id and dense-model key.
  */
+function scheduleOptions(s: { name: string } & Record<string, unknown>): Record<string, unknown> {
+  const { name: _name, ...opts } = s;
+  return opts;
+}
+
 export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
   const datasets = new Map<string, Promise<LoadedDataset>>();
   const load = (cfg: Record<string, unknown> & { name: string }) => {
@@ -50,6 +57,7 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
       dataset: ds,
       budget: { epochs: ft.epochs, steps: stepsFor(ft, trainSize) * run.config.prune.sparsities.length, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
       params,
+      rewindSteps: run.config.schedule.name === 'iterative' ? rewindIterations(scheduleOptions(run.config.schedule)) : [],
       cost: params * trainSize * (run.config.train.epochs + ft.epochs * run.config.prune.sparsities.length),
     });
   }

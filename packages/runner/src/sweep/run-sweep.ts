@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { PrunelabError, log } from '@prunelab/core';
-import { Writer, denseModel, denseModelFile, openDatabase, resultPaths, type PointRecord } from '@prunelab/store';
+import { Writer, denseModel, denseModelFile, denseRewindFile, openDatabase, resultPaths, type PointRecord } from '@prunelab/store';
 import type { BackendInfo } from '@prunelab/models';
 import { createCpuLane, defaultJobs } from '../lanes/cpu-lane.js';
 import { detectGpuLane } from '../lanes/gpu-lane.js';
@@ -130,15 +130,20 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   };
 
   // 3. Dense models: one training per key, shared by every run (and sweep) that needs it.
-  const denseState = new Map<string, { file: string; error?: string; settled: boolean }>();
+  const denseState = new Map<string, { file: string; rewind: Array<{ step: number; file: string }>; error?: string; settled: boolean }>();
   const denseItems: Item[] = [];
+  const rewindFor = (key: string, steps: Iterable<number>) => [...new Set(steps)].sort((a, b) => a - b).map((step) => ({ step, file: denseRewindFile(paths, key, step) }));
+  const stepsByKey = new Map<string, number[]>();
+  for (const r of todo) stepsByKey.set(r.denseKey, [...(stepsByKey.get(r.denseKey) ?? []), ...r.rewindSteps]);
   for (const r of todo) {
     if (denseState.has(r.denseKey)) continue;
+    const rewind = rewindFor(r.denseKey, stepsByKey.get(r.denseKey) ?? []);
     const known = denseModel(db, r.denseKey);
-    if (known && existsSync(known.file)) {
-      denseState.set(r.denseKey, { file: known.file, settled: true });
+    if (known && existsSync(known.file) && rewind.every((w) => existsSync(w.file))) {
+      denseState.set(r.denseKey, { file: known.file, rewind, settled: true });
     } else {
-      denseState.set(r.denseKey, { file: denseModelFile(paths, r.denseKey), settled: false });
+      // Training is deterministic, so retraining for a missing rewind snapshot reproduces the same dense model.
+      denseState.set(r.denseKey, { file: denseModelFile(paths, r.denseKey), rewind, settled: false });
       denseItems.push({ kind: 'dense', key: `dense:${r.denseKey}`, run: r, priority: 1, cost: r.cost, pin: r.config.lane, ready: () => true });
     }
   }
@@ -147,7 +152,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     const state = denseState.get(r.denseKey)!;
     log.info(`training dense model ${r.denseKey} (${r.labels.model} on ${r.labels.dataset}, seed ${r.config.seed}) on ${lane.name}`);
     try {
-      const d = (await lane.run({ kind: 'dense', key: r.denseKey, file: state.file, config: r.config, dataset: r.dataset, cancel })) as DenseResult;
+      const d = (await lane.run({ kind: 'dense', key: r.denseKey, file: state.file, rewind: state.rewind, config: r.config, dataset: r.dataset, cancel })) as DenseResult;
       noteBackend(d.backend);
       writer.recordDense({
         key: r.denseKey,
@@ -217,7 +222,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       orchestrationMs += performance.now() - t0;
     });
     try {
-      const res = (await lane.run({ kind: 'run', id: r.id, config: r.config, dataset: r.dataset, denseFile: dense.file, port: port2, cancel }, [port2])) as RunResult;
+      const rewind = dense.rewind.filter((w) => r.rewindSteps.includes(w.step));
+      const res = (await lane.run({ kind: 'run', id: r.id, config: r.config, dataset: r.dataset, denseFile: dense.file, rewind, port: port2, cancel }, [port2])) as RunResult;
       // The task's result and its points travel on different channels: wait for the points.
       await ended;
       const t1 = performance.now();

@@ -13,7 +13,9 @@ import {
   setWeights,
   tf,
   train,
+  captureWeightsAt,
   type BackendInfo,
+  type NamedArray,
   type ScheduleContext,
 } from '@prunelab/models';
 import { robustAccuracy, scorerRegistry } from '@prunelab/scorers';
@@ -46,6 +48,14 @@ async function backendFor(task: WorkerTask): Promise<BackendInfo> {
   }
 }
 
+/** Writes to a temporary name and renames, so a crash never leaves half a file in the cache. */
+function writeAtomically(file: string, data: Buffer): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
 function buildNet(config: RunConfig, ds: LoadedDataset): Net {
   const { name, ...opts } = config.model;
   const factory = modelRegistry.create(name, opts);
@@ -62,18 +72,23 @@ async function trainDense(task: DenseTask): Promise<DenseResult> {
   const net = buildNet(task.config, task.dataset);
   let result: DenseResult;
   try {
+    const capture = captureWeightsAt(net, task.rewind.map((r) => r.step));
     const res = train(net, task.dataset, task.config.train, {
       seed: task.config.seed,
-      onStep: () => Atomics.load(task.cancel, 0) !== 0,
+      onStep: (step) => {
+        capture.onStep(step);
+        return Atomics.load(task.cancel, 0) !== 0;
+      },
     });
     cancelled(task.cancel);
+    for (const r of task.rewind) {
+      const w = capture.weights.get(r.step);
+      if (!w) throw new Error(`rewind step ${r.step} is beyond dense training's ${res.steps} steps`);
+      writeAtomically(r.file, serializeWeights(w));
+    }
     const ev = evaluate(net, task.dataset, 'test');
     if (!Number.isFinite(ev.loss)) throw new Error(`dense training diverged: test loss is ${ev.loss}`);
-    // Write to a temporary name and rename, so a crash never leaves half a file in the cache.
-    mkdirSync(dirname(task.file), { recursive: true });
-    const tmp = `${task.file}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(tmp, serializeWeights(getWeights(net)));
-    renameSync(tmp, task.file);
+    writeAtomically(task.file, serializeWeights(getWeights(net)));
     result = { kind: 'dense', backend, accuracy: ev.accuracy, loss: ev.loss, steps: res.steps, wallMs: res.wallMs, leakedTensors: 0 };
   } finally {
     net.dispose();
@@ -102,11 +117,13 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
     const { name: scheduleName, ...scheduleOpts } = config.schedule;
     const schedule = scheduleRegistry.create(scheduleName, scheduleOpts);
     const finetunes = config.finetune.epochs > 0;
+    const rewindWeights = new Map<number, readonly NamedArray[]>(task.rewind.map((r) => [r.step, deserializeWeights(readFileSync(r.file))]));
     const ctx: ScheduleContext = {
       net,
       ds,
       initialWeights,
       denseWeights,
+      ...(rewindWeights.size > 0 && { rewindWeights }),
       targets: config.prune.sparsities,
       prune: { ...config.prune },
       finetune: config.finetune,

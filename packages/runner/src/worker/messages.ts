@@ -14,6 +14,8 @@ export interface DenseTask {
   readonly file: string;
   readonly config: RunConfig;
   readonly dataset: LoadedDataset;
+  /** Save the weights after these optimizer steps too, each to its file (late rewinding). */
+  readonly rewind: ReadonlyArray<{ step: number; file: string }>;
   /** Int32Array over a SharedArrayBuffer; non-zero means stop (Ctrl-C). */
   readonly cancel: Int32Array;
   readonly laneInfo?: LaneInfo;
@@ -25,6 +27,8 @@ export interface PruneTask {
   readonly config: RunConfig;
   readonly dataset: LoadedDataset;
   readonly denseFile: string;
+  /** Snapshots of dense training for rewinding, by optimizer step. */
+  readonly rewind: ReadonlyArray<{ step: number; file: string }>;
   readonly port: MessagePort;
   readonly cancel: Int32Array;
   readonly laneInfo?: LaneInfo;

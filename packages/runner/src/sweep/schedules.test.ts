@@ -1,0 +1,48 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase, resultPaths } from '@prunelab/store';
+import { runSweep } from './run-sweep.js';
+import { createCpuLane } from '../lanes/cpu-lane.js';
+import { tempDir, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
+
+const lane = createCpuLane(2);
+afterAll(() => lane.close());
+
+// Every registered schedule through the real runner, including late rewinding,
+// whose dense-training snapshot the runner must save and hand over.
+const SCHEDULES = `schedule: { name: iterative, rate: 0.5, rewind: { iteration: 5 } }
+grid:
+  scorer: [magnitude]
+  schedule:
+    - { name: iterative, rate: 0.5, rewind: init }
+    - { name: iterative, rate: 0.5, rewind: { iteration: 5 } }
+    - { name: iterative, rate: 0.5, rewind: init, reinit: true }
+    - { name: gradual }
+    - { name: admm, iterations: 2 }
+    - one-shot
+seeds: [0]
+`;
+
+describe('schedules through the runner', () => {
+  it('runs iterative (rewind to init, to step 5, re-init control), gradual, admm and one-shot', async () => {
+    const dir = tempDir();
+    const results = join(dir, 'results');
+    const yaml = TINY_SWEEP.replace(/grid:[\s\S]*$/, SCHEDULES).replace('[0.5, 0.9]', '[0.75]');
+    const s = await runSweep({ file: writeSweep(dir, yaml), results, lanes: [lane] });
+    expect(s.failed).toEqual([]);
+    expect(s.done).toBe(6);
+    expect(s.denseTrained).toBe(1);
+    const cache = readdirSync(resultPaths(results).denseCache);
+    expect(cache.some((f) => f.endsWith('.step-5.bin'))).toBe(true);
+    const db = openDatabase(resultPaths(results).database, { readonly: true });
+    const rows = db
+      .prepare(`SELECT c.schedule AS schedule, COUNT(*) AS n, MAX(c.sparsity) AS s FROM curve_points c GROUP BY c.run_id`)
+      .all() as Array<{ schedule: string; n: number; s: number }>;
+    db.close();
+    // Iterative at rate 0.5 to 0.75 is two rounds, each a curve point, plus the dense point.
+    for (const r of rows.filter((x) => x.schedule === 'iterative')) expect(r.n).toBe(3);
+    for (const r of rows) expect(r.s).toBeCloseTo(0.75, 2);
+    expect(existsSync(resultPaths(results).database)).toBe(true);
+  });
+});
