@@ -83,14 +83,13 @@ describe('Dispatcher', () => {
   });
 
   it('drain stops handing out work; the rest is reported as interrupted', async () => {
-    let d: Dispatcher<Item> | undefined;
     const seen: string[] = [];
     const unrunnable: string[] = [];
-    d = new Dispatcher<Item>(
+    const d: Dispatcher<Item> = new Dispatcher<Item>(
       [lane('cpu')],
       async (i) => {
         seen.push(i.label);
-        d!.drain();
+        d.drain();
         await tick();
         return 'done';
       },

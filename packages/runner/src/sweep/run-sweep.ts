@@ -114,13 +114,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   );
 
   const cancel = new Int32Array(new SharedArrayBuffer(4));
-  let dispatcher: Dispatcher<Item> | undefined;
   const onAbort = () => {
     Atomics.store(cancel, 0, 1);
-    dispatcher?.drain();
+    dispatcher.drain();
     log.warn('stopping: in-flight runs will be marked interrupted (Ctrl-C again to exit at once)');
   };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const env = environment();
   let backend: BackendInfo | undefined;
@@ -250,7 +248,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     pin: r.config.lane,
     ready: () => denseState.get(r.denseKey)!.settled,
   }));
-  dispatcher = new Dispatcher<Item>(
+  const dispatcher = new Dispatcher<Item>(
     lanes,
     (item, lane) => (item.kind === 'dense' ? trainDense(item.run, lane) : executeRun(item.run, lane)),
     (item, reason) => {
@@ -263,6 +261,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       }
     },
   );
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   try {
     await dispatcher.run([...denseItems, ...runItems]);
