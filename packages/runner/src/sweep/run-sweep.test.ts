@@ -8,10 +8,11 @@ import { createCpuLane } from '../lanes/cpu-lane.js';
 import type { Lane } from '../lanes/types.js';
 import { tempDir, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
 
-// One tiny sweep: 2 scorers x 2 scopes x 2 seeds = 8 runs, 5 targets each.
+// One tiny sweep: 3 scorers x 5 sparsities x 2 seeds = 6 runs (one chain per
+// scorer and seed), which must train exactly 2 dense models.
 const SWEEP = TINY_SWEEP.replace('prune: { sparsities: [0.5, 0.9] }', 'prune: { sparsities: [0.5, 0.7, 0.8, 0.9, 0.95] }').replace(
   'grid:\n  scorer: [magnitude, random]\n',
-  'grid:\n  scorer: [magnitude, random]\n  prune.scope: [global, layerwise]\n',
+  'grid:\n  scorer: [magnitude, random, taylor]\n',
 );
 
 describe('runSweep end to end (2 worker threads)', () => {
@@ -29,12 +30,12 @@ describe('runSweep end to end (2 worker threads)', () => {
 
   it('runs every run and trains each dense model exactly once', () => {
     expect(first.failed).toEqual([]);
-    expect(first.done).toBe(8);
+    expect(first.done).toBe(6);
     expect(first.denseTrained).toBe(2);
     const db = openDatabase(resultPaths(results).database, { readonly: true });
     expect(countDenseModels(db)).toBe(2);
     const statuses = db.prepare(`SELECT status, COUNT(*) AS n FROM runs GROUP BY status`).all();
-    expect(statuses).toEqual([{ status: 'done', n: 8 }]);
+    expect(statuses).toEqual([{ status: 'done', n: 6 }]);
     db.close();
   });
 
@@ -43,12 +44,11 @@ describe('runSweep end to end (2 worker threads)', () => {
     const rows = db
       .prepare(`SELECT run_id, scope, phase, target_sparsity, sparsity, prunable_params FROM curve_points WHERE sweep = 'tiny' ORDER BY run_id, step`)
       .all() as Array<{ run_id: string; scope: string; phase: string; target_sparsity: number; sparsity: number; prunable_params: number }>;
-    expect(rows).toHaveLength(8 * 6);
+    expect(rows).toHaveLength(6 * 6);
     for (const r of rows) {
-      // Exact budgets: kept = round((1 - s) * N) over all N prunable weights (global), or
-      // per layer (layerwise: two layers here, each within half a weight).
-      const slack = r.scope === 'global' ? 0.5 : 2 * 0.5;
-      expect(Math.abs(r.sparsity - r.target_sparsity)).toBeLessThanOrEqual(slack / r.prunable_params + 1e-12);
+      // Exact budget: kept = round((1 - s) * N) over all N prunable weights (global scope).
+      expect(r.scope).toBe('global');
+      expect(Math.abs(r.sparsity - r.target_sparsity)).toBeLessThanOrEqual(0.5 / r.prunable_params + 1e-12);
     }
     expect(rows.filter((r) => r.phase === 'dense').every((r) => r.sparsity === 0)).toBe(true);
     db.close();
@@ -58,7 +58,7 @@ describe('runSweep end to end (2 worker threads)', () => {
     const db = openDatabase(resultPaths(results).database, { readonly: true });
     const before = (db.prepare(`SELECT COUNT(*) AS n FROM points`).get() as { n: number }).n;
     const again = await runSweep({ file, results, lanes: [lane] });
-    expect(again).toMatchObject({ total: 8, skipped: 8, done: 0, denseTrained: 0 });
+    expect(again).toMatchObject({ total: 6, skipped: 6, done: 0, denseTrained: 0 });
     expect((db.prepare(`SELECT COUNT(*) AS n FROM points`).get() as { n: number }).n).toBe(before);
     db.close();
   });
@@ -70,7 +70,7 @@ describe('runSweep end to end (2 worker threads)', () => {
     const n = count();
     db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(victim);
     const again = await runSweep({ file, results, lanes: [lane] });
-    expect(again).toMatchObject({ skipped: 7, done: 1, denseTrained: 0 });
+    expect(again).toMatchObject({ skipped: 5, done: 1, denseTrained: 0 });
     expect(count()).toBe(n);
     db.close();
   });
@@ -78,7 +78,7 @@ describe('runSweep end to end (2 worker threads)', () => {
   it('another sweep with the same dense configs reuses the cached dense models', async () => {
     const other = writeSweep(dir, SWEEP.replace('name: tiny', 'name: tiny2').replace('[0.5, 0.7, 0.8, 0.9, 0.95]', '[0.6]'), 'other.yaml');
     const s = await runSweep({ file: other, results, lanes: [lane] });
-    expect(s.done).toBe(8);
+    expect(s.done).toBe(6);
     expect(s.denseTrained).toBe(0);
   });
 });

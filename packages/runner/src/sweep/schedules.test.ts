@@ -45,4 +45,20 @@ describe('schedules through the runner', () => {
     for (const r of rows) expect(r.s).toBeCloseTo(0.75, 2);
     expect(existsSync(resultPaths(results).database)).toBe(true);
   });
+
+  it('records robust accuracy on every point when the sweep enables it', async () => {
+    const dir = tempDir();
+    const results = join(dir, 'results');
+    const yaml = `${TINY_SWEEP.replace('seeds: [0, 1]', 'seeds: [0]')}robust: { attack: fgsm, eps: 0.3 }\n`;
+    const s = await runSweep({ file: writeSweep(dir, yaml), results, lanes: [lane] });
+    expect(s.failed).toEqual([]);
+    const db = openDatabase(resultPaths(results).database, { readonly: true });
+    const rows = db.prepare(`SELECT accuracy, robust_accuracy FROM curve_points`).all() as Array<{ accuracy: number; robust_accuracy: number | null }>;
+    db.close();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.robust_accuracy).not.toBeNull();
+      expect(r.robust_accuracy!).toBeLessThanOrEqual(r.accuracy + 1e-9);
+    }
+  });
 });
