@@ -12,7 +12,7 @@ import { PrunelabError, log } from '@prunelab/core';
  * absent where libtensorflow could not be downloaded at install time), then
  * `wasm` (XNNPACK, the default on a plain machine), then `cpu` (pure JS).
  */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 
 export interface BackendInfo {
@@ -67,6 +67,18 @@ async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
     }
     return undefined;
   }
+  if (name === 'webgpu') {
+    // Dawn through the npm package `webgpu` (Vulkan on Linux, Metal on macOS,
+    // D3D12 on Windows) provides navigator.gpu; tfjs-backend-webgpu then runs on it.
+    const dawn = await importOptional('webgpu');
+    if (!dawn) return undefined;
+    const gpu = await webgpuAdapter(dawn);
+    if (!gpu) throw new Error('WebGPU (Dawn) found no adapter');
+    if (!(await importOptional('@tensorflow/tfjs-backend-webgpu'))) return undefined;
+    if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend failed to initialise');
+    await tf.ready();
+    return { name, package: `@tensorflow/tfjs-backend-webgpu@${tf.version_core} (${gpu})`, tfjsVersion: tf.version_core, gpu: true };
+  }
   if (name === 'wasm') {
     const wasm = await importOptional('@tensorflow/tfjs-backend-wasm');
     if (!wasm) return undefined;
@@ -82,6 +94,25 @@ async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
   await tf.setBackend('cpu');
   await tf.ready();
   return { name, package: `@tensorflow/tfjs-backend-cpu@${tf.version_core}`, tfjsVersion: tf.version_core, gpu: false };
+}
+
+/**
+ * Installs Dawn's navigator.gpu and returns a description of its adapter, or
+ * undefined when there is none (no driver, or only a software rasteriser that
+ * lacks required features). Exported for the runner's lane detection.
+ */
+export async function webgpuAdapter(dawnModule?: Record<string, unknown>): Promise<string | undefined> {
+  const dawn = dawnModule ?? (await importOptional('webgpu'));
+  if (!dawn) return undefined;
+  const { create, globals } = dawn as { create: (flags: string[]) => { requestAdapter(): Promise<unknown> }; globals: Record<string, unknown> };
+  Object.assign(globalThis, globals);
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  g.navigator ??= {};
+  g.navigator.gpu ??= create([]);
+  const adapter = (await (g.navigator.gpu as { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> }).requestAdapter()) ?? undefined;
+  if (!adapter) return undefined;
+  const info = adapter.info ?? {};
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'adapter';
 }
 
 async function importOptional(pkg: string): Promise<Record<string, unknown> | undefined> {

@@ -1,4 +1,4 @@
-export { initBackend, tf } from './backend.js';
+export { initBackend, tf, webgpuAdapter } from './backend.js';
 export type { BackendInfo, BackendName, BackendPreference } from './backend.js';
 export { Net, convOut } from './net.js';
 export type { Architecture, LayerSpec, ParamLayer, Activation } from './net.js';

@@ -21,8 +21,8 @@ function repoRoot(): string {
 }
 
 const MODELS = [
-  { label: 'lenet-300-100', name: 'mlp', options: { preset: 'lenet-300-100' }, examples: { wasm: 12_000, cpu: 3_000, tensorflow: 12_000 } },
-  { label: 'lenet-5', name: 'lenet-5', options: { preset: 'caffe' }, examples: { wasm: 1_200, cpu: 120, tensorflow: 3_000 } },
+  { label: 'lenet-300-100', name: 'mlp', options: { preset: 'lenet-300-100' }, examples: { wasm: 12_000, cpu: 3_000, tensorflow: 12_000, webgpu: 12_000 } },
+  { label: 'lenet-5', name: 'lenet-5', options: { preset: 'caffe' }, examples: { wasm: 1_200, cpu: 120, tensorflow: 3_000, webgpu: 3_000 } },
 ] as const;
 
 async function measure(backend: BackendName) {
@@ -49,7 +49,7 @@ if (arg) {
 } else {
   const { spawnSync } = await import('node:child_process');
   const rows: unknown[] = [];
-  for (const backend of ['wasm', 'cpu', 'tensorflow'] as const) {
+  for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu'] as const) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), backend], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status === 0 && line.startsWith('[')) rows.push(...(JSON.parse(line) as unknown[]));

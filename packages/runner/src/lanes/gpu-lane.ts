@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { log } from '@prunelab/core';
+import { webgpuAdapter } from '@prunelab/models';
 import { createPoolLane } from './cpu-lane.js';
 import type { Lane } from './types.js';
 
@@ -15,22 +16,40 @@ function installed(pkg: string): boolean {
 }
 
 let said = false;
+const sayOnce = (message: string) => {
+  if (said) return;
+  said = true;
+  log.info(message);
+};
 
 /**
- * The GPU lane: one worker holding a GPU backend, when one is installed.
- * `@tensorflow/tfjs-node-gpu` (CUDA) is preferred. The lane's worker checks at
- * its first task that TensorFlow really sees a GPU; if not, the lane retires
- * and its runs go back to the CPU lanes. Without a GPU package the lane is
- * absent, and we say so once.
+ * The GPU lane: one worker holding a GPU backend, detected at start.
+ * - `tensorflow` through @tensorflow/tfjs-node-gpu (CUDA). The worker checks
+ *   at its first task that TensorFlow really sees a GPU; if not, the lane
+ *   retires and its runs go back to the CPU lanes.
+ * - else `webgpu` through @tensorflow/tfjs-backend-webgpu on Dawn (the npm
+ *   package `webgpu`), when an adapter is found.
+ * Both are optional dependencies. Without either, the lane is absent and we say so once.
  */
 export async function detectGpuLane(): Promise<Lane[]> {
   if (installed('@tensorflow/tfjs-node-gpu')) {
     log.info('GPU lane: @tensorflow/tfjs-node-gpu (CUDA), 1 worker');
     return [createPoolLane({ name: 'gpu', threads: 1, backend: 'tensorflow' })];
   }
-  if (!said) {
-    said = true;
-    log.info('no GPU lane: @tensorflow/tfjs-node-gpu is not installed (its install needs libtensorflow); running on CPU lanes only');
+  if (installed('webgpu') && installed('@tensorflow/tfjs-backend-webgpu')) {
+    let adapter: string | undefined;
+    try {
+      adapter = await webgpuAdapter();
+    } catch (e) {
+      log.debug(`webgpu adapter probe failed: ${(e as Error).message}`);
+    }
+    if (adapter) {
+      log.info(`GPU lane: WebGPU (Dawn) on ${adapter}, 1 worker`);
+      return [createPoolLane({ name: 'gpu', threads: 1, backend: 'webgpu' })];
+    }
+    sayOnce('no GPU lane: @tensorflow/tfjs-node-gpu is not installed and WebGPU (Dawn) found no adapter; running on CPU lanes only');
+    return [];
   }
+  sayOnce('no GPU lane: neither @tensorflow/tfjs-node-gpu nor webgpu + @tensorflow/tfjs-backend-webgpu is installed; running on CPU lanes only');
   return [];
 }
