@@ -8,7 +8,8 @@
  * Run: npm run build && npm run bench (in packages/projection). Needs --expose-gc.
  * Writes <repo root>/results/bench/projection.json.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,16 +93,41 @@ function time(fn: () => unknown, reps: number): { medianMs: number; minMs: numbe
   return { medianMs: median(ts), minMs: Math.min(...ts) };
 }
 
-/** Extra ArrayBuffer bytes allocated during one call, minus the returned masks (gc before, none during). */
-function memory(layers: readonly LayerScores[], structure: Structure): { extraBytes: number; rssDeltaBytes: number } {
+/** Reads a field (kB) of /proc/self/status. */
+function procStatusKb(field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/**
+ * Peak extra memory of one call, masks excluded: Linux's resident high-water
+ * mark (VmHWM), reset to the current RSS just before the call by writing 5 to
+ * /proc/self/clear_refs, minus the RSS before the call. Unlike a heap delta
+ * after the call, this sees temporaries freed before the call returns.
+ */
+function memoryInThisProcess(layers: readonly LayerScores[], structure: Structure): { extraBytes: number; rssDeltaBytes: number } {
   gc();
-  const ab0 = process.memoryUsage().arrayBuffers;
-  const rss0 = process.memoryUsage().rss;
+  let base = Number.NaN;
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    base = procStatusKb('VmRSS');
+  } catch {
+    // not Linux: no figure
+  }
   const r = project(layers, { sparsity: SPARSITY, structure });
-  const ab1 = process.memoryUsage().arrayBuffers;
-  const rss1 = process.memoryUsage().rss;
+  const peak = procStatusKb('VmHWM');
   const maskBytes = r.masks.reduce((a, m) => a + m.mask.byteLength, 0);
-  return { extraBytes: ab1 - ab0 - maskBytes, rssDeltaBytes: rss1 - rss0 - maskBytes };
+  return { extraBytes: peak - base - maskBytes, rssDeltaBytes: peak - base };
+}
+
+/**
+ * Measured in a fresh child process: in this one, memory freed by the timing
+ * repetitions stays mapped by the allocator and would hide the call's peak.
+ */
+function memory(target: number, label: string): { extraBytes: number; rssDeltaBytes: number } {
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--memory', String(target), label], { encoding: 'utf8' });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return line.startsWith('{') ? (JSON.parse(line) as { extraBytes: number; rssDeltaBytes: number }) : { extraBytes: Number.NaN, rssDeltaBytes: Number.NaN };
 }
 
 const structures: [string, Structure][] = [
@@ -110,6 +136,12 @@ const structures: [string, Structure][] = [
   ['block4x4', { kind: 'block', rows: 4, cols: 4 }],
   ['unit-l1', { kind: 'unit', reduce: 'l1' }],
 ];
+
+if (process.argv[2] === '--memory') {
+  const structure = structures.find(([l]) => l === process.argv[4])![1];
+  process.stdout.write(`${JSON.stringify(memoryInThisProcess(makeLayers(Number(process.argv[3]), 12345), structure))}\n`);
+  process.exit(0);
+}
 
 const rows: Record<string, unknown>[] = [];
 out(`projection bench: node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), sparsity ${SPARSITY}, global scope, ${LAYERS} layers`);
@@ -121,7 +153,7 @@ for (const target of TARGETS) {
   const reps = n <= 1e6 ? 9 : 5;
   for (const [label, structure] of structures) {
     const t = time(() => project(layers, { sparsity: SPARSITY, structure }), reps);
-    const m = memory(layers, structure);
+    const m = memory(target, label);
     rows.push({ n, structure: label, ...t, reps, extraBytes: m.extraBytes, extraOverInput: m.extraBytes / inputBytes, rssDeltaBytes: m.rssDeltaBytes });
     out(`${n}\t${label}\t${t.medianMs.toFixed(1)}\t${t.minMs.toFixed(1)}\t${(m.extraBytes / 2 ** 20).toFixed(2)}\t${(m.extraBytes / inputBytes).toFixed(3)}`);
   }
