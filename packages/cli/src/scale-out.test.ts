@@ -26,6 +26,23 @@ function setup() {
   return { dir, file };
 }
 
+/** Polls the database until at least `n` points exist (a sweep is mid-flight). */
+async function waitForPoints(db: string, n: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      const d = openDatabase(db, { readonly: true });
+      const count = (d.prepare(`SELECT COUNT(*) AS n FROM points`).get() as { n: number }).n;
+      d.close();
+      if (count >= n) return;
+    } catch {
+      // not created yet
+    }
+    if (Date.now() > deadline) throw new Error('no points appeared');
+  }
+}
+
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`prunelab ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
@@ -85,19 +102,7 @@ describe('scale-out', () => {
     const db = join(results, 'prunelab.sqlite');
     const p = spawn(process.execPath, [bin, 'run', file, '-j', '2', '--no-gpu', '--results', results], { stdio: 'ignore' });
     // Wait until some points have been written, then kill without warning.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      try {
-        const d = openDatabase(db, { readonly: true });
-        const n = (d.prepare(`SELECT COUNT(*) AS n FROM points`).get() as { n: number }).n;
-        d.close();
-        if (n >= 3) break;
-      } catch {
-        // not created yet
-      }
-      if (Date.now() > deadline) throw new Error('no points appeared');
-    }
+    await waitForPoints(db, 3);
     p.kill('SIGKILL');
     await new Promise((r) => p.on('close', r));
     const out = run(['run', file, '-j', '2', '--no-gpu', '--results', results]);
@@ -114,19 +119,7 @@ describe('scale-out', () => {
     const results = join(dir, 'sigint');
     const db = join(results, 'prunelab.sqlite');
     const p = spawn(process.execPath, [bin, 'run', file, '-j', '2', '--no-gpu', '--results', results], { stdio: 'ignore' });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
-      try {
-        const d = openDatabase(db, { readonly: true });
-        const n = (d.prepare(`SELECT COUNT(*) AS n FROM points`).get() as { n: number }).n;
-        d.close();
-        if (n >= 1) break;
-      } catch {
-        // not created yet
-      }
-      if (Date.now() > deadline) throw new Error('no points appeared');
-    }
+    await waitForPoints(db, 1);
     p.kill('SIGINT');
     const code = await new Promise((r) => p.on('close', r));
     expect(code).toBe(130);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { PrunelabError, log } from '@prunelab/core';
-import { Writer, denseModel, denseModelFile, denseRewindFile, openDatabase, resultPaths, type PointRecord } from '@prunelab/store';
+import { Writer, denseModel, denseModelFile, denseRewindFile, openDatabase, resultPaths } from '@prunelab/store';
 import type { BackendInfo } from '@prunelab/models';
 import { createCpuLane, defaultJobs } from '../lanes/cpu-lane.js';
 import { detectGpuLane } from '../lanes/gpu-lane.js';
@@ -211,7 +211,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
         writer.startRun(r.id, { backend: m.backend.name, lane: lane.name, env: { ...env, backend: m.backend } });
         log.debug(`started ${runLabel(r)} on ${lane.name}`, { event: 'run-start', lane: lane.name, run: r.id });
       } else {
-        writer.addPoint(r.id, toPointRecord(m.point));
+        writer.addPoint(r.id, m.point);
       }
     };
     port1.on('message', (m: PortMessage) => {
@@ -285,26 +285,5 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     orchestrationMs,
     runWallMs,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
-  };
-}
-
-function toPointRecord(p: Extract<PortMessage, { type: 'point' }>['point']): PointRecord {
-  return {
-    step: p.step,
-    phase: p.phase,
-    onCurve: p.onCurve,
-    targetSparsity: p.targetSparsity,
-    sparsity: p.sparsity,
-    nonzeroPrunable: p.nonzeroPrunable,
-    prunableParams: p.prunableParams,
-    totalParams: p.totalParams,
-    nonzeroParams: p.nonzeroParams,
-    accuracy: p.accuracy,
-    loss: p.loss,
-    robustAccuracy: p.robustAccuracy,
-    macsDense: p.macsDense,
-    macsEffective: p.macsEffective,
-    perLayer: p.perLayer,
-    wallMs: p.wallMs,
   };
 }
