@@ -17,7 +17,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr, de
   const multi = new cliProgress.MultiBar(
     {
       stream,
-      format: 'runs {bar} {value}/{total} | failed {failed} | {lanes} | ETA {eta_formatted}',
+      format: 'runs {bar} {value}/{total} | failed {failed} | ETA {eta_formatted} | {lanes}',
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 20,
@@ -25,19 +25,26 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr, de
     cliProgress.Presets.shades_classic,
   );
   let bar: cliProgress.SingleBar | undefined;
-  const running = new Map<string, number>();
-  const lanes = () => [...running.entries()].map(([l, n]) => `${l}: ${n} running`).join(', ') || 'idle';
+  // lane -> run label -> current phase ('started', 'finetuned@0.9', ...)
+  const running = new Map<string, Map<string, string>>();
+  const lanes = () =>
+    [...running.entries()]
+      .filter(([, runs]) => runs.size > 0)
+      .map(([l, runs]) => `${l}: ${[...runs.entries()].map(([run, phase]) => `${run} (${phase})`).join('; ')}`)
+      .join(' | ') || 'idle';
+  const lane = (name: string) => running.get(name) ?? running.set(name, new Map()).get(name)!;
   return {
     log(e) {
       const f = e.fields ?? {};
+      const l = typeof f['lane'] === 'string' ? f['lane'] : undefined;
+      const run = typeof f['run'] === 'string' ? f['run'] : undefined;
       if (f['event'] === 'sweep-start' && typeof f['total'] === 'number') {
         bar = multi.create(f['total'], 0, { failed: 0, lanes: lanes() });
-      } else if (f['event'] === 'run-start' && typeof f['lane'] === 'string') {
-        running.set(f['lane'], (running.get(f['lane']) ?? 0) + 1);
+      } else if ((f['event'] === 'run-start' || f['event'] === 'run-phase') && l && run) {
+        lane(l).set(run, typeof f['phase'] === 'string' ? f['phase'] : 'started');
         bar?.update({ lanes: lanes() });
       } else if (f['event'] === 'progress') {
-        const lane = typeof f['lane'] === 'string' ? f['lane'] : undefined;
-        if (lane) running.set(lane, Math.max(0, (running.get(lane) ?? 1) - 1));
+        if (l && run) lane(l).delete(run);
         const finished = Number(f['done'] ?? 0) + Number(f['failed'] ?? 0) + Number(f['interrupted'] ?? 0);
         bar?.update(finished, { failed: f['failed'] ?? 0, lanes: lanes() });
       }

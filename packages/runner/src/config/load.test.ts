@@ -49,6 +49,18 @@ describe('loadSweep', () => {
     ]);
   });
 
+  it('samples random: axes reproducibly from their seed', () => {
+    const yaml = `${TINY_SWEEP.replace('seeds: [0, 1]\n', '')}random:\n  n: 3\n  seed: 7\n  params:\n    train.lr: { dist: loguniform, low: 1.0e-4, high: 1.0e-1 }\n    finetune.epochs: { dist: choice, values: [1, 2] }\n`;
+    const a = loadSweep(writeSweep(tempDir(), yaml));
+    const b = loadSweep(writeSweep(tempDir(), yaml));
+    expect(a.runs).toHaveLength(2 * 3);
+    const lrs = a.runs.map((r) => r.config.train.lr);
+    expect(lrs).toEqual(b.runs.map((r) => r.config.train.lr));
+    for (const lr of lrs) expect(lr).toBeGreaterThanOrEqual(1e-4), expect(lr).toBeLessThanOrEqual(1e-1);
+    expect(new Set(lrs).size).toBe(3);
+    for (const r of a.runs) expect([1, 2]).toContain(r.config.finetune.epochs);
+  });
+
   it('types --set values by YAML and applies them before expansion', () => {
     const s = loadSweep(writeSweep(tempDir(), TINY_SWEEP), { set: ['train.lr=0.5', 'seeds=[7]', 'prune.scope=layerwise'] });
     expect(s.runs.map((r) => r.config.seed)).toEqual([7, 7]);

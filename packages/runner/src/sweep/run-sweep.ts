@@ -181,16 +181,16 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   let orchestrationMs = 0;
   let runWallMs = 0;
   const failed: Array<{ id: string; label: string; error: string }> = [];
-  const progress = (lane?: string) => ({ event: 'progress', done, failed: failed.length, interrupted, total: todo.length, ...(lane && { lane }) });
+  const progress = (lane?: string, run?: string) => ({ event: 'progress', done, failed: failed.length, interrupted, total: todo.length, ...(lane && { lane }), ...(run && { run }) });
   const finish = (r: PreparedRun, err: Error, lane?: string) => {
     if (err.message === CANCELLED || Atomics.load(cancel, 0) !== 0) {
       writer.finishRun(r.id, { status: 'interrupted', error: 'interrupted by the user' });
       interrupted++;
-      log.debug(`interrupted ${runLabel(r)}`, progress(lane));
+      log.debug(`interrupted ${runLabel(r)}`, progress(lane, runLabel(r)));
     } else {
       writer.finishRun(r.id, { status: 'failed', error: err.message, stack: err.stack ?? '' });
       failed.push({ id: r.id, label: runLabel(r), error: err.message });
-      log.error(`run ${r.id} (${runLabel(r)}) failed: ${err.message}`, progress(lane));
+      log.error(`run ${r.id} (${runLabel(r)}) failed: ${err.message}`, progress(lane, runLabel(r)));
     }
   };
 
@@ -209,9 +209,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       } else if (m.type === 'started') {
         noteBackend(m.backend);
         writer.startRun(r.id, { backend: m.backend.name, lane: lane.name, env: { ...env, backend: m.backend } });
-        log.debug(`started ${runLabel(r)} on ${lane.name}`, { event: 'run-start', lane: lane.name, run: r.id });
+        log.debug(`started ${runLabel(r)} on ${lane.name}`, { event: 'run-start', lane: lane.name, run: runLabel(r) });
       } else {
         writer.addPoint(r.id, m.point);
+        log.debug(`${runLabel(r)}: ${m.point.phase} at ${m.point.targetSparsity}`, { event: 'run-phase', lane: lane.name, run: runLabel(r), phase: `${m.point.phase}@${m.point.targetSparsity}` });
       }
     };
     port1.on('message', (m: PortMessage) => {
@@ -229,7 +230,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       orchestrationMs += performance.now() - t1;
       runWallMs += res.wallMs;
       done++;
-      log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`, progress(lane.name));
+      log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`, progress(lane.name, runLabel(r)));
     } catch (e) {
       if ((e as Error).message === LANE_BROKEN) return 'lane-broken';
       finish(r, e as Error, lane.name);
