@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,10 +42,12 @@ describe('prunelab CLI', () => {
     for (const row of rows) expect(Object.keys(row).sort()).toEqual(['description', 'family', 'granularities', 'name']);
   });
 
-  it('schema prints a JSON Schema that knows the run keys', () => {
+  it('schema prints a JSON Schema that knows the run keys, and the committed sweep.schema.json is current', () => {
     const r = cli(['schema']);
     const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['grid', 'seeds', 'prune', 'scorer', 'dataset']));
+    // Editors read the committed file: regenerate it with `prunelab schema > sweep.schema.json`.
+    expect(JSON.parse(readFileSync(join(repo, 'sweep.schema.json'), 'utf8'))).toEqual(schema);
   });
 
   describe.each([
