@@ -1,6 +1,7 @@
 import { cpus, platform, release, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 
 /** What a run records about the machine that produced it. */
 export function environment(): Record<string, unknown> {
@@ -14,7 +15,8 @@ export function environment(): Record<string, unknown> {
   };
   return {
     node: process.version,
-    prunelab: version('@prunelab/runner'),
+    // The exports map hides package.json from require; read our own file instead (../../ from src/ or dist/).
+    prunelab: (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version,
     tfjs: version('@tensorflow/tfjs-core'),
     platform: `${platform()} ${release()}`,
     cpu: cpus()[0]?.model ?? 'unknown',
