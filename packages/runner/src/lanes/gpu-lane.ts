@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { log } from '@prunelab/core';
-import { webgpuAdapter } from '@prunelab/models';
 import { createPoolLane } from './cpu-lane.js';
 import type { Lane } from './types.js';
 
@@ -12,6 +13,23 @@ function installed(pkg: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Asks Dawn for an adapter in a child process: Dawn prints driver warnings to
+ * stderr (and a broken driver can take its process down), which must not land
+ * in the user's terminal or crash the sweep.
+ */
+function probeWebgpuAdapter(): string | undefined {
+  const models = pathToFileURL(require.resolve('@prunelab/models')).href;
+  const script = `import(${JSON.stringify(models)}).then((m) => m.webgpuAdapter()).then((a) => { process.stdout.write(JSON.stringify(a ?? null)); process.exit(0); })`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    return (JSON.parse(r.stdout || 'null') as string | null) ?? undefined;
+  } catch {
+    log.debug(`webgpu adapter probe failed: ${r.stderr.split('\n')[0] ?? ''}`);
+    return undefined;
   }
 }
 
@@ -37,12 +55,7 @@ export async function detectGpuLane(): Promise<Lane[]> {
     return [createPoolLane({ name: 'gpu', threads: 1, backend: 'tensorflow' })];
   }
   if (installed('webgpu') && installed('@tensorflow/tfjs-backend-webgpu')) {
-    let adapter: string | undefined;
-    try {
-      adapter = await webgpuAdapter();
-    } catch (e) {
-      log.debug(`webgpu adapter probe failed: ${(e as Error).message}`);
-    }
+    const adapter = probeWebgpuAdapter();
     if (adapter) {
       log.info(`GPU lane: WebGPU (Dawn) on ${adapter}, 1 worker`);
       return [createPoolLane({ name: 'gpu', threads: 1, backend: 'webgpu' })];
