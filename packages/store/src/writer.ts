@@ -70,7 +70,8 @@ export class Writer {
       insertRun: db.prepare(
         `INSERT INTO runs (id, sweep, config_json, seed, dataset, model, scorer, structure, scope, schedule, axes_json, dataset_json, budget_json, dense_key)
          VALUES (@id, @sweep, @config, @seed, @dataset, @model, @scorer, @structure, @scope, @schedule, @axes, @datasetIdentity, @budget, @denseKey)
-         ON CONFLICT(id) DO NOTHING`,
+         ON CONFLICT(id) DO UPDATE SET scorer = excluded.scorer, schedule = excluded.schedule, structure = excluded.structure,
+           scope = excluded.scope, model = excluded.model, dataset = excluded.dataset`,
       ),
       linkRun: db.prepare(`INSERT INTO sweep_runs (sweep, run_id) VALUES (?, ?) ON CONFLICT DO NOTHING`),
       status: db.prepare(`SELECT id, status FROM runs WHERE id = ?`),

@@ -61,6 +61,13 @@ describe('loadSweep', () => {
     for (const r of a.runs) expect([1, 2]).toContain(r.config.finetune.epochs);
   });
 
+  it('labels a plug-in with its non-default options, so a control never shares a row with its treatment', () => {
+    const yaml = TINY_SWEEP.replace('seeds: [0, 1]\n', '') + 'schedule: { name: iterative, rewind: init }\nzip:\n  schedule.reinit: [false, true]\n';
+    const s = loadSweep(writeSweep(tempDir(), yaml));
+    expect([...new Set(s.runs.map((r) => r.labels.schedule))]).toEqual(['iterative(rewind=init)', 'iterative(reinit=true, rewind=init)']);
+    expect(s.runs.map((r) => r.labels.scorer)).toContain('magnitude');
+  });
+
   it('types --set values by YAML and applies them before expansion', () => {
     const s = loadSweep(writeSweep(tempDir(), TINY_SWEEP), { set: ['train.lr=0.5', 'seeds=[7]', 'prune.scope=layerwise'] });
     expect(s.runs.map((r) => r.config.seed)).toEqual([7, 7]);

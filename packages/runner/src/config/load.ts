@@ -11,6 +11,7 @@ import { deepMerge, formatPath, setPath, splitPath } from './paths.js';
 import { runConfigSchema, sweepSchema, SWEEP_ONLY_KEYS, type RunConfig } from './schema.js';
 import { readYamlFile, type YamlFile } from './yaml-file.js';
 import { runLabels, type RunLabels } from './labels.js';
+import { canonicalConfig } from './identity.js';
 
 export interface PlannedRun {
   readonly config: RunConfig;
@@ -56,7 +57,7 @@ export function loadSweep(file: string, options: LoadOptions = {}): LoadedSweep 
   const runs = axes.map((a) => {
     const raw = applyAxes(base, a);
     const config = validateRun(raw, a, main);
-    return { config, axes: a, labels: runLabels(config) };
+    return { config, axes: a, labels: runLabels(config, canonicalConfig(config)) };
   });
   return { name: sweep.name ?? basename(file, extname(file)), file, yaml: main.text, runs };
 }
