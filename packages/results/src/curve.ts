@@ -73,6 +73,10 @@ export function runCurves(rows: readonly CurvePointRow[], metric: Metric): RunCu
 
 // Achieved sparsities are ratios of integers; anything closer than this is the same operating point.
 const SAME_SPARSITY = 1e-9;
+// A run evaluated at target t achieved round((1 - t) N) kept weights, so e.g. 0.9374981 for
+// t = 0.9375: that is the point at t, not a neighbour to interpolate from. Groups (units,
+// blocks) can land further from t; beyond this the cell says it was interpolated.
+const AT_TARGET = 1e-3;
 
 /**
  * The run's value at sparsity `s`: the evaluated point when the run has one
@@ -81,7 +85,9 @@ const SAME_SPARSITY = 1e-9;
  * the run's highest achieved sparsity the answer is undefined.
  */
 export function valueAt(points: readonly CurvePoint[], s: number): { value: number; interpolated: boolean } | undefined {
-  const exact = points.find((p) => Math.abs(p.sparsity - s) <= SAME_SPARSITY);
+  const exact =
+    points.find((p) => Math.abs(p.sparsity - s) <= SAME_SPARSITY) ??
+    points.find((p) => Math.abs(p.target - s) <= SAME_SPARSITY && Math.abs(p.sparsity - s) <= AT_TARGET);
   if (exact) return { value: exact.value, interpolated: false };
   for (let i = 0; i + 1 < points.length; i++) {
     const a = points[i]!;

@@ -74,6 +74,7 @@ export class Writer {
            scope = excluded.scope, model = excluded.model, dataset = excluded.dataset`,
       ),
       linkRun: db.prepare(`INSERT INTO sweep_runs (sweep, run_id) VALUES (?, ?) ON CONFLICT DO NOTHING`),
+      unlinkOthers: db.prepare(`DELETE FROM sweep_runs WHERE sweep = ? AND run_id NOT IN (SELECT value FROM json_each(?))`),
       status: db.prepare(`SELECT id, status FROM runs WHERE id = ?`),
       start: db.prepare(
         `UPDATE runs SET status = 'running', backend = @backend, lane = @lane, env_json = @env, started_at = @now, ended_at = NULL,
@@ -116,6 +117,15 @@ export class Writer {
         this.stmts.linkRun.run(sweep, r.id);
       }
     })();
+  }
+
+  /**
+   * After a sweep file was edited: runs its current version no longer
+   * generates leave the sweep (they stay in the database, and in any other
+   * sweep that has them), so compare and report show only the current sweep.
+   */
+  unlinkOtherRuns(sweep: string, ids: readonly string[]): number {
+    return this.stmts.unlinkOthers.run(sweep, JSON.stringify(ids)).changes;
   }
 
   statuses(ids: readonly string[]): Map<string, RunStatus> {

@@ -1,6 +1,6 @@
 import { canonicalJson } from '@prunelab/core';
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
-import { modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
+import { iterativeLevels, iterativeSchema, modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
 import { paramCount } from './cost.js';
 import { splitSize } from '@prunelab/datasets';
 import { denseKey, runId } from '../config/identity.js';
@@ -11,7 +11,7 @@ export interface PreparedRun extends PlannedRun {
   readonly denseKey: string;
   readonly dataset: LoadedDataset;
   /** The fine-tuning budget, stored with the run so fairness can be audited. */
-  readonly budget: { epochs: number; steps: number; lr: number; optimizer: string; batchSize: number };
+  readonly budget: { epochs: number; rounds: number; steps: number; lr: number; optimizer: string; batchSize: number };
   readonly params: number;
   /** Dense-training steps whose weights the schedule rewinds to (iterative with rewind: { iteration: k }). */
   readonly rewindSteps: readonly number[];
@@ -23,6 +23,13 @@ export interface PreparedRun extends PlannedRun {
  * Loads every dataset the sweep names (each once; the bytes are shared with
  * the workers) and gives every run its content-hash id and dense-model key.
  */
+/** How many fine-tuning budgets a run spends: one per target, or one per round of an iterative schedule. */
+function fineTuningRounds(config: PlannedRun['config']): number {
+  if (config.schedule.name !== 'iterative') return config.prune.sparsities.length;
+  const o = iterativeSchema.parse(scheduleOptions(config.schedule));
+  return iterativeLevels(o.rate, Math.max(...config.prune.sparsities)).length;
+}
+
 function scheduleOptions(s: { name: string } & Record<string, unknown>): Record<string, unknown> {
   const { name: _name, ...opts } = s;
   return opts;
@@ -48,6 +55,7 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
     seen.add(id);
     const trainSize = splitSize(ds, 'train');
     const ft = run.config.finetune;
+    const finetunes = fineTuningRounds(run.config);
     const { name: modelName, ...modelOpts } = run.config.model;
     const params = paramCount(modelRegistry.create(modelName, modelOpts)(ds.shape, ds.classes));
     out.push({
@@ -55,10 +63,10 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
       id,
       denseKey: denseKey(run.config, ds.identity.checksum),
       dataset: ds,
-      budget: { epochs: ft.epochs, steps: stepsFor(ft, trainSize) * run.config.prune.sparsities.length, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
+      budget: { epochs: ft.epochs, rounds: finetunes, steps: stepsFor(ft, trainSize) * finetunes, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
       params,
       rewindSteps: run.config.schedule.name === 'iterative' ? rewindIterations(scheduleOptions(run.config.schedule)) : [],
-      cost: params * trainSize * (run.config.train.epochs + ft.epochs * run.config.prune.sparsities.length),
+      cost: params * trainSize * (run.config.train.epochs + ft.epochs * finetunes),
     });
   }
   return out;

@@ -75,6 +75,16 @@ describe('runSweep end to end (2 worker threads)', () => {
     db.close();
   });
 
+  it('editing the sweep drops runs it no longer generates from the sweep, not from the database', async () => {
+    const edited = writeSweep(dir, SWEEP.replace('[magnitude, random, taylor]', '[magnitude, random]'));
+    const s = await runSweep({ file: edited, results, lanes: [lane] });
+    expect(s).toMatchObject({ total: 4, skipped: 4, done: 0 });
+    const db = openDatabase(resultPaths(results).database, { readonly: true });
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM sweep_runs WHERE sweep = 'tiny'`).get()).toEqual({ n: 4 });
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM runs`).get()).toEqual({ n: 6 });
+    db.close();
+  });
+
   it('another sweep with the same dense configs reuses the cached dense models', async () => {
     const other = writeSweep(dir, SWEEP.replace('name: tiny', 'name: tiny2').replace('[0.5, 0.7, 0.8, 0.9, 0.95]', '[0.6]'), 'other.yaml');
     const s = await runSweep({ file: other, results, lanes: [lane] });

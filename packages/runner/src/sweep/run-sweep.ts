@@ -99,6 +99,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       denseKey: r.denseKey,
     })),
   );
+  if (!plan.shard) {
+    // A shard sees only its part of the sweep; only a whole run may prune the membership.
+    const dropped = writer.unlinkOtherRuns(sweep.name, runs.map((r) => r.id));
+    if (dropped > 0) log.info(`${dropped} run(s) from an earlier version of ${sweep.name} are no longer part of it (kept in the database)`);
+  }
   const statuses = writer.statuses(runs.map((r) => r.id));
   const todo = runs.filter((r) => {
     const s = statuses.get(r.id);
