@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { log } from '@prunelab/core';
 import type { BackendPreference } from '@prunelab/models';
 import type { WorkerResult, WorkerTask } from '../worker/messages.js';
 import type { Lane } from './types.js';
@@ -46,6 +47,9 @@ export function createPoolLane(options: PoolLaneOptions): Lane {
     execArgv: [],
     ...(options.maxOldGenerationSizeMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } }),
   });
+  // A worker that dies outside a task (e.g. out of memory while starting) is
+  // reported here instead of crashing the main thread as an unhandled 'error'.
+  pool.on('error', (e: Error) => log.error(`${options.name} lane: a worker died: ${e.message}`));
   const laneInfo = { lane: options.name, ...(options.backend && { backend: options.backend }) };
   return {
     name: options.name,
