@@ -56,7 +56,10 @@ describe('loadSweep', () => {
     expect(a.runs).toHaveLength(2 * 3);
     const lrs = a.runs.map((r) => r.config.train.lr);
     expect(lrs).toEqual(b.runs.map((r) => r.config.train.lr));
-    for (const lr of lrs) expect(lr).toBeGreaterThanOrEqual(1e-4), expect(lr).toBeLessThanOrEqual(1e-1);
+    for (const lr of lrs) {
+      expect(lr).toBeGreaterThanOrEqual(1e-4);
+      expect(lr).toBeLessThanOrEqual(1e-1);
+    }
     expect(new Set(lrs).size).toBe(3);
     for (const r of a.runs) expect([1, 2]).toContain(r.config.finetune.epochs);
   });
