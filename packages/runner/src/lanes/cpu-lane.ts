@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { log } from '@prunelab/core';
 import type { BackendPreference } from '@prunelab/models';
-import type { WorkerResult, WorkerTask } from '../worker/messages.js';
+import { LANE_BROKEN, type WorkerResult, type WorkerTask } from '../worker/messages.js';
 import type { Lane } from './types.js';
 
 /**
@@ -47,15 +47,41 @@ export function createPoolLane(options: PoolLaneOptions): Lane {
     execArgv: [],
     ...(options.maxOldGenerationSizeMb !== undefined && { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb } }),
   });
-  // A worker that dies outside a task (e.g. out of memory while starting) is
-  // reported here instead of crashing the main thread as an unhandled 'error'.
-  pool.on('error', (e: Error) => log.error(`${options.name} lane: a worker died: ${e.message}`));
+  // A worker that dies outside a task (out of memory while starting, say) is
+  // not reported to any task, and piscina may not replace it: the queued tasks
+  // would wait forever. Such a lane cannot work: its pending tasks are handed
+  // back (LANE_BROKEN) so the dispatcher moves them to other lanes, or reports
+  // them, instead of hanging. (A worker dying inside a task rejects that task.)
+  const pending = new Set<(e: Error) => void>();
+  let broken: Error | undefined;
+  pool.on('error', (e: Error) => {
+    log.error(`${options.name} lane: a worker died outside a task: ${e.message}`);
+    if (!broken) {
+      broken = new Error(LANE_BROKEN, { cause: e });
+      for (const reject of pending) reject(broken);
+      pending.clear();
+    }
+  });
   const laneInfo = { lane: options.name, ...(options.backend && { backend: options.backend }) };
   return {
     name: options.name,
     capacity: options.threads,
-    run: (task: WorkerTask, transferList?: readonly unknown[]) =>
-      pool.run({ ...task, laneInfo }, transferList ? { transferList: transferList as never } : {}) as Promise<WorkerResult>,
+    run: (task: WorkerTask, transferList?: readonly unknown[]) => {
+      if (broken) return Promise.reject(broken);
+      return new Promise<WorkerResult>((resolve, reject) => {
+        pending.add(reject);
+        (pool.run({ ...task, laneInfo }, transferList ? { transferList: transferList as never } : {}) as Promise<WorkerResult>).then(
+          (r) => {
+            pending.delete(reject);
+            resolve(r);
+          },
+          (e: unknown) => {
+            pending.delete(reject);
+            reject(e);
+          },
+        );
+      });
+    },
     close: () => pool.destroy(),
   };
 }

@@ -49,7 +49,12 @@ export class Dispatcher<T extends WorkItem> {
     await Promise.all(this.lanes.flatMap((lane) => Array.from({ length: lane.capacity }, () => this.slot(lane))));
     // Whatever is left could not run: its lane is absent or broke, or we were drained.
     for (const item of this.queue.splice(0)) {
-      this.onUnrunnable(item, this.stopped ? 'interrupted before it started' : `no ${item.pin} lane is available`);
+      const reason = this.stopped
+        ? 'interrupted before it started'
+        : this.alive.size === 0
+          ? 'every lane that could run it broke down (workers died outside any task; see the log)'
+          : `no ${item.pin} lane is available`;
+      this.onUnrunnable(item, reason);
     }
   }
 
