@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Reference training throughput in PyTorch (CPU, single-threaded) for the
 same LeNet-300-100 and LeNet-5 (caffe) training step prunelab benchmarks:
 batch 60, Adam, softmax cross-entropy, random 28x28 inputs (throughput does
