@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { projectWeights, type LayerMask } from '@prunelab/projection';
 import { splitSize } from '@prunelab/datasets';
 import { scheduleRegistry } from './registry.js';
-import { emitPoint } from './point.js';
+import { emitPoint, pruneAndFinetune } from './point.js';
 import { specAt } from './spec.js';
-import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
 import { stepsFor, train } from '../train.js';
 import { setWeights } from '../weights.js';
 import type { ScheduleContext } from './types.js';
@@ -95,17 +94,7 @@ export async function runAdmm(ctx: ScheduleContext, o: AdmmOptions): Promise<voi
     }
     ctx.checkCancelled();
     // Hard prune to Z's support, then fine-tune with the mask held.
-    const masks = masksFromArrays(ctx.net, support);
-    try {
-      applyMasks(ctx.net, masks);
-      await emitPoint(ctx, step++, 'pruned', target, t);
-      ctx.checkCancelled();
-      train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks });
-      await emitPoint(ctx, step++, 'finetuned', target, t);
-      ctx.checkCancelled();
-    } finally {
-      disposeMasks(masks);
-    }
+    step = await pruneAndFinetune(ctx, support, step, target, t);
   }
 }
 

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { project } from '@prunelab/projection';
 import { scheduleRegistry } from './registry.js';
-import { emitPoint } from './point.js';
-import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
-import { train } from '../train.js';
+import { emitPoint, pruneAndFinetune } from './point.js';
 import { setWeights } from '../weights.js';
 import type { ScheduleContext } from './types.js';
 
@@ -25,17 +23,7 @@ export async function runOneShot(ctx: ScheduleContext): Promise<void> {
     const t = performance.now();
     setWeights(ctx.net, ctx.denseWeights);
     const result = project(scores, { ...ctx.prune, sparsity: target } as Parameters<typeof project>[1]);
-    const masks = masksFromArrays(ctx.net, result.masks);
-    try {
-      applyMasks(ctx.net, masks);
-      await emitPoint(ctx, step++, 'pruned', target, t);
-      ctx.checkCancelled();
-      train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks });
-      await emitPoint(ctx, step++, 'finetuned', target, t);
-      ctx.checkCancelled();
-    } finally {
-      disposeMasks(masks);
-    }
+    step = await pruneAndFinetune(ctx, result.masks, step, target, t);
   }
 }
 

@@ -1,4 +1,6 @@
 import { netMetrics } from '../metrics.js';
+import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
+import { train } from '../train.js';
 import type { CurvePoint, Phase, ScheduleContext } from './types.js';
 
 /** Evaluates the net as it stands and emits one curve point. */
@@ -20,4 +22,30 @@ export async function emitPoint(
   };
   ctx.emit(point);
   return point;
+}
+
+/**
+ * The last step every pruning schedule shares: apply the masks, record the
+ * pruned point, fine-tune with the masks held (the sweep's common budget) and
+ * record the fine-tuned point. Returns the next step number.
+ */
+export async function pruneAndFinetune(
+  ctx: ScheduleContext,
+  masksArrays: ReadonlyArray<{ name: string; mask: Uint8Array }>,
+  step: number,
+  target: number,
+  startedAt: number,
+): Promise<number> {
+  const masks = masksFromArrays(ctx.net, masksArrays);
+  try {
+    applyMasks(ctx.net, masks);
+    await emitPoint(ctx, step++, 'pruned', target, startedAt);
+    ctx.checkCancelled();
+    train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks });
+    await emitPoint(ctx, step++, 'finetuned', target, startedAt);
+    ctx.checkCancelled();
+  } finally {
+    disposeMasks(masks);
+  }
+  return step;
 }
