@@ -12,11 +12,10 @@ import { candidateDirs, describeSearch, findDir } from './data-dir.js';
 import { defineDataset, type Availability } from './entry.js';
 import { missingError } from './errors.js';
 import { fileStamp, readFileShared, sha256 } from './files.js';
-import { combineChecksums, makeIdentity } from './identity.js';
-import { computeNormalization } from './normalize.js';
+import { combineChecksums } from './identity.js';
 import { imageSchemaWithDir, type ImageOptionsWithDir, type LoadContext } from './options.js';
 import { sharedUint8 } from './shared.js';
-import { makeSplits } from './splits.js';
+import { assembleImageDataset } from './image-dataset.js';
 import type { LoadedDataset, Pool } from './types.js';
 
 /**
@@ -67,33 +66,7 @@ async function load(opts: ImageOptionsWithDir, ctx: LoadContext): Promise<Loaded
   const stamps = paths.map(fileStamp).join('|');
   return cached(`cifar10-dataset:${stamps}:${canonicalJson(opts)}`, async () => {
     const { pools, checksum } = await loadPools(paths, stamps);
-    const splits = makeSplits({
-      trainPoolSize: pools[0].n,
-      testPoolSize: pools[1].n,
-      trainPool: 0,
-      testPool: 1,
-      trainSize: opts.trainSize,
-      valSize: opts.valSize,
-      testSize: opts.testSize,
-      splitSeed: opts.splitSeed,
-      file: ctx.file,
-    });
-    const normalization = computeNormalization(opts.normalize, {
-      pool: pools[0],
-      rows: splits.train.indices,
-      exampleSize: CIFAR_EXAMPLE,
-      channels: CIFAR_CHANNELS,
-      scale: 1 / 255,
-    });
-    return {
-      name: 'cifar10',
-      shape: [...SHAPE],
-      classes: CIFAR_CLASSES,
-      pools,
-      splits,
-      normalization,
-      identity: makeIdentity('cifar10', checksum, splits, opts, defaults),
-    };
+    return assembleImageDataset({ name: 'cifar10', pools, checksum, shape: SHAPE, classes: CIFAR_CLASSES, opts, defaults, ctx });
   });
 }
 

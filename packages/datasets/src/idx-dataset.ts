@@ -3,11 +3,10 @@ import { canonicalJson } from '@prunelab/core';
 import { cached } from './cache.js';
 import { corruptError } from './errors.js';
 import { fileStamp, gunzipIfNeeded, readFileShared, sha256 } from './files.js';
-import { combineChecksums, makeIdentity } from './identity.js';
+import { combineChecksums } from './identity.js';
 import { checkSameCount, parseIdxImages, parseIdxLabels } from './idx.js';
-import { computeNormalization } from './normalize.js';
 import type { ImageOptions, LoadContext } from './options.js';
-import { makeSplits } from './splits.js';
+import { assembleImageDataset } from './image-dataset.js';
 import type { LoadedDataset, Pool } from './types.js';
 
 /**
@@ -87,32 +86,6 @@ export function loadIdxDataset(src: IdxSource, opts: ImageOptions, ctx: LoadCont
   const stamps = [f.trainImages, f.trainLabels, f.testImages, f.testLabels].map(fileStamp).join('|');
   return cached(`idx-dataset:${src.name}:${stamps}:${canonicalJson(opts)}`, async () => {
     const { pools, checksum } = await loadPools(src, stamps);
-    const splits = makeSplits({
-      trainPoolSize: pools[0].n,
-      testPoolSize: pools[1].n,
-      trainPool: 0,
-      testPool: 1,
-      trainSize: opts.trainSize,
-      valSize: opts.valSize,
-      testSize: opts.testSize,
-      splitSeed: opts.splitSeed,
-      file: ctx.file,
-    });
-    const normalization = computeNormalization(opts.normalize, {
-      pool: pools[0],
-      rows: splits.train.indices,
-      exampleSize: SIDE * SIDE,
-      channels: 1,
-      scale: 1 / 255,
-    });
-    return {
-      name: src.name,
-      shape: [...IDX_SHAPE],
-      classes: CLASSES,
-      pools,
-      splits,
-      normalization,
-      identity: makeIdentity(src.name, checksum, splits, opts, src.defaults),
-    };
+    return assembleImageDataset({ name: src.name, pools, checksum, shape: IDX_SHAPE, classes: CLASSES, opts, defaults: src.defaults, ctx });
   });
 }
