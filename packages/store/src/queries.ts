@@ -107,13 +107,8 @@ export interface SweepRecordRow {
   git_commit: string | null;
 }
 
-export function sweepRecord(db: Db, name: string): SweepRecordRow | undefined {
-  return db.prepare(`SELECT name, file, yaml, created_at, updated_at, git_commit FROM sweeps WHERE name = ?`).get(name) as SweepRecordRow | undefined;
-}
-
-export interface RunSummaryRow {
-  sweep: string;
-  run_id: string;
+/** The label columns every run-level view carries (runs' columns). */
+export interface LabelColumns {
   dataset: string;
   model: string;
   scorer: string;
@@ -121,6 +116,15 @@ export interface RunSummaryRow {
   scope: string;
   schedule: string;
   seed: number;
+}
+
+export function sweepRecord(db: Db, name: string): SweepRecordRow | undefined {
+  return db.prepare(`SELECT name, file, yaml, created_at, updated_at, git_commit FROM sweeps WHERE name = ?`).get(name) as SweepRecordRow | undefined;
+}
+
+export interface RunSummaryRow extends LabelColumns {
+  sweep: string;
+  run_id: string;
   status: string;
   backend: string | null;
   lane: string | null;
@@ -149,15 +153,8 @@ export function runSummaries(db: Db, sweep: string, filter: Filter = []): RunSum
     .all(sweep, ...f.params) as RunSummaryRow[];
 }
 
-export interface CurvePointRow {
+export interface CurvePointRow extends LabelColumns {
   run_id: string;
-  dataset: string;
-  model: string;
-  scorer: string;
-  structure: string;
-  scope: string;
-  schedule: string;
-  seed: number;
   step: number;
   phase: 'dense' | 'pruned' | 'finetuned';
   target_sparsity: number;
