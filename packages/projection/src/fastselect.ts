@@ -7,7 +7,8 @@
  * 1. Draw a deterministic strided sample of the keys, sort it, and read off two
  *    keys lo <= hi that bracket the k-th largest with high probability.
  * 2. One pass over the data writes mask = (key > hi) branch-free, counts it, and
- *    lists the (rare) entries with lo <= key <= hi. The same pass checks that every
+ *    lists the (rare) entries with lo <= key <= hi, with their keys (so step 3
+ *    never goes back to the scores: a gather from 100 MB costs a cache miss each). The same pass checks that every
  *    key is a non-negative finite float (one OR per entry).
  * 3. If the bracket holds (#above <= k <= #above + #listed), an exact radix select
  *    over the listed entries finds the threshold, and the listed winners are set,
@@ -27,6 +28,7 @@ import type { Pool } from './select.js';
 /** Float32 bits of the largest finite float: every finite non-negative key is <= this. */
 const MAX_FINITE = 0x7f7fffff;
 const SAMPLE = 32768;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export interface FastPool extends Pool {
   values: Float32Array;
@@ -68,7 +70,8 @@ export function selectFast32(pools: readonly FastPool[], k: number): number[] | 
   const lo = loRank >= m ? 0 : s[m - 1 - loRank]!;
   const span = hi - lo;
   const cap = Math.max(1024, Math.floor(total / 16));
-  const listed = new Uint32Array(Math.min(cap, total));
+  const size = Math.min(cap, total);
+  const listed: List = { index: new Uint32Array(size), key: new Int32Array(size) };
 
   // 2. One pass: mask = key > hi, list keys in [lo, hi], check finiteness.
   const counts: number[] = [];
@@ -81,11 +84,8 @@ export function selectFast32(pools: readonly FastPool[], k: number): number[] | 
     const out = pools[p]!.out;
     const a = pools[p]!.avail;
     listStart.push(nl);
-    scan.c = 0;
-    scan.flag = 0;
     scan.nl = nl;
-    if (a === null) scanPlain(u, out, hi, lo, span, listed, scan);
-    else scanAvail(u, a, out, hi, lo, span, listed, scan);
+    scanPool(u, a, out, hi, lo, span, listed, scan);
     const c = scan.c;
     const flag = scan.flag;
     nl = scan.nl;
@@ -94,23 +94,28 @@ export function selectFast32(pools: readonly FastPool[], k: number): number[] | 
     counts.push(c);
     above += c;
   }
-  if (nl > listed.length || above > k || above + nl < k) return null;
+  if (nl > size || above > k || above + nl < k) return null;
   listStart.push(nl);
 
   // 3. Exact selection among the listed entries: the (k - above)-th largest key,
   // by a 2-digit radix select over the list (keys are non-negative int32).
   const want = k - above;
   if (want === 0) return counts;
-  const keys = new Int32Array(nl);
-  for (let p = 0; p < pools.length; p++) gather(views[p]!, listed, listStart[p]!, listStart[p + 1]!, keys);
+  const keys = listed.key.subarray(0, nl);
   const { t, ties } = kthLargest(keys, want);
   let left = ties;
   for (let p = 0; p < pools.length; p++) {
-    const r = setWinners(keys, listed, listStart[p]!, listStart[p + 1]!, pools[p]!.out, t, left);
+    const r = setWinners(keys, listed.index, listStart[p]!, listStart[p + 1]!, pools[p]!.out, t, left);
     left = r.left;
     counts[p] = counts[p]! + r.kept;
   }
   return counts;
+}
+
+/** The entries inside the bracket, in scan order: flat index within the pool, and key. */
+interface List {
+  index: Uint32Array;
+  key: Int32Array;
 }
 
 interface ScanState {
@@ -122,27 +127,161 @@ interface ScanState {
   nl: number;
 }
 
-// The two scan loops live in small functions of their own so the JIT optimises
-// them as tight loops (inside the large caller they ran about 2x slower).
-function scanPlain(u: Int32Array, out: Uint8Array, hi: number, lo: number, span: number, listed: Uint32Array, st: ScanState): void {
-  const n = u.length;
-  const cap = listed.length;
+/** Scans one pool: words of four entries where the mask is 4-byte aligned, single entries for the rest. */
+function scanPool(
+  u: Int32Array,
+  a: Uint8Array | null,
+  out: Uint8Array,
+  hi: number,
+  lo: number,
+  span: number,
+  listed: List,
+  st: ScanState,
+): void {
+  st.c = 0;
+  st.flag = 0;
+  let from = 0;
+  if (LITTLE_ENDIAN && out.byteOffset % 4 === 0) {
+    const o32 = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
+    if (a === null) scanWords(u, o32, hi, lo, span, listed, st);
+    else scanWordsAvail(u, a, o32, hi, lo, span, listed, st);
+    from = o32.length * 4;
+  }
+  if (a === null) scanPlain(u, out, from, hi, lo, span, listed, st);
+  else scanAvail(u, a, out, from, hi, lo, span, listed, st);
+}
+
+// The scan loops live in small functions of their own so the JIT optimises them
+// as tight loops (inside the large caller they ran about 2x slower). The word
+// loops handle four entries per iteration and store their four mask bytes as one
+// uint32, byte q of the word being entry 4j + q (little-endian only: on a
+// big-endian platform the single-entry loops do all the work); the window test is one sign check per four entries, because an entry
+// is in [lo, hi] iff (b - lo) | (hi - b) >= 0, and the AND of four such values is
+// non-negative iff at least one entry is in the window.
+
+function scanWords(u: Int32Array, o32: Uint32Array, hi: number, lo: number, span: number, listed: List, st: ScanState): void {
+  const words = o32.length;
+  const index = listed.index;
+  const keys = listed.key;
+  const cap = index.length;
   let c = 0;
   let flag = 0;
   let nl = st.nl;
-  for (let i = 0; i < n; i++) {
+  for (let j = 0; j < words; j++) {
+    const i = j << 2;
+    const b0 = u[i]! | 0;
+    const b1 = u[i + 1]! | 0;
+    const b2 = u[i + 2]! | 0;
+    const b3 = u[i + 3]! | 0;
+    flag |= b0 | b1 | b2 | b3 | ((b0 + 0x00800000) | 0) | ((b1 + 0x00800000) | 0) | ((b2 + 0x00800000) | 0) | ((b3 + 0x00800000) | 0);
+    const x0 = (hi - b0) | 0;
+    const x1 = (hi - b1) | 0;
+    const x2 = (hi - b2) | 0;
+    const x3 = (hi - b3) | 0;
+    const g0 = x0 >>> 31;
+    const g1 = x1 >>> 31;
+    const g2 = x2 >>> 31;
+    const g3 = x3 >>> 31;
+    o32[j] = g0 | (g1 << 8) | (g2 << 16) | (g3 << 24);
+    c = (c + g0 + g1 + g2 + g3) | 0;
+    if ((((b0 - lo) | x0) & ((b1 - lo) | x1) & ((b2 - lo) | x2) & ((b3 - lo) | x3)) >= 0) {
+      for (let q = i; q < i + 4; q++) {
+        if ((u[q]! - lo) >>> 0 <= span) {
+          if (nl < cap) {
+            index[nl] = q;
+            keys[nl] = u[q]!;
+          }
+          nl++;
+        }
+      }
+    }
+  }
+  st.c += c;
+  st.flag |= flag;
+  st.nl = nl;
+}
+
+/** As scanWords, for entries that may be kept only where `a` is nonzero. */
+function scanWordsAvail(
+  u: Int32Array,
+  a: Uint8Array,
+  o32: Uint32Array,
+  hi: number,
+  lo: number,
+  span: number,
+  listed: List,
+  st: ScanState,
+): void {
+  const words = o32.length;
+  const index = listed.index;
+  const keys = listed.key;
+  const cap = index.length;
+  let c = 0;
+  let flag = 0;
+  let nl = st.nl;
+  for (let j = 0; j < words; j++) {
+    const i = j << 2;
+    const b0 = u[i]! | 0;
+    const b1 = u[i + 1]! | 0;
+    const b2 = u[i + 2]! | 0;
+    const b3 = u[i + 3]! | 0;
+    flag |= b0 | b1 | b2 | b3 | ((b0 + 0x00800000) | 0) | ((b1 + 0x00800000) | 0) | ((b2 + 0x00800000) | 0) | ((b3 + 0x00800000) | 0);
+    // ok = 1 where a[] is nonzero (a byte is in [0, 255], so -a is negative iff a > 0).
+    const ok0 = -a[i]! >>> 31;
+    const ok1 = -a[i + 1]! >>> 31;
+    const ok2 = -a[i + 2]! >>> 31;
+    const ok3 = -a[i + 3]! >>> 31;
+    const x0 = (hi - b0) | 0;
+    const x1 = (hi - b1) | 0;
+    const x2 = (hi - b2) | 0;
+    const x3 = (hi - b3) | 0;
+    const g0 = (x0 >>> 31) & ok0;
+    const g1 = (x1 >>> 31) & ok1;
+    const g2 = (x2 >>> 31) & ok2;
+    const g3 = (x3 >>> 31) & ok3;
+    o32[j] = g0 | (g1 << 8) | (g2 << 16) | (g3 << 24);
+    c = (c + g0 + g1 + g2 + g3) | 0;
+    if ((((b0 - lo) | x0) & ((b1 - lo) | x1) & ((b2 - lo) | x2) & ((b3 - lo) | x3)) >= 0) {
+      for (let q = i; q < i + 4; q++) {
+        if ((u[q]! - lo) >>> 0 <= span && a[q] !== 0) {
+          if (nl < cap) {
+            index[nl] = q;
+            keys[nl] = u[q]!;
+          }
+          nl++;
+        }
+      }
+    }
+  }
+  st.c += c;
+  st.flag |= flag;
+  st.nl = nl;
+}
+
+function scanPlain(u: Int32Array, out: Uint8Array, from: number, hi: number, lo: number, span: number, listed: List, st: ScanState): void {
+  const n = u.length;
+  const index = listed.index;
+  const keys = listed.key;
+  const cap = index.length;
+  let c = 0;
+  let flag = 0;
+  let nl = st.nl;
+  for (let i = from; i < n; i++) {
     const b = u[i]!;
     flag |= b | (b + 0x00800000);
     const g = (hi - b) >>> 31;
     out[i] = g;
     c += g;
     if ((b - lo) >>> 0 <= span) {
-      if (nl < cap) listed[nl] = i;
+      if (nl < cap) {
+            index[nl] = i;
+            keys[nl] = u[i]!;
+          }
       nl++;
     }
   }
-  st.c = c;
-  st.flag = flag;
+  st.c += c;
+  st.flag |= flag;
   st.nl = nl;
 }
 
@@ -150,36 +289,38 @@ function scanAvail(
   u: Int32Array,
   a: Uint8Array,
   out: Uint8Array,
+  from: number,
   hi: number,
   lo: number,
   span: number,
-  listed: Uint32Array,
+  listed: List,
   st: ScanState,
 ): void {
   const n = u.length;
-  const cap = listed.length;
+  const index = listed.index;
+  const keys = listed.key;
+  const cap = index.length;
   let c = 0;
   let flag = 0;
   let nl = st.nl;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const b = u[i]!;
     const ok = a[i]!;
     flag |= b | (b + 0x00800000);
-    const g = ((hi - b) >>> 31) & ok;
+    const g = ((hi - b) >>> 31) & (-ok >>> 31);
     out[i] = g;
     c += g;
     if ((b - lo) >>> 0 <= span && ok !== 0) {
-      if (nl < cap) listed[nl] = i;
+      if (nl < cap) {
+            index[nl] = i;
+            keys[nl] = u[i]!;
+          }
       nl++;
     }
   }
-  st.c = c;
-  st.flag = flag;
+  st.c += c;
+  st.flag |= flag;
   st.nl = nl;
-}
-
-function gather(u: Int32Array, listed: Uint32Array, from: number, to: number, keys: Int32Array): void {
-  for (let j = from; j < to; j++) keys[j] = u[listed[j]!]!;
 }
 
 /** The want-th largest of non-negative int32 keys (2-digit radix select) and how many equal to it to keep. */

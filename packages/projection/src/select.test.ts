@@ -127,6 +127,35 @@ describe('sample-bracket fast path', () => {
     }
   });
 
+  it('finds a bad score at any position: in each lane of a four-entry word and in the tail', () => {
+    // 200,003 entries: the sample takes every 6th, and none of these positions,
+    // so only the scan can see them (words 2 and the three-entry tail).
+    const r = rng(5);
+    for (const at of [8, 9, 10, 11, 200000, 200001, 200002]) {
+      for (const bad of [NaN, -1, Infinity]) {
+        const v = Float32Array.from({ length: 200003 }, () => r());
+        v[at] = bad;
+        expect(run([v], 50000).counts).toBeNull();
+      }
+    }
+  });
+
+  it('gives the same masks whether the output is word-aligned or not, and treats any nonzero availability byte as available', () => {
+    const r = rng(13);
+    const v = Float32Array.from({ length: 10007 }, () => r());
+    const a = Uint8Array.from({ length: 10007 }, () => (r() < 0.6 ? [1, 2, 255][Math.floor(r() * 3)]! : 0));
+    const aligned = { values: v, avail: a, out: new Uint8Array(v.length), available: a.reduce((s, x) => s + (x === 0 ? 0 : 1), 0) };
+    const unaligned = { ...aligned, out: new Uint8Array(v.length + 1).subarray(1) };
+    const k = 2500;
+    const c1 = selectFast32([aligned], k);
+    const c2 = selectFast32([unaligned], k);
+    expect(c1).not.toBeNull();
+    expect(c2).toEqual(c1);
+    expect(Array.from(unaligned.out)).toEqual(Array.from(aligned.out));
+    const ref = reference([Array.from(v).map((x, i) => (a[i] ? x : -Infinity))], k)[0]!;
+    expect(Array.from(aligned.out)).toEqual(Array.from(ref));
+  });
+
   it('declines when the listed range overflows (all equal), leaving the general path to answer', () => {
     const v = new Float32Array(20000).fill(1);
     expect(run([v], 5000).counts).toBeNull();

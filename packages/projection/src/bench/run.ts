@@ -150,7 +150,7 @@ for (const target of TARGETS) {
   const layers = makeLayers(target, 12345);
   const n = layers.reduce((a, l) => a + l.scores.length, 0);
   const inputBytes = n * 4;
-  const reps = n <= 1e6 ? 9 : 5;
+  const reps = n <= 1e6 ? 15 : 9;
   for (const [label, structure] of structures) {
     const t = time(() => project(layers, { sparsity: SPARSITY, structure }), reps);
     const m = memory(target, label);
