@@ -143,8 +143,8 @@ function scanPool(
   let from = 0;
   if (LITTLE_ENDIAN && out.byteOffset % 4 === 0) {
     const o32 = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
-    if (a === null) scanWords(u, o32, hi, lo, span, listed, st);
-    else scanWordsAvail(u, a, o32, hi, lo, span, listed, st);
+    if (a === null) scanWords(u, o32, hi, lo, listed, st);
+    else scanWordsAvail(u, a, o32, hi, lo, listed, st);
     from = o32.length * 4;
   }
   if (a === null) scanPlain(u, out, from, hi, lo, span, listed, st);
@@ -159,7 +159,7 @@ function scanPool(
 // is in [lo, hi] iff (b - lo) | (hi - b) >= 0, and the AND of four such values is
 // non-negative iff at least one entry is in the window.
 
-function scanWords(u: Int32Array, o32: Uint32Array, hi: number, lo: number, span: number, listed: List, st: ScanState): void {
+function scanWords(u: Int32Array, o32: Uint32Array, hi: number, lo: number, listed: List, st: ScanState): void {
   const words = o32.length;
   const index = listed.index;
   const keys = listed.key;
@@ -184,16 +184,15 @@ function scanWords(u: Int32Array, o32: Uint32Array, hi: number, lo: number, span
     const g3 = x3 >>> 31;
     o32[j] = g0 | (g1 << 8) | (g2 << 16) | (g3 << 24);
     c = (c + g0 + g1 + g2 + g3) | 0;
-    if ((((b0 - lo) | x0) & ((b1 - lo) | x1) & ((b2 - lo) | x2) & ((b3 - lo) | x3)) >= 0) {
-      for (let q = i; q < i + 4; q++) {
-        if ((u[q]! - lo) >>> 0 <= span) {
-          if (nl < cap) {
-            index[nl] = q;
-            keys[nl] = u[q]!;
-          }
-          nl++;
-        }
-      }
+    const e0 = (b0 - lo) | x0;
+    const e1 = (b1 - lo) | x1;
+    const e2 = (b2 - lo) | x2;
+    const e3 = (b3 - lo) | x3;
+    if ((e0 & e1 & e2 & e3) >= 0) {
+      if (e0 >= 0) nl = push(index, keys, cap, nl, i, b0);
+      if (e1 >= 0) nl = push(index, keys, cap, nl, i + 1, b1);
+      if (e2 >= 0) nl = push(index, keys, cap, nl, i + 2, b2);
+      if (e3 >= 0) nl = push(index, keys, cap, nl, i + 3, b3);
     }
   }
   st.c += c;
@@ -201,14 +200,17 @@ function scanWords(u: Int32Array, o32: Uint32Array, hi: number, lo: number, span
   st.nl = nl;
 }
 
-/** As scanWords, for entries that may be kept only where `a` is nonzero. */
+/**
+ * As scanWords, for entries that may be kept only where `a` is nonzero. `a` may
+ * be `out` itself (n:m candidates): every byte of `a` a word covers is read
+ * before the word is stored, and the listing uses those reads, not `a` again.
+ */
 function scanWordsAvail(
   u: Int32Array,
   a: Uint8Array,
   o32: Uint32Array,
   hi: number,
   lo: number,
-  span: number,
   listed: List,
   st: ScanState,
 ): void {
@@ -239,23 +241,32 @@ function scanWordsAvail(
     const g1 = (x1 >>> 31) & ok1;
     const g2 = (x2 >>> 31) & ok2;
     const g3 = (x3 >>> 31) & ok3;
+    // e >= 0 iff the entry is available and in [lo, hi] (ok - 1 is 0 or -1).
+    const e0 = (b0 - lo) | x0 | (ok0 - 1);
+    const e1 = (b1 - lo) | x1 | (ok1 - 1);
+    const e2 = (b2 - lo) | x2 | (ok2 - 1);
+    const e3 = (b3 - lo) | x3 | (ok3 - 1);
     o32[j] = g0 | (g1 << 8) | (g2 << 16) | (g3 << 24);
     c = (c + g0 + g1 + g2 + g3) | 0;
-    if ((((b0 - lo) | x0) & ((b1 - lo) | x1) & ((b2 - lo) | x2) & ((b3 - lo) | x3)) >= 0) {
-      for (let q = i; q < i + 4; q++) {
-        if ((u[q]! - lo) >>> 0 <= span && a[q] !== 0) {
-          if (nl < cap) {
-            index[nl] = q;
-            keys[nl] = u[q]!;
-          }
-          nl++;
-        }
-      }
+    if ((e0 & e1 & e2 & e3) >= 0) {
+      if (e0 >= 0) nl = push(index, keys, cap, nl, i, b0);
+      if (e1 >= 0) nl = push(index, keys, cap, nl, i + 1, b1);
+      if (e2 >= 0) nl = push(index, keys, cap, nl, i + 2, b2);
+      if (e3 >= 0) nl = push(index, keys, cap, nl, i + 3, b3);
     }
   }
   st.c += c;
   st.flag |= flag;
   st.nl = nl;
+}
+
+/** Appends one listed entry while there is room; counts it either way (an overflow makes the caller fall back). */
+function push(index: Uint32Array, keys: Int32Array, cap: number, nl: number, i: number, key: number): number {
+  if (nl < cap) {
+    index[nl] = i;
+    keys[nl] = key;
+  }
+  return nl + 1;
 }
 
 function scanPlain(u: Int32Array, out: Uint8Array, from: number, hi: number, lo: number, span: number, listed: List, st: ScanState): void {

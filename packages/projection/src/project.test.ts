@@ -185,6 +185,70 @@ describe('n:m', () => {
     );
   });
 
+  it('with previous masks: only entries kept before are candidates; equals the reference', () => {
+    fc.assert(
+      fc.property(
+        nmArb.chain(([n, m]) =>
+          fc.tuple(
+            fc.constant(n!),
+            fc.constant(m!),
+            layersArb({ inMultiple: m! }).chain((layers) =>
+              fc.tuple(fc.constant(layers), fc.tuple(...layers.map((l) => fc.uint8Array({ min: 0, max: 1, minLength: l.scores.length, maxLength: l.scores.length })))),
+            ),
+          ),
+        ),
+        sparsityArb,
+        fc.constantFrom('global' as const, 'layerwise' as const),
+        ([n, m, [layers, prev]], sparsity, scope) => {
+          const previous = layers.map((l, li) => ({ name: l.name, mask: prev[li]! }));
+          const r = project(layers, { sparsity, scope, structure: { kind: 'n:m', n, m }, previous, allowEmptyLayers: true });
+          checkReport(r, layers);
+          r.masks.forEach((x, li) => x.mask.forEach((v, i) => expect(v <= prev[li]![i]!).toBe(true)));
+          expect(masksOf(r)).toEqual(referenceNM(layers, n, m, sparsity, scope, { previous: prev }).map((x) => Array.from(x)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('global with minDensity: a layer the ranking leaves under its floor keeps its best candidates; equals the reference', () => {
+    fc.assert(
+      fc.property(
+        nmArb.chain(([n, m]) => fc.tuple(fc.constant(n!), fc.constant(m!), layersArb({ inMultiple: m! }))),
+        sparsityArb,
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        ([n, m, layers], sparsity, minDensity) => {
+          const floors = layers.map((l) => Math.min((l.scores.length / m) * n, Math.max(1, Math.ceil(minDensity * l.scores.length - 1e-9))));
+          const k = Math.min(keepCount(sparsity, total(layers)), (total(layers) / m) * n);
+          if (floors.reduce((s, f) => s + f, 0) > k) return;
+          const r = project(layers, { sparsity, structure: { kind: 'n:m', n, m }, minDensity });
+          checkReport(r, layers);
+          expect(masksOf(r)).toEqual(referenceNM(layers, n, m, sparsity, 'global', { floors }).map((x) => Array.from(x)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('large inputs (the sample-bracket path, which writes over the candidates): pinning, previous and all-equal scores agree with the reference', () => {
+    let seed = 21;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const big = { name: 'big', shape: [400, 64], scores: Float32Array.from({ length: 25600 }, () => rnd()) };
+    // Tiny scores: the global ranking gives this layer nothing, so the guard pins it.
+    const tiny = { name: 'tiny', shape: [40, 64], scores: Float32Array.from({ length: 2560 }, () => rnd() * 1e-6) };
+    const prev = Uint8Array.from({ length: 25600 }, () => (rnd() < 0.7 ? 1 : 0));
+    const equal = { name: 'equal', shape: [400, 64], scores: new Float32Array(25600).fill(0.5) };
+    const nm = { kind: 'n:m', n: 2, m: 4 } as const;
+    const floors = [Math.ceil(0.01 * 25600), Math.ceil(0.01 * 2560)];
+    const pinned = project([big, tiny], { sparsity: 0.9, structure: nm, minDensity: 0.01 });
+    expect(pinned.layers['tiny']!.kept).toBe(floors[1]);
+    expect(masksOf(pinned)).toEqual(referenceNM([big, tiny], 2, 4, 0.9, 'global', { floors }).map((x) => Array.from(x)));
+    const withPrev = project([big], { sparsity: 0.8, structure: nm, previous: [{ name: 'big', mask: prev }] });
+    expect(masksOf(withPrev)).toEqual(referenceNM([big], 2, 4, 0.8, 'global', { previous: [prev] }).map((x) => Array.from(x)));
+    const ties = project([equal], { sparsity: 0.7, structure: nm });
+    expect(masksOf(ties)).toEqual(referenceNM([equal], 2, 4, 0.7, 'global').map((x) => Array.from(x)));
+  });
+
   it('2:4 at sparsity 0.5 keeps exactly 2 of every 4 along the input dimension (dense and conv)', () => {
     const dense = { name: 'd', shape: [8, 3], scores: Float32Array.from({ length: 24 }, (_, i) => (i * 7) % 11) };
     const conv = { name: 'c', shape: [2, 1, 4, 2], scores: Float32Array.from({ length: 16 }, (_, i) => (i * 5) % 7) };

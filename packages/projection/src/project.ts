@@ -202,8 +202,12 @@ function prepare(l: ShapedLayer, s: Structure, prev: Uint8Array | null, groupRed
       const out = new Uint8Array(n);
       // Candidates are written into the output mask itself, which then serves as
       // the availability mask: no extra memory beyond the mask.
-      const available = nmCandidates(l.values, matrixOf(l.shape), s.n, s.m, prev, out);
-      const pool: LayerPool = { ...base, values: l.values, avail: out, out, units: n, available };
+      const mat = matrixOf(l.shape);
+      const available = nmCandidates(l.values, mat, s.n, s.m, prev, out);
+      const restore = (): void => {
+        nmCandidates(l.values, mat, s.n, s.m, prev, out);
+      };
+      const pool: LayerPool = { ...base, values: l.values, avail: out, out, units: n, available, restore };
       return { pool, layer: l, unitSize: 1, entryMask: () => out };
     }
     case 'block': {

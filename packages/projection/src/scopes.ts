@@ -16,6 +16,15 @@ export interface LayerPool extends Pool {
   available: number;
   /** Fewest units to keep. */
   floor: number;
+  /**
+   * For a pool whose `avail` is its own `out` (n:m writes its candidates into
+   * the mask): rewrites the candidates. A selection overwrites them with its
+   * decision, so a second selection over the pool (the floor pinning below, or
+   * the general path after the fast path gave up) must restore them first.
+   */
+  restore?: () => void;
+  /** Set once a selection has written `out`. */
+  written?: boolean;
 }
 
 /**
@@ -76,16 +85,25 @@ export function selectPerLayer(pools: readonly LayerPool[], ks: readonly number[
 /**
  * Keeps exactly k available units of `pools` (ranked by score desc, pool asc,
  * index asc) and returns the count per pool. Tries the sample-bracket fast path
- * first (float32 scores whose availability mask is not also the output);
+ * first (float32 scores);
  * `beforeGeneral` runs once before the general radix select (the caller checks
  * finiteness there, since the fast path checks it for free).
  */
 function selectKeep(pools: readonly LayerPool[], k: number, beforeGeneral: () => void): number[] {
-  const fastOk = pools.every((p) => p.values instanceof Float32Array && p.avail !== p.out);
-  if (fastOk) {
+  if (pools.every((p) => p.values instanceof Float32Array)) {
+    refresh(pools);
     const r = selectFast32(pools as readonly FastPool[], k);
     if (r !== null) return r;
   }
   beforeGeneral();
+  refresh(pools);
   return applyThreshold(pools, selectThreshold(pools, k));
+}
+
+/** Restores the availability of pools whose mask a selection has overwritten, then marks them written. */
+function refresh(pools: readonly LayerPool[]): void {
+  for (const p of pools) {
+    if (p.written === true && p.restore !== undefined) p.restore();
+    p.written = true;
+  }
 }

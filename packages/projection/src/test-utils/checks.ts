@@ -63,29 +63,54 @@ export function referenceGroups(
   return masks;
 }
 
-/** Reference n:m: each group's top-n (score desc, lower index) are candidates; then top-K of candidates. */
-export function referenceNM(layers: readonly LayerScores[], n: number, m: number, sparsity: number, scope: 'global' | 'layerwise'): Uint8Array[] {
+/**
+ * Reference n:m: each group's top-n (score desc, lower index) among the entries
+ * `previous` kept are candidates; then top-K of the candidates. With `floors`
+ * (global scope), each layer's top-floor candidates are kept first and the rest
+ * of the budget goes to the best remaining candidates: the guard's definition.
+ */
+export function referenceNM(
+  layers: readonly LayerScores[],
+  n: number,
+  m: number,
+  sparsity: number,
+  scope: 'global' | 'layerwise',
+  opts: { previous?: readonly Uint8Array[]; floors?: readonly number[] } = {},
+): Uint8Array[] {
   const cand = layers.map((l) => new Uint8Array(l.scores.length));
   layers.forEach((l, li) => {
+    const prev = opts.previous?.[li];
     for (const g of groupsOf(l, li, 'nm', m)) {
-      const order = [...g.entries].sort((x, y) => l.scores[y]! - l.scores[x]! || x - y);
+      const order = g.entries.filter((i) => prev === undefined || prev[i] !== 0).sort((x, y) => l.scores[y]! - l.scores[x]! || x - y);
       for (const i of order.slice(0, n)) cand[li]![i] = 1;
     }
   });
   const masks = layers.map((l) => new Uint8Array(l.scores.length));
-  const pick = (items: { layer: number; index: number; score: number }[], k: number): void => {
+  const rank = (items: { layer: number; index: number; score: number }[]) =>
     items.sort((a, b) => b.score - a.score || a.layer - b.layer || a.index - b.index);
-    for (const it of items.slice(0, k)) masks[it.layer]![it.index] = 1;
+  const pick = (items: { layer: number; index: number; score: number }[], k: number): void => {
+    for (const it of rank(items).slice(0, k)) masks[it.layer]![it.index] = 1;
   };
   const items = (li: number) =>
     Array.from(layers[li]!.scores, (score, index) => ({ layer: li, index, score })).filter((e) => cand[li]![e.index] === 1);
   if (scope === 'global') {
-    const all = layers.flatMap((_, li) => items(li));
     const total = layers.reduce((s, l) => s + l.scores.length, 0);
-    pick(all, Math.min(all.length, keepCount(sparsity, total)));
-  } else layers.forEach((l, li) => {
-    const it = items(li);
-    pick(it, Math.min(it.length, keepCount(sparsity, l.scores.length)));
-  });
+    const all = layers.flatMap((_, li) => items(li));
+    let k = Math.min(all.length, keepCount(sparsity, total));
+    if (opts.floors !== undefined)
+      layers.forEach((_, li) => {
+        const mandatory = rank(items(li)).slice(0, opts.floors![li]!);
+        for (const it of mandatory) masks[li]![it.index] = 1;
+        k -= mandatory.length;
+      });
+    pick(
+      all.filter((it) => masks[it.layer]![it.index] === 0),
+      k,
+    );
+  } else
+    layers.forEach((l, li) => {
+      const it = items(li);
+      pick(it, Math.min(it.length, keepCount(sparsity, l.scores.length)));
+    });
   return masks;
 }
