@@ -30,7 +30,12 @@ describe('errors', () => {
         expectError(() => project([L('fc1', [4, 2], s)], { sparsity: 0.5, structure }), 'E_PROJECTION_NONFINITE', /"fc1"/, /\[5\]/, String(bad));
       const big = new Float32Array(20000).fill(1).map((_, i) => i);
       big[17777] = bad;
-      expectError(() => project([L('big', [200, 100], big)], { sparsity: 0.5 }), 'E_PROJECTION_NONFINITE', /"big"/, /17777/);
+      for (const structure of [{ kind: 'unstructured' }, { kind: 'n:m', n: 2, m: 4 }, { kind: 'unit', reduce: 'l2' }] as const)
+        expectError(() => project([L('big', [200, 100], big)], { sparsity: 0.5, structure }), 'E_PROJECTION_NONFINITE', /"big"/, /17777/);
+      // 9 entries: the last one is outside the four-at-a-time loop of the check.
+      const odd = Float32Array.from({ length: 9 }, (_, i) => i);
+      odd[8] = bad;
+      expectError(() => project([L('odd', [3, 3], odd)], { sparsity: 0.5, structure: { kind: 'unit', reduce: 'l1' } }), 'E_PROJECTION_NONFINITE', /"odd"/, /\[8\]/);
     }
     expectError(() => projectWeights([{ name: 'w', shape: [2], weights: Float32Array.from([1, NaN]) }], { sparsity: 0.5 }), 'E_PROJECTION_NONFINITE', /"w"/, /weights\[1\]/);
   });

@@ -5,14 +5,15 @@
  * "Pruning Filters for Efficient ConvNets", ICLR: l1 norm of the filter).
  */
 import type { Matrix2D } from './layout.js';
-import { accumulate, finish, type Reduce } from './reduce.js';
+import { contribution, finish, termOf, type Reduce } from './reduce.js';
 
 export function unitScores(scores: Float32Array, mat: Matrix2D, reduce: Reduce): Float64Array {
   const { rows, cols } = mat;
   const acc = new Float64Array(cols);
+  const term = termOf(reduce);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    for (let c = 0; c < cols; c++) acc[c] = accumulate(acc[c]!, scores[base + c]!, reduce);
+    for (let c = 0; c < cols; c++) acc[c] = acc[c]! + contribution(scores[base + c]!, term);
   }
   for (let c = 0; c < cols; c++) acc[c] = finish(acc[c]!, reduce);
   return acc;
