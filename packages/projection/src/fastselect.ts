@@ -46,7 +46,9 @@ export function selectFast32(pools: readonly FastPool[], k: number): number[] | 
   // 1. Sample (strided over all entries, available ones only) and bracket.
   const allN = pools.reduce((s, p) => s + p.values.length, 0);
   const step = Math.max(1, Math.floor(allN / SAMPLE));
-  const sample: number[] = [];
+  // A typed array, not a JS array: no garbage on the V8 heap, and sort() is numeric.
+  const sample = new Int32Array(Math.ceil(allN / step));
+  let drawn = 0;
   let pi = 0;
   let base = 0;
   for (let g = 0; g < allN; g += step) {
@@ -56,9 +58,9 @@ export function selectFast32(pools: readonly FastPool[], k: number): number[] | 
     if (a !== null && a[i] === 0) continue;
     const b = views[pi]![i]!;
     if (b < 0 || b > MAX_FINITE) return null;
-    sample.push(b);
+    sample[drawn++] = b;
   }
-  const s = Int32Array.from(sample).sort();
+  const s = sample.subarray(0, drawn).sort();
   const m = s.length;
   if (m < 64) return null;
   const q = k / total; // fraction kept
