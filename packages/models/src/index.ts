@@ -42,4 +42,5 @@ export type { CubicSchedule, GradualOptions } from './schedules/gradual.js';
 export { admmSchema } from './schedules/admm.js';
 export type { AdmmOptions } from './schedules/admm.js';
 export { structureRegistry } from './structures/all.js';
+export { keepOutputUnits } from './structures/output.js';
 export type { StructureEntry } from './structures/all.js';

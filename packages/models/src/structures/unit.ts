@@ -10,7 +10,7 @@ export const unitSchema = z.object({ reduce: z.enum(['l1', 'l2', 'sum']).default
 
 export const unitStructure = structureRegistry.register({
   name: 'unit',
-  description: 'Whole neurons or conv filters; the pruned model can be extracted physically smaller.',
+  description: 'Whole neurons or conv filters (never the output layer\'s, which are the classes); the pruned model can be extracted physically smaller.',
   reference: 'Li et al. 2017; Wen et al. 2016',
   granularity: 'unit',
   schema: unitSchema,

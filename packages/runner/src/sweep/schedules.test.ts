@@ -61,4 +61,24 @@ describe('schedules through the runner', () => {
       expect(r.robust_accuracy!).toBeLessThanOrEqual(r.accuracy + 1e-9);
     }
   });
+
+  it('unit structure under a global scope keeps every output unit (class logit)', async () => {
+    const dir = tempDir();
+    const results = join(dir, 'results');
+    const yaml = TINY_SWEEP.replace('seeds: [0, 1]', 'seeds: [0]')
+      .replace('[magnitude, random]', '[magnitude]')
+      .replace('prune: { sparsities: [0.5, 0.9] }', 'prune: { sparsities: [0.9], scope: global, structure: { kind: unit, reduce: l2 } }');
+    const s = await runSweep({ file: writeSweep(dir, yaml), results, lanes: [lane] });
+    expect(s.failed).toEqual([]);
+    const db = openDatabase(resultPaths(results).database, { readonly: true });
+    const rows = db.prepare(`SELECT per_layer_json FROM all_points WHERE phase != 'dense'`).all() as Array<{ per_layer_json: string }>;
+    db.close();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const perLayer = JSON.parse(r.per_layer_json) as Record<string, number>;
+      // dense1 carries the budget; dense2 (the 3 logits) is never unit-pruned.
+      expect(perLayer['dense1']).toBeGreaterThan(0.5);
+      expect(perLayer['dense2'] ?? 0).toBe(0);
+    }
+  });
 });

@@ -14,6 +14,7 @@ import {
   tf,
   train,
   captureWeightsAt,
+  keepOutputUnits,
   type BackendInfo,
   type NamedArray,
   type ScheduleContext,
@@ -125,7 +126,8 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
       denseWeights,
       ...(rewindWeights.size > 0 && { rewindWeights }),
       targets: config.prune.sparsities,
-      prune: { ...config.prune },
+      // Unit structures never remove class logits (see keepOutputUnits).
+      prune: keepOutputUnits(net, { ...config.prune }),
       finetune: config.finetune,
       seed: config.seed,
       score: async (n) => {
