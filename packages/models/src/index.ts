@@ -25,6 +25,7 @@ export { trainAsync } from './train.js';
 export type { AsyncTrainOptions } from './train.js';
 export type { NetOptions } from './net.js';
 export type { FixedOp, FixedActivation } from './ops/fixed.js';
+export { fixedOutShape, fixedParamCount } from './ops/fixed.js';
 export { fileIOHandler, readModelArtifactsSync } from './io/fs-handler.js';
 export type { ModelJsonFile } from './io/fs-handler.js';
 export { importLayersModel, SUPPORTED_LAYERS } from './io/keras-import.js';

@@ -19,5 +19,5 @@ export { planSweep } from './sweep/plan.js';
 export type { PlanOptions, SweepPlan } from './sweep/plan.js';
 export { parseShard, selectShard } from './sweep/shard.js';
 export type { Shard } from './sweep/shard.js';
-export { paramCount } from './sweep/cost.js';
+export { architectureSize, type ArchitectureSize } from './sweep/cost.js';
 export type { Lane } from './lanes/types.js';

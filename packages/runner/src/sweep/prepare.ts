@@ -1,7 +1,7 @@
 import { canonicalJson } from '@prunelab/core';
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
 import { iterativeLevels, iterativeSchema, modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
-import { paramCount } from './cost.js';
+import { architectureSize } from './cost.js';
 import { splitSize } from '@prunelab/datasets';
 import { denseKey, runId } from '../config/identity.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';
@@ -13,9 +13,15 @@ export interface PreparedRun extends PlannedRun {
   /** The fine-tuning budget, stored with the run so fairness can be audited. */
   readonly budget: { epochs: number; rounds: number; steps: number; lr: number; optimizer: string; batchSize: number };
   readonly params: number;
+  /** Forward multiply-accumulates per example. */
+  readonly macs: number;
   /** Dense-training steps whose weights the schedule rewinds to (iterative with rewind: { iteration: k }). */
   readonly rewindSteps: readonly number[];
-  /** parameters x examples x epochs: the scheduler sends big runs to the GPU lane first. */
+  /**
+   * Training MACs per example x examples x epochs (dense training and every
+   * fine-tuning round): the scheduler sends big runs to the GPU lane first.
+   * MACs, not parameters, so a conv layer counts once per output pixel.
+   */
   readonly cost: number;
 }
 
@@ -57,7 +63,7 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
     const ft = run.config.finetune;
     const finetunes = fineTuningRounds(run.config);
     const { name: modelName, ...modelOpts } = run.config.model;
-    const params = paramCount(modelRegistry.create(modelName, modelOpts)(ds.shape, ds.classes));
+    const { params, macs } = architectureSize(modelRegistry.create(modelName, modelOpts)(ds.shape, ds.classes));
     out.push({
       ...run,
       id,
@@ -65,8 +71,9 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
       dataset: ds,
       budget: { epochs: ft.epochs, rounds: finetunes, steps: stepsFor(ft, trainSize) * finetunes, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
       params,
+      macs,
       rewindSteps: run.config.schedule.name === 'iterative' ? rewindIterations(scheduleOptions(run.config.schedule)) : [],
-      cost: params * trainSize * (run.config.train.epochs + ft.epochs * finetunes),
+      cost: macs * trainSize * (run.config.train.epochs + ft.epochs * finetunes),
     });
   }
   return out;
