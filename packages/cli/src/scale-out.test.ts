@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,7 +61,15 @@ function snapshot(db: string) {
 describe('scale-out', () => {
   it('shards 1/3, 2/3 and 3/3, merged, equal an unsharded run; merging twice changes nothing', () => {
     const { dir, file } = setup();
+    // --dry-run first: every run to do, a calibrated estimate, and nothing written.
+    const plan = run(['run', file, '--dry-run', '-j', '2', '--results', join(dir, 'all')]);
+    expect(plan).toMatch(/6 runs, 0 already done, 6 to run/);
+    expect(plan).toMatch(/3 dense model\(s\) to train, 0 cached/);
+    expect(plan).toMatch(/estimated time: ~\d+(\.\d)? (s|min) on 2 worker\(s\)/);
+    expect(plan).toMatch(/calibrated on \w+: mlp batch 50: [\d,]+ examples\/s/);
+    expect(existsSync(join(dir, 'all'))).toBe(false);
     run(['run', file, '-j', '2', '--no-gpu', '--results', join(dir, 'all')]);
+    expect(run(['run', file, '--dry-run', '--results', join(dir, 'all')])).toMatch(/6 runs, 6 already done, 0 to run\n$/);
     for (const i of [1, 2, 3]) run(['run', file, '-j', '1', '--no-gpu', '--shard', `${i}/3`, '--results', join(dir, `s${i}`)]);
     const shards = [1, 2, 3].map((i) => join(dir, `s${i}`, 'prunelab.sqlite'));
     const merged = join(dir, 'merged.sqlite');

@@ -45,3 +45,4 @@ export type { AdmmOptions } from './schedules/admm.js';
 export { structureRegistry } from './structures/all.js';
 export { keepOutputUnits } from './structures/output.js';
 export type { StructureEntry } from './structures/all.js';
+export { measureThroughput, type Throughput } from './throughput.js';

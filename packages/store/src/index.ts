@@ -6,7 +6,7 @@ export { openDatabase, migrate, schemaVersion } from './open.js';
 export type { Db } from './open.js';
 export { Writer } from './writer.js';
 export type { RunRecord, PointRecord, DenseModelRecord } from './writer.js';
-export { denseModel, countDenseModels, curvePoints, runStatusCounts } from './reader.js';
+export { denseModel, countDenseModels, curvePoints, doneRunIds, runStatusCounts } from './reader.js';
 export type { DenseModelRow, CurveRow } from './reader.js';
 export { FILTER_FIELDS, isFilterField, openResultsDatabase, listSweeps, sweepRecord, runSummaries, sweepCurve } from './queries.js';
 export type { FilterField, FilterClause, Filter, SweepListRow, SweepRecordRow, RunSummaryRow, CurvePointRow } from './queries.js';

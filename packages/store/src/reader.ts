@@ -52,3 +52,9 @@ export function runStatusCounts(db: Db, sweep: string): Record<string, number> {
     .all(sweep) as Array<{ status: string; n: number }>;
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
+
+/** The ids among `ids` whose run finished (status 'done'). */
+export function doneRunIds(db: Db, ids: readonly string[]): Set<string> {
+  const stmt = db.prepare(`SELECT status FROM runs WHERE id = ?`);
+  return new Set(ids.filter((id) => (stmt.get(id) as { status: string } | undefined)?.status === 'done'));
+}

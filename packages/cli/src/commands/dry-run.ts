@@ -1,37 +1,73 @@
 import { existsSync } from 'node:fs';
-import { openDatabase, resultPaths } from '@prunelab/store';
-import { planSweep, runLabel, type PlanOptions } from '@prunelab/runner';
+import { canonicalJson } from '@prunelab/core';
+import { initBackend, measureThroughput, modelRegistry } from '@prunelab/models';
+import { denseModel, denseRewindFile, doneRunIds, openDatabase, resultPaths } from '@prunelab/store';
+import { estimateSweep, planSweep, runLabel, type PlanOptions, type PreparedRun } from '@prunelab/runner';
 import { out } from '../output.js';
 
 /**
- * Rough wasm training throughput per worker, in FLOP/s: LeNet-300-100 trains
- * at ~4,700 samples/s with batch 128 on one core of the development machine,
- * 6 FLOPs per parameter per example (forward 2, backward 4) = ~7.6 GFLOP/s.
+ * `prunelab run --dry-run`: the expanded runs, what is already done, and a time
+ * estimate. Writes nothing.
+ *
+ * The estimate is calibrated on this machine: for each distinct (model, data
+ * shape, batch size, optimizer) the sweep trains with, a throwaway network
+ * trains for about 0.6 s on the backend the runs would use (measureThroughput),
+ * and estimateSweep turns the measured examples/s into time.
  */
-const FLOPS_PER_WORKER = 7e9;
-
-/** `prunelab run --dry-run`: the expanded runs, what is already done, and a time estimate. Writes nothing. */
 export async function dryRun(options: PlanOptions & { jobs: number }): Promise<number> {
   const plan = await planSweep(options);
-  const database = resultPaths(options.results).database;
-  const done = new Set<string>();
+  const paths = resultPaths(options.results);
+  const database = paths.database;
+  let done = new Set<string>();
+  const cachedDense = new Set<string>();
   if (existsSync(database)) {
     const db = openDatabase(database, { readonly: true });
     try {
+      done = doneRunIds(
+        db,
+        plan.runs.map((r) => r.id),
+      );
+      // Cached as the runner sees it: the dense model and every rewind snapshot a run needs are on disk.
       for (const r of plan.runs) {
-        const row = db.prepare(`SELECT status FROM runs WHERE id = ?`).get(r.id) as { status: string } | undefined;
-        if (row?.status === 'done') done.add(r.id);
+        const known = denseModel(db, r.denseKey);
+        if (known && existsSync(known.file) && r.rewindSteps.every((step) => existsSync(denseRewindFile(paths, r.denseKey, step)))) cachedDense.add(r.denseKey);
       }
     } finally {
       db.close();
     }
   }
   for (const r of plan.runs) out(`${r.id}  ${done.has(r.id) ? 'done   ' : 'to run '}  ${runLabel(r)}`);
-  const dense = new Set(plan.runs.filter((r) => !done.has(r.id)).map((r) => r.denseKey));
-  const flops = plan.runs.filter((r) => !done.has(r.id)).reduce((s, r) => s + 6 * r.cost, 0);
-  const seconds = flops / FLOPS_PER_WORKER / options.jobs;
+  const todo = plan.runs.filter((r) => !done.has(r.id));
   out('');
-  out(`${plan.runs.length} runs${plan.shard ? ` in shard ${plan.shard.index}/${plan.shard.count}` : ''}, ${done.size} already done, ${plan.runs.length - done.size} to run (${dense.size} dense model(s) at most)`);
-  out(`estimated time: ~${seconds < 90 ? `${Math.round(seconds)} s` : `${(seconds / 60).toFixed(1)} min`} on ${options.jobs} worker(s) (wasm, ~7 GFLOP/s per worker; cached dense models make it shorter)`);
+  out(`${plan.runs.length} runs${plan.shard ? ` in shard ${plan.shard.index}/${plan.shard.count}` : ''}, ${done.size} already done, ${todo.length} to run`);
+  if (todo.length === 0) return 0;
+
+  const backend = await initBackend(todo[0]!.config.backend);
+  const rates = new Map<string, { label: string; examplesPerSecond: number; evaluationMs: number }>();
+  const rate = (r: PreparedRun, batchSize: number): { examplesPerSecond: number; evaluationMs: number } => {
+    const key = canonicalJson({ model: r.config.model, shape: r.dataset.shape, classes: r.dataset.classes, batchSize, optimizer: r.config.train.optimizer });
+    let m = rates.get(key);
+    if (m === undefined) {
+      const { name, ...opts } = r.config.model;
+      const arch = modelRegistry.create(name, opts)(r.dataset.shape, r.dataset.classes);
+      const t = measureThroughput(arch, r.dataset, { ...r.config.train, batchSize, epochs: 1 });
+      m = { label: `${name} batch ${batchSize}`, examplesPerSecond: t.examplesPerSecond, evaluationMs: t.evaluationMs };
+      rates.set(key, m);
+    }
+    return m;
+  };
+  const e = estimateSweep({ runs: todo, jobs: options.jobs, cachedDense, rate });
+  const measured = [...rates.values()]
+    .map((m) => `${m.label}: ${Math.round(m.examplesPerSecond).toLocaleString('en-US')} examples/s, ${(m.evaluationMs / 1000).toFixed(2)} s per evaluation`)
+    .join('; ');
+  out(`${e.denseToTrain} dense model(s) to train, ${cachedDense.size} cached`);
+  out(`estimated time: ~${duration(e.seconds)} on ${options.jobs} worker(s), scoring not included`);
+  out(`  calibrated on ${backend.name}: ${measured}`);
   return 0;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 90 * 60) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }
