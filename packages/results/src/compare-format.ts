@@ -55,6 +55,7 @@ function notes(t: CompareTable, bestMark: string): string[] {
     ...(t.interpolated ? ['~ interpolated: at least one run was not evaluated at exactly this sparsity; its value is linear in sparsity between its neighbouring evaluated points (dense at 0 included), then averaged over seeds.'] : []),
     `Sparsity in % of prunable weights. max sparsity within ${Number((t.tolerance * 100).toFixed(3))}pt: highest evaluated sparsity with ${t.toleranceMetric} >= dense - ${Number((t.tolerance * 100).toFixed(3))} points, per run.`,
     'AUC: trapezoid area under each run\'s curve from 0 to its highest achieved sparsity, divided by that sparsity (the average over the range).',
+    '[95% CI]: Student-t interval over the runs, clipped to the range the metric can take.',
     'Compression: total / nonzero parameters (non-prunable included) at each run\'s highest target.',
   ];
 }

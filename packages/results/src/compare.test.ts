@@ -43,7 +43,7 @@ describe('compare', () => {
     expect(t.rows.map((r) => r.runs)).toEqual([3, 3]);
   });
 
-  it('gives mean, sample std, n and the Student-t 95% interval over seeds, interpolating per run', () => {
+  it('gives mean, sample std, n and the Student-t 95% interval (clipped to [0, 1]) over seeds, interpolating per run', () => {
     const t = compare(db, SWEEP);
     for (const row of t.rows) {
       t.columns.forEach((s, j) => {
@@ -53,8 +53,8 @@ describe('compare', () => {
         expect(cell.mean).toBeCloseTo(mean(values), 12);
         expect(cell.std).toBeCloseTo(sampleStd(values), 12);
         const half = (T975[values.length - 1]! * sampleStd(values)) / Math.sqrt(values.length);
-        expect(cell.ci95[0]).toBeCloseTo(mean(values) - half, 12);
-        expect(cell.ci95[1]).toBeCloseTo(mean(values) + half, 12);
+        expect(cell.ci95[0]).toBeCloseTo(Math.max(0, mean(values) - half), 12);
+        expect(cell.ci95[1]).toBeCloseTo(Math.min(1, mean(values) + half), 12);
       });
     }
   });

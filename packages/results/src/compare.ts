@@ -1,7 +1,7 @@
 import { PrunelabError, unknownNameError } from '@prunelab/core';
 import { sweepCurve, type Db, type Filter } from '@prunelab/store';
 import { higherIsBetter, lastPoint, maxSparsityWithin, normalizedAuc, runCurves, STRATEGY_FIELDS, valueAt, type Metric, type RunCurve, type StrategyField } from './curve.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize, type Range, type Summary } from './stats.js';
 
 /** A cell: the summary over seeds, and whether any run's value in it was interpolated. */
 export interface Cell extends Summary {
@@ -61,10 +61,14 @@ export interface CompareOptions {
   readonly tolerance?: number;
 }
 
-const summaryOf = (values: ReadonlyArray<number | undefined>): Summary | null => {
+const summaryOf = (values: ReadonlyArray<number | undefined>, range: Range): Summary | null => {
   const vs = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
-  return vs.length > 0 ? summarize(vs) : null;
+  return vs.length > 0 ? summarize(vs, range) : null;
 };
+
+const FRACTION: Range = [0, 1];
+/** Accuracies are fractions; a loss is non-negative. */
+const rangeOf = (metric: Metric): Range => (metric === 'loss' ? [0, Infinity] : FRACTION);
 
 /** The index set of rows whose mean is the best of the column; ties are all best. */
 function bestOf(means: ReadonlyArray<number | undefined>, higher: boolean): Set<number> {
@@ -118,17 +122,29 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
       const cells = columns.map((s): Cell | null => {
         const at = g.curves.map((c) => valueAt(c.points, s)).filter((v) => v !== undefined);
         if (at.length === 0) return null;
-        return { ...summarize(at.map((v) => v.value)), interpolated: at.some((v) => v.interpolated) };
+        return { ...summarize(at.map((v) => v.value), rangeOf(metric)), interpolated: at.some((v) => v.interpolated) };
       });
       return {
         strategy,
         key: g.key,
         runs: g.curves.length,
-        dense: summaryOf(g.curves.map((c) => c.dense?.value)),
+        dense: summaryOf(
+          g.curves.map((c) => c.dense?.value),
+          rangeOf(metric),
+        ),
         cells,
-        withinTolerance: summaryOf(g.curves.map((c) => maxSparsityWithin(c, tolerance, pick))),
-        auc: summaryOf(g.curves.map((c) => normalizedAuc(c.points))),
-        compression: summaryOf(g.curves.map((c) => lastPoint(c)?.compression)),
+        withinTolerance: summaryOf(
+          g.curves.map((c) => maxSparsityWithin(c, tolerance, pick)),
+          FRACTION,
+        ),
+        auc: summaryOf(
+          g.curves.map((c) => normalizedAuc(c.points)),
+          rangeOf(metric),
+        ),
+        compression: summaryOf(
+          g.curves.map((c) => lastPoint(c)?.compression),
+          [1, Infinity],
+        ),
       };
     });
 
@@ -148,7 +164,7 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
     toleranceMetric,
     filter,
     // Runs of several scorers share one dense model per seed: count each dense model once.
-    dense: summaryOf([...new Map(curves.map((c) => [`${c.labels.dataset}|${c.labels.model}|${c.seed}`, c.dense?.value])).values()]),
+    dense: summaryOf([...new Map(curves.map((c) => [`${c.labels.dataset}|${c.labels.model}|${c.seed}`, c.dense?.value])).values()], rangeOf(metric)),
     interpolated: base.some((r) => r.cells.some((c) => c?.interpolated === true)),
     rows: base.map((r, i) => ({
       ...r,

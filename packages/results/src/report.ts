@@ -54,7 +54,7 @@ function compareHtml(t: CompareTable): string {
   return [
     htmlTable(header, rows, { className: 'compare', caption: `${unit} by ${t.by.join(' / ')}: mean ± std (n seeds) [95% CI]`, rowAttrs: t.rows.map((r) => [['data-strategy', r.strategy]]) }),
     `<p class="note">Bold: best in its column.${t.interpolated ? ' ~: interpolated along the run\'s curve (not evaluated at exactly this sparsity), linear in sparsity between neighbouring points, dense at 0 included.' : ''}
-AUC: trapezoid area under each run's curve from 0 to its highest sparsity, divided by that sparsity. Compression: total / nonzero parameters.</p>`,
+AUC: trapezoid area under each run's curve from 0 to its highest sparsity, divided by that sparsity. Compression: total / nonzero parameters. [95% CI]: Student-t interval over the runs, clipped to the range the metric can take.</p>`,
   ].join('\n');
 }
 

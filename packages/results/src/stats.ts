@@ -1,4 +1,10 @@
-/** Summary statistics over seeds. Sample standard deviation (n - 1), Student-t 95% interval. */
+/**
+ * Summary statistics over seeds. Sample standard deviation (n - 1), Student-t
+ * 95% interval, intersected with the metric's range when one is given: with
+ * two seeds t = 12.7, and an accuracy interval of [-46%, 119%] says nothing the
+ * clipped [0%, 100%] does not (clipping to the parameter space never lowers
+ * coverage).
+ */
 export interface Summary {
   readonly mean: number;
   readonly std: number;
@@ -17,10 +23,13 @@ export function tQuantile975(dof: number): number {
   return dof <= 30 ? T975[dof - 1]! : 1.96;
 }
 
-export function summarize(values: readonly number[]): Summary {
+/** The values a metric can take, for clipping intervals: [lowest, highest]. */
+export type Range = readonly [number, number];
+
+export function summarize(values: readonly number[], range: Range = [-Infinity, Infinity]): Summary {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
   const half = n > 1 ? (tQuantile975(n - 1) * std) / Math.sqrt(n) : 0;
-  return { mean, std, n, ci95: [mean - half, mean + half] };
+  return { mean, std, n, ci95: [Math.max(range[0], mean - half), Math.min(range[1], mean + half)] };
 }
