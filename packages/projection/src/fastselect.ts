@@ -7,9 +7,10 @@
  * 1. Draw a deterministic strided sample of the keys, sort it, and read off two
  *    keys lo <= hi that bracket the k-th largest with high probability.
  * 2. One pass over the data writes mask = (key > hi) branch-free, counts it, and
- *    lists the (rare) entries with lo <= key <= hi, with their keys (so step 3
- *    never goes back to the scores: a gather from 100 MB costs a cache miss each). The same pass checks that every
- *    key is a non-negative finite float (one OR per entry).
+ *    lists the (rare) entries with lo <= key <= hi together with their keys, so
+ *    step 3 never goes back to the scores (a gather from 100 MB costs a cache
+ *    miss per entry). The same pass checks that every key is a non-negative
+ *    finite float (an add and two ORs per entry).
  * 3. If the bracket holds (#above <= k <= #above + #listed), an exact radix select
  *    over the listed entries finds the threshold, and the listed winners are set,
  *    ties to the lowest (pool, index) since the list is in scan order.
