@@ -28,10 +28,16 @@ export function showValue(v: Value | undefined): string {
   return String(v);
 }
 
-/** RFC 4180: quote fields holding a comma, quote or line break; double the quotes. */
+/**
+ * RFC 4180: quote fields holding a comma, quote or line break; double the
+ * quotes. A text field that starts with = + - @ or a tab / carriage return is
+ * prefixed with ' so a spreadsheet shows it instead of evaluating it as a
+ * formula (OWASP, "CSV Injection"); sweep names and labels come from user files.
+ * Numbers are written as they are, negative ones included.
+ */
 export function csvField(v: Value | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? String(v) : String(v);
+  const s = typeof v === 'number' ? String(v) : /^[=+\-@\t\r]/.test(String(v)) ? `'${String(v)}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
