@@ -84,6 +84,7 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
   const optimizer = makeOptimizer(cfg);
   const buffer = new BatchBuffer(ds, cfg.batchSize);
   const vars = net.variables();
+  const byName = new Map(vars.map((v) => [v.name, v]));
   const kernels = new Map(net.params.map((p) => [p.kernel.name, p]));
   let step = 0;
   let examples = 0;
@@ -113,7 +114,7 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
           const p = kernels.get(name);
           let grad = g;
           if (cfg.weightDecay > 0) {
-            const v = vars.find((q) => q.name === name)!;
+            const v = byName.get(name)!;
             grad = tf.add(grad, tf.mul(v, cfg.weightDecay));
           }
           const m = p && masks?.get(p.name);
