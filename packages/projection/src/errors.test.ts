@@ -54,6 +54,7 @@ describe('errors', () => {
     expectError(() => project([L()], { sparsity: 0.5, structure: { kind: 'n:m', n: 0, m: 4 } }), 'E_PROJECTION_GROUP', /n=0/);
     expectError(() => project([L('fc1', [4, 2])], { sparsity: 0.5, structure: { kind: 'block', rows: 3, cols: 1 } }), 'E_PROJECTION_GROUP', /"fc1"/, /3x1/);
     expectError(() => project([L()], { sparsity: 0.5, structure: { kind: 'unit', reduce: 'max' } as never }), 'E_PROJECTION_GROUP', /max/);
+    expectError(() => project([L()], { sparsity: 0.5, structure: { kind: 'unit', reduce: 'l2', normalize: 'l1' } as never }), 'E_PROJECTION_GROUP', /normalize/, /l1/);
   });
 
   it('sparsity out of range (global and per layer), minDensity out of range', () => {

@@ -363,6 +363,44 @@ describe('global guard', () => {
   });
 });
 
+describe('unit normalize: layer-l2 (Molchanov et al. 2017)', () => {
+  const unit = (normalize?: 'none' | 'layer-l2') => ({ kind: 'unit', reduce: 'l2', ...(normalize && { normalize }) }) as const;
+
+  it('makes the global ranking blind to each layer\'s scale: scaling a layer by 2^k changes no mask', () => {
+    fc.assert(
+      fc.property(layersArb(), sparsityArb, fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 4, maxLength: 4 }), (layers, sparsity, powers) => {
+        const scaled = layers.map((l, li) => ({ ...l, scores: l.scores.map((x) => x * 2 ** powers[li]!) }));
+        const spec = { sparsity, structure: unit('layer-l2'), allowEmptyLayers: true };
+        expect(masksOf(project(scaled, spec))).toEqual(masksOf(project(layers, spec)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('compares units by their share of their layer: the strongest unit of a weak layer can win', () => {
+    // Unit L2 norms: layer a [10, 20], layer b [0.1, 0.3]; keep 2 of 4 units globally.
+    const a = { name: 'a', shape: [1, 2], scores: Float32Array.from([10, 20]) };
+    const b = { name: 'b', shape: [1, 2], scores: Float32Array.from([0.1, 0.3]) };
+    const raw = project([a, b], { sparsity: 0.5, structure: unit(), allowEmptyLayers: true });
+    expect(masksOf(raw)).toEqual([[1, 1], [0, 0]]);
+    // Normalised: a [0.447, 0.894], b [0.316, 0.949]: keep a's second and b's second.
+    const norm = project([a, b], { sparsity: 0.5, structure: unit('layer-l2'), allowEmptyLayers: true });
+    expect(masksOf(norm)).toEqual([[0, 1], [0, 1]]);
+    // 'none' is the default.
+    expect(masksOf(project([a, b], { sparsity: 0.5, structure: unit('none'), allowEmptyLayers: true }))).toEqual(masksOf(raw));
+  });
+
+  it('is the same as without it under a per-layer scope (the order within a layer does not change)', () => {
+    fc.assert(
+      fc.property(layersArb(), sparsityArb, (layers, sparsity) => {
+        const spec = { sparsity, scope: 'layerwise' as const, allowEmptyLayers: true };
+        expect(masksOf(project(layers, { ...spec, structure: unit('layer-l2') }))).toEqual(masksOf(project(layers, { ...spec, structure: unit() })));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('previous masks', () => {
   const prevArb = layersArb().chain((layers) =>
     fc.tuple(

@@ -19,7 +19,7 @@ import { blockAvail, blockExpand, blockGrid, blockScores } from './structures/bl
 import { matrixOf } from './structures/layout.js';
 import { nmCandidates } from './structures/nm.js';
 import type { Reduce } from './structures/reduce.js';
-import { unitAvail, unitExpand, unitScores } from './structures/unit.js';
+import { normalizeLayerL2, unitAvail, unitExpand, unitScores } from './structures/unit.js';
 import type { LayerReport, LayerScores, ProjectionResult, ProjectionSpec, Structure } from './types.js';
 import { assertFinite, validateLayers, validateNames, validateSpec, validateStructureFits, type ShapedLayer } from './validate.js';
 
@@ -232,9 +232,12 @@ function prepare(l: ShapedLayer, s: Structure, prev: Uint8Array | null, groupRed
     case 'unit': {
       const mat = matrixOf(l.shape);
       const reduce: Reduce = groupReduce ?? s.reduce;
+      const values = unitScores(l.values, mat, reduce);
+      // projectWeights (groupReduce set) is the Euclidean projection: no normalisation there.
+      if (groupReduce === undefined && s.normalize === 'layer-l2') normalizeLayerL2(values);
       const pool: LayerPool = {
         ...base,
-        values: unitScores(l.values, mat, reduce),
+        values,
         avail: prev === null ? null : unitAvail(prev, mat),
         out: new Uint8Array(mat.cols),
         units: mat.cols,

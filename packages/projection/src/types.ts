@@ -27,13 +27,18 @@ export interface LayerMask {
  * - `block`: `rows x cols` tiles of the 2-D matrix `[in, out]`; a conv layer is viewed
  *   as `[kh*kw*in, out]` (row-major reshape). Scored by summed importance; all-or-nothing.
  * - `unit`: a dense output neuron or conv output filter (all weights sharing the last
- *   index), scored by the `reduce` of its entries' scores; all-or-nothing.
+ *   index), scored by the `reduce` of its entries' scores; all-or-nothing. With
+ *   `normalize: 'layer-l2'` each layer's unit scores are divided by their L2 norm
+ *   over the layer before any ranking (Molchanov et al. 2017, "Pruning Convolutional
+ *   Neural Networks for Resource Efficient Inference", ICLR, eq. 7), so a global
+ *   ranking compares units by their share within their layer rather than by raw
+ *   magnitude, which differs between layers of different fan-in and scale.
  */
 export type Structure =
   | { kind: 'unstructured' }
   | { kind: 'n:m'; n: number; m: number }
   | { kind: 'block'; rows: number; cols: number }
-  | { kind: 'unit'; reduce: 'l1' | 'l2' | 'sum' };
+  | { kind: 'unit'; reduce: 'l1' | 'l2' | 'sum'; normalize?: 'none' | 'layer-l2' };
 
 /**
  * How the budget is split between layers.

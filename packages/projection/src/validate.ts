@@ -61,6 +61,8 @@ function validateStructure(s: Structure): void {
     case 'unit':
       if (s.reduce !== 'l1' && s.reduce !== 'l2' && s.reduce !== 'sum')
         throw new ProjectionError('E_PROJECTION_GROUP', `unit reduce must be 'l1', 'l2' or 'sum', got ${show(s.reduce)}`, { value: s.reduce });
+      if (s.normalize !== undefined && s.normalize !== 'none' && s.normalize !== 'layer-l2')
+        throw new ProjectionError('E_PROJECTION_GROUP', `unit normalize must be 'none' or 'layer-l2', got ${show(s.normalize)}`, { value: s.normalize });
       return;
     default:
       throw new ProjectionError('E_PROJECTION_GROUP', `unknown structure kind ${show((s as { kind: unknown }).kind)}`, { value: s });

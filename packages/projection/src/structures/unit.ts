@@ -30,3 +30,16 @@ export function unitExpand(units: Uint8Array, mat: Matrix2D, out: Uint8Array): v
   const { rows, cols } = mat;
   for (let r = 0; r < rows; r++) out.set(units, r * cols);
 }
+
+/**
+ * Divides a layer's unit scores by their L2 norm over the layer (Molchanov et
+ * al. 2017, eq. 7: Θ(z) / sqrt(Σ_j Θ(z_j)^2)), in place. A layer whose scores
+ * are all zero is left as it is. The order within the layer is unchanged.
+ */
+export function normalizeLayerL2(scores: Float64Array): void {
+  let ss = 0;
+  for (let i = 0; i < scores.length; i++) ss += scores[i]! * scores[i]!;
+  if (ss === 0) return;
+  const inv = 1 / Math.sqrt(ss);
+  for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! * inv + 0; // + 0: never -0
+}

@@ -22,7 +22,7 @@ export function structureLabel(structure: RunConfig['prune']['structure']): stri
     case 'block':
       return `block${s.rows}x${s.cols}`;
     case 'unit':
-      return `unit-${s.reduce}`;
+      return `unit-${s.reduce}${s.normalize === 'layer-l2' ? '-layernorm' : ''}`;
   }
 }
 

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPrunelabError, type PrunelabError } from '@prunelab/core';
+import { runId } from './identity.js';
 import { loadSweep } from './load.js';
 import { tempDir, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
 
@@ -84,6 +85,21 @@ describe('loadSweep', () => {
     expect(s.runs[0]!.labels.structure).toBe('2:4');
     const u = loadSweep(writeSweep(tempDir(), TINY_SWEEP), { set: ['prune.structure=unit'] });
     expect(u.runs[0]!.config.prune.structure).toEqual({ kind: 'unit', reduce: 'l2' });
+  });
+
+  it('unit normalize: layer-l2 is carried to the projection and labelled; none is the default and leaves the run id alone', () => {
+    const load = (set: string) => loadSweep(writeSweep(tempDir(), TINY_SWEEP), { set: [set] }).runs[0]!;
+    const norm = load('prune.structure={kind: unit, normalize: layer-l2}');
+    expect(norm.config.prune.structure).toEqual({ kind: 'unit', reduce: 'l2', normalize: 'layer-l2' });
+    expect(norm.labels.structure).toBe('unit-l2-layernorm');
+    const plain = load('prune.structure=unit');
+    const none = load('prune.structure={kind: unit, normalize: none}');
+    expect(none.config.prune.structure).toEqual(plain.config.prune.structure);
+    expect(runId(none.config, 'x')).toBe(runId(plain.config, 'x'));
+    expect(runId(norm.config, 'x')).not.toBe(runId(plain.config, 'x'));
+    const e = loadError(TINY_SWEEP, ['prune.structure={kind: unit, normalize: l1}']);
+    expect(e.code).toBe('E_CONFIG_INVALID');
+    expect(e.message).toMatch(/prune\.structure\.normalize/);
   });
 
   it('an unknown structure lists the valid ones', () => {
