@@ -60,7 +60,8 @@ export async function dryRun(options: PlanOptions & { jobs: number }): Promise<n
   const measured = [...rates.values()]
     .map((m) => `${m.label}: ${Math.round(m.examplesPerSecond).toLocaleString('en-US')} examples/s, ${(m.evaluationMs / 1000).toFixed(2)} s per evaluation`)
     .join('; ');
-  out(`${e.denseToTrain} dense model(s) to train, ${cachedDense.size} cached`);
+  const cachedHere = new Set(todo.map((r) => r.denseKey).filter((k) => cachedDense.has(k)));
+  out(`${e.denseToTrain} dense model(s) to train, ${cachedHere.size} cached`);
   out(`estimated time: ~${duration(e.seconds)} on ${options.jobs} worker(s), scoring not included`);
   out(`  calibrated on ${backend.name}: ${measured}`);
   return 0;
