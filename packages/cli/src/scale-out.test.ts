@@ -66,7 +66,7 @@ describe('scale-out', () => {
     expect(plan).toMatch(/6 runs, 0 already done, 6 to run/);
     expect(plan).toMatch(/3 dense model\(s\) to train, 0 cached/);
     expect(plan).toMatch(/estimated time: ~\d+(\.\d)? (s|min) on 2 worker\(s\)/);
-    expect(plan).toMatch(/calibrated on \w+: mlp batch 50: [\d,]+ examples\/s/);
+    expect(plan).toMatch(/calibrated on \w+: mlp batch 50 adam: [\d,]+ examples\/s/);
     expect(existsSync(join(dir, 'all'))).toBe(false);
     run(['run', file, '-j', '2', '--no-gpu', '--results', join(dir, 'all')]);
     expect(run(['run', file, '--dry-run', '--results', join(dir, 'all')])).toMatch(/6 runs, 6 already done, 0 to run\n$/);

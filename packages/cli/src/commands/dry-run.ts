@@ -10,9 +10,10 @@ import { out } from '../output.js';
  * estimate. Writes nothing.
  *
  * The estimate is calibrated on this machine: for each distinct (model, data
- * shape, batch size, optimizer) the sweep trains with, a throwaway network
- * trains for about 0.6 s on the backend the runs would use (measureThroughput),
- * and estimateSweep turns the measured examples/s into time.
+ * shape, batch size, optimizer) that the sweep's dense training or fine-tuning
+ * uses, a throwaway network trains for about 0.6 s and one test evaluation is
+ * timed, on the backend the runs would use (measureThroughput); estimateSweep
+ * turns those into time.
  */
 export async function dryRun(options: PlanOptions & { jobs: number }): Promise<number> {
   const plan = await planSweep(options);
@@ -44,14 +45,15 @@ export async function dryRun(options: PlanOptions & { jobs: number }): Promise<n
 
   const backend = await initBackend(todo[0]!.config.backend);
   const rates = new Map<string, { label: string; examplesPerSecond: number; evaluationMs: number }>();
-  const rate = (r: PreparedRun, batchSize: number): { examplesPerSecond: number; evaluationMs: number } => {
-    const key = canonicalJson({ model: r.config.model, shape: r.dataset.shape, classes: r.dataset.classes, batchSize, optimizer: r.config.train.optimizer });
+  const rate = (r: PreparedRun, phase: 'train' | 'finetune'): { examplesPerSecond: number; evaluationMs: number } => {
+    const cfg = r.config[phase];
+    const key = canonicalJson({ model: r.config.model, shape: r.dataset.shape, classes: r.dataset.classes, batchSize: cfg.batchSize, optimizer: cfg.optimizer });
     let m = rates.get(key);
     if (m === undefined) {
       const { name, ...opts } = r.config.model;
       const arch = modelRegistry.create(name, opts)(r.dataset.shape, r.dataset.classes);
-      const t = measureThroughput(arch, r.dataset, { ...r.config.train, batchSize, epochs: 1 });
-      m = { label: `${name} batch ${batchSize}`, examplesPerSecond: t.examplesPerSecond, evaluationMs: t.evaluationMs };
+      const t = measureThroughput(arch, r.dataset, { ...cfg, epochs: 1 });
+      m = { label: `${name} batch ${cfg.batchSize} ${cfg.optimizer}`, examplesPerSecond: t.examplesPerSecond, evaluationMs: t.evaluationMs };
       rates.set(key, m);
     }
     return m;

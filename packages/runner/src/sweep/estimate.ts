@@ -8,8 +8,11 @@ export interface EstimateInput {
   readonly jobs: number;
   /** Dense-model keys already in the cache: their training is skipped. */
   readonly cachedDense: ReadonlySet<string>;
-  /** Measured speed of a run's model at a batch size (see measureThroughput in @prunelab/models). */
-  readonly rate: (run: PreparedRun, batchSize: number) => { readonly examplesPerSecond: number; readonly evaluationMs: number };
+  /**
+   * Measured speed of a run's model with the training config of one phase (its
+   * batch size and optimizer): see measureThroughput in @prunelab/models.
+   */
+  readonly rate: (run: PreparedRun, phase: 'train' | 'finetune') => { readonly examplesPerSecond: number; readonly evaluationMs: number };
 }
 
 export interface SweepEstimate {
@@ -39,12 +42,12 @@ export function estimateSweep(input: EstimateInput): SweepEstimate {
   for (const r of input.runs) {
     const trainSize = splitSize(r.dataset, 'train');
     const ft = r.budget;
-    const ftRate = input.rate(r, ft.batchSize);
+    const ftRate = input.rate(r, 'finetune');
     const evals = 1 + r.budget.rounds * (ft.steps > 0 ? 2 : 1);
     runSeconds.set(r.id, (ft.steps * ft.batchSize) / ftRate.examplesPerSecond + (evals * ftRate.evaluationMs) / 1000);
     if (!input.cachedDense.has(r.denseKey) && !denseSeconds.has(r.denseKey)) {
       const train = r.config.train;
-      const rate = input.rate(r, train.batchSize);
+      const rate = input.rate(r, 'train');
       denseSeconds.set(r.denseKey, (train.epochs * trainSize) / rate.examplesPerSecond + rate.evaluationMs / 1000);
     }
   }
