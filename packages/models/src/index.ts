@@ -1,6 +1,7 @@
 export { initBackend, tf, webgpuAdapter } from './backend.js';
 export type { BackendInfo, BackendName, BackendPreference } from './backend.js';
-export { Net, convOut } from './net.js';
+export { Net } from './net.js';
+export { architectureSize, convOut, layerGeometry, type ArchitectureSize, type LayerGeometry } from './geometry.js';
 export type { Architecture, LayerSpec, ParamLayer, Activation } from './net.js';
 export { getWeights, setWeights, serializeWeights, deserializeWeights } from './weights.js';
 export type { NamedArray } from './weights.js';
@@ -25,7 +26,6 @@ export { trainAsync } from './train.js';
 export type { AsyncTrainOptions } from './train.js';
 export type { NetOptions } from './net.js';
 export type { FixedOp, FixedActivation } from './ops/fixed.js';
-export { fixedOutShape, fixedParamCount } from './ops/fixed.js';
 export { fileIOHandler, readModelArtifactsSync } from './io/fs-handler.js';
 export type { ModelJsonFile } from './io/fs-handler.js';
 export { importLayersModel, SUPPORTED_LAYERS } from './io/keras-import.js';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '@prunelab/core';
 import { denseMatMul } from './ops/dense.js';
-import { applyFixed, fixedOutShape, fixedParamCount, type FixedOp } from './ops/fixed.js';
+import { layerGeometry } from './geometry.js';
+import { applyFixed, fixedParamCount, type FixedOp } from './ops/fixed.js';
 import { setWeights, type NamedArray } from './weights.js';
 
 /**
@@ -62,41 +63,23 @@ export class Net {
     let shape = [...arch.inputShape];
     const counts = { dense: 0, conv2d: 0 };
     for (const spec of arch.layers) {
+      const g = layerGeometry(spec, shape);
       let layer: ParamLayer | undefined;
-      if (spec.kind === 'dense') {
-        if (shape.length !== 1) throw new Error(`dense layer needs a flat input, got shape [${shape.join(', ')}]; add a flatten layer`);
-        const inDim = shape[0]!;
-        const name = `dense${++counts.dense}`;
+      if ((spec.kind === 'dense' || spec.kind === 'conv2d') && g.kernel !== undefined) {
+        const kernel = [...g.kernel];
+        const units = kernel.at(-1)!;
+        const name = spec.kind === 'dense' ? `dense${++counts.dense}` : `conv${++counts.conv2d}`;
+        // Glorot fans: fan-in = kernel size / out, fan-out = kernel size / in.
+        const size = kernel.reduce((a, b) => a * b, 1);
         layer = {
           name,
-          kind: 'dense',
-          kernel: variable(glorot([inDim, spec.units], inDim, spec.units, rng), true, `n${id}/${name}/kernel`),
-          bias: variable(tf.zeros([spec.units]), true, `n${id}/${name}/bias`),
-          outPixels: 1,
+          kind: spec.kind,
+          kernel: variable(glorot(kernel, size / units, size / kernel.at(-2)!, rng), true, `n${id}/${name}/kernel`),
+          bias: variable(tf.zeros([units]), true, `n${id}/${name}/bias`),
+          outPixels: g.outPixels,
         };
-        shape = [spec.units];
-      } else if (spec.kind === 'conv2d') {
-        const [h, w, c] = shape as [number, number, number];
-        const name = `conv${++counts.conv2d}`;
-        const k = spec.kernel;
-        const [oh, ow] = convOut(h, w, k, spec.stride, spec.padding);
-        layer = {
-          name,
-          kind: 'conv2d',
-          kernel: variable(glorot([k, k, c, spec.filters], k * k * c, k * k * spec.filters, rng), true, `n${id}/${name}/kernel`),
-          bias: variable(tf.zeros([spec.filters]), true, `n${id}/${name}/bias`),
-          outPixels: oh * ow,
-        };
-        shape = [oh, ow, spec.filters];
-      } else if (spec.kind === 'maxpool') {
-        const [h, w, c] = shape as [number, number, number];
-        const [oh, ow] = convOut(h, w, spec.size, spec.stride, 'valid');
-        shape = [oh, ow, c];
-      } else if (spec.kind === 'fixed') {
-        shape = fixedOutShape(spec.op, shape);
-      } else {
-        shape = [shape.reduce((a, b) => a * b, 1)];
       }
+      shape = g.out;
       this.byLayer.push(layer);
       if (layer) this.params.push(layer);
     }
@@ -156,12 +139,6 @@ function variable(init: tf.Tensor, trainable: boolean, name: string): tf.Variabl
   const v = tf.variable(init, trainable, name);
   init.dispose();
   return v;
-}
-
-export function convOut(h: number, w: number, k: number, stride: number, padding: 'same' | 'valid'): [number, number] {
-  return padding === 'same'
-    ? [Math.ceil(h / stride), Math.ceil(w / stride)]
-    : [Math.floor((h - k) / stride) + 1, Math.floor((w - k) / stride) + 1];
 }
 
 /** Glorot & Bengio 2010 uniform init, Keras' default, drawn from our seeded RNG so init is backend-independent. */

@@ -19,6 +19,5 @@ export { planSweep } from './sweep/plan.js';
 export type { PlanOptions, SweepPlan } from './sweep/plan.js';
 export { parseShard, selectShard } from './sweep/shard.js';
 export type { Shard } from './sweep/shard.js';
-export { architectureSize, type ArchitectureSize } from './sweep/cost.js';
 export { estimateSweep, type EstimateInput, type SweepEstimate } from './sweep/estimate.js';
 export type { Lane } from './lanes/types.js';

@@ -1,7 +1,6 @@
 import { canonicalJson } from '@prunelab/core';
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
-import { iterativeLevels, iterativeSchema, modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
-import { architectureSize } from './cost.js';
+import { architectureSize, iterativeLevels, iterativeSchema, modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
 import { splitSize } from '@prunelab/datasets';
 import { denseKey, runId } from '../config/identity.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';

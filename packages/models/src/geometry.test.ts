@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Net, modelRegistry, tf, type Architecture } from '@prunelab/models';
-import { architectureSize } from './cost.js';
+import { tf } from './backend.js';
+import { architectureSize } from './geometry.js';
+import { Net, type Architecture } from './net.js';
+import { modelRegistry } from './zoo/all.js';
 
 // The shape-only counts must agree with a built Net: parameters with
 // totalParams(), MACs with sum(kernel size x output pixels) over weight layers.
