@@ -37,8 +37,11 @@ export interface FastPool extends Pool {
   available: number;
 }
 
-/** Returns the kept count per pool, or null when the caller must use the general path. */
-export function selectFast32(pools: readonly FastPool[], k: number): number[] | null {
+/**
+ * Returns the kept count per pool, or null when the caller must use the general
+ * path. `beforeWrite` runs once, just before the first mask is written.
+ */
+export function selectFast32(pools: readonly FastPool[], k: number, beforeWrite?: () => void): number[] | null {
   const total = pools.reduce((s, p) => s + p.available, 0);
   if (total >= 2 ** 32) return null;
   if (k <= 0 || k >= total) return null; // trivial cases: the general path is already cheap for them
@@ -82,6 +85,7 @@ export function selectFast32(pools: readonly FastPool[], k: number): number[] | 
   let nl = 0;
   let above = 0;
   const scan: ScanState = { c: 0, flag: 0, nl: 0 };
+  beforeWrite?.();
   for (let p = 0; p < pools.length; p++) {
     const u = views[p]!;
     const out = pools[p]!.out;

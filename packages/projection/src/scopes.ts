@@ -85,25 +85,32 @@ export function selectPerLayer(pools: readonly LayerPool[], ks: readonly number[
 /**
  * Keeps exactly k available units of `pools` (ranked by score desc, pool asc,
  * index asc) and returns the count per pool. Tries the sample-bracket fast path
- * first (float32 scores);
- * `beforeGeneral` runs once before the general radix select (the caller checks
- * finiteness there, since the fast path checks it for free).
+ * first (float32 scores); `beforeGeneral` runs once before the general radix
+ * select (the caller checks finiteness there, since the fast path checks it for
+ * free).
  */
 function selectKeep(pools: readonly LayerPool[], k: number, beforeGeneral: () => void): number[] {
+  restore(pools);
   if (pools.every((p) => p.values instanceof Float32Array)) {
-    refresh(pools);
-    const r = selectFast32(pools as readonly FastPool[], k);
+    // The fast path writes the masks only once its sample bracket is set; if it
+    // gives up before that, nothing needs restoring.
+    const r = selectFast32(pools as readonly FastPool[], k, () => markWritten(pools));
     if (r !== null) return r;
   }
   beforeGeneral();
-  refresh(pools);
+  restore(pools);
+  markWritten(pools);
   return applyThreshold(pools, selectThreshold(pools, k));
 }
 
-/** Restores the availability of pools whose mask a selection has overwritten, then marks them written. */
-function refresh(pools: readonly LayerPool[]): void {
+/** Rewrites the availability of pools whose mask a selection has overwritten (see LayerPool.restore). */
+function restore(pools: readonly LayerPool[]): void {
   for (const p of pools) {
     if (p.written === true && p.restore !== undefined) p.restore();
-    p.written = true;
+    p.written = false;
   }
+}
+
+function markWritten(pools: readonly LayerPool[]): void {
+  for (const p of pools) p.written = true;
 }
