@@ -9,7 +9,7 @@ import {
   decodeCifarRecords,
 } from './cifar-format.js';
 import { candidateDirs, describeSearch, findDir } from './data-dir.js';
-import { defineDataset, type Availability } from './entry.js';
+import { availableIf, defineDataset } from './entry.js';
 import { missingError } from './errors.js';
 import { fileStamp, readFileShared, sha256 } from './files.js';
 import { combineChecksums } from './identity.js';
@@ -76,13 +76,6 @@ export const cifar10 = defineDataset({
   schema: imageSchemaWithDir,
   shape: SHAPE,
   classes: CIFAR_CLASSES,
-  availability(): Availability {
-    try {
-      locate(undefined);
-      return { available: true };
-    } catch (e) {
-      return { available: false, reason: (e as Error).message };
-    }
-  },
+  availability: () => availableIf(() => locate(undefined)),
   load,
 });

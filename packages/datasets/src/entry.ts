@@ -9,6 +9,16 @@ export interface Availability {
   readonly reason?: string;
 }
 
+/** Availability from a check that throws when the files are missing: its message is the reason. */
+export function availableIf(check: () => unknown): Availability {
+  try {
+    check();
+    return { available: true };
+  } catch (e) {
+    return { available: false, reason: (e as Error).message };
+  }
+}
+
 /**
  * A dataset plug-in: the core registry entry (name, description, option
  * schema, `create`) plus what `listDatasets` shows and a loader that also gets

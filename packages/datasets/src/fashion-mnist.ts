@@ -1,5 +1,5 @@
 import { candidateDirs, describeSearch, findDir } from './data-dir.js';
-import { defineDataset, type Availability } from './entry.js';
+import { availableIf, defineDataset } from './entry.js';
 import { missingError } from './errors.js';
 import { IDX_SHAPE, loadIdxDataset } from './idx-dataset.js';
 import { imageSchemaWithDir, type ImageOptionsWithDir } from './options.js';
@@ -37,14 +37,7 @@ export const fashionMnist = defineDataset({
   schema: imageSchemaWithDir,
   shape: IDX_SHAPE,
   classes: 10,
-  availability(): Availability {
-    try {
-      locate(undefined);
-      return { available: true };
-    } catch (e) {
-      return { available: false, reason: (e as Error).message };
-    }
-  },
+  availability: () => availableIf(() => locate(undefined)),
   load: async (opts: ImageOptionsWithDir, ctx): Promise<LoadedDataset> => {
     const [trainImages, trainLabels, testImages, testLabels] = locate(opts.dir).files as [string, string, string, string];
     return loadIdxDataset(

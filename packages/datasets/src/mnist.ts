@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { statSync } from 'node:fs';
-import { defineDataset, type Availability } from './entry.js';
+import { availableIf, defineDataset } from './entry.js';
 import { corruptError, missingError } from './errors.js';
 import { fileExists } from './files.js';
 import { IDX_SHAPE, loadIdxDataset, type IdxFiles, type IdxSource } from './idx-dataset.js';
@@ -68,13 +68,6 @@ export const mnist = defineDataset({
   schema: imageSchema,
   shape: IDX_SHAPE,
   classes: 10,
-  availability(): Availability {
-    try {
-      checkFiles(mnistDataDir());
-      return { available: true };
-    } catch (e) {
-      return { available: false, reason: (e as Error).message };
-    }
-  },
+  availability: () => availableIf(() => checkFiles(mnistDataDir())),
   load: async (opts, ctx) => loadMnistFrom(mnistDataDir(), opts, ctx),
 });
