@@ -9,6 +9,6 @@ export type { RunRecord, PointRecord, DenseModelRecord } from './writer.js';
 export { denseModel, countDenseModels, curvePoints, doneRunIds, runStatusCounts } from './reader.js';
 export type { DenseModelRow, CurveRow } from './reader.js';
 export { FILTER_FIELDS, isFilterField, openResultsDatabase, listSweeps, sweepRecord, runSummaries, sweepCurve } from './queries.js';
-export type { FilterField, FilterClause, Filter, SweepListRow, SweepRecordRow, RunSummaryRow, CurvePointRow } from './queries.js';
+export type { FilterField, FilterClause, Filter, SweepListRow, SweepRecordRow, RunSummaryRow, CurvePointRow, LabelColumns, RunLabelColumns } from './queries.js';
 export { mergeDatabases } from './merge.js';
 export type { MergeReport } from './merge.js';

@@ -107,14 +107,18 @@ export interface SweepRecordRow {
   git_commit: string | null;
 }
 
-/** The label columns every run-level view carries (runs' columns). */
-export interface LabelColumns {
+/** The short strategy labels a run is stored with (the runs table's label columns). */
+export interface RunLabelColumns {
   dataset: string;
   model: string;
   scorer: string;
   structure: string;
   scope: string;
   schedule: string;
+}
+
+/** The label columns every run-level view carries (runs' columns). */
+export interface LabelColumns extends RunLabelColumns {
   seed: number;
 }
 

@@ -1,18 +1,13 @@
+import type { RunLabelColumns } from './queries.js';
 import type { Db } from './open.js';
 import type { RunStatus } from './schema.js';
 
 /** A run as the runner registers it, before it executes. */
-export interface RunRecord {
+export interface RunRecord extends Readonly<RunLabelColumns> {
   readonly id: string;
   readonly sweep: string;
   readonly config: unknown;
   readonly seed: number;
-  readonly dataset: string;
-  readonly model: string;
-  readonly scorer: string;
-  readonly structure: string;
-  readonly scope: string;
-  readonly schedule: string;
   readonly axes: Record<string, unknown>;
   readonly datasetIdentity: unknown;
   readonly budget: unknown;

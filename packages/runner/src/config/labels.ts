@@ -1,15 +1,9 @@
 import type { Structure } from '@prunelab/projection';
+import type { RunLabelColumns } from '@prunelab/store';
 import type { RunConfig } from './schema.js';
 
 /** Short strings for the `runs` table columns that curve_points exposes. */
-export interface RunLabels {
-  readonly dataset: string;
-  readonly model: string;
-  readonly scorer: string;
-  readonly structure: string;
-  readonly scope: string;
-  readonly schedule: string;
-}
+export type RunLabels = Readonly<RunLabelColumns>;
 
 export function structureLabel(structure: RunConfig['prune']['structure']): string {
   // After loadSweep the structure is a validated projection spec.
