@@ -13,14 +13,13 @@
 import {
   backend_util,
   Conv2DBackpropFilter,
-  util,
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asPair, DEFAULT_MAX_BLOCK_FLOATS, wasmMatMul } from './wasm-kernel-utils.js';
+import { convGradInfo, DEFAULT_MAX_BLOCK_FLOATS, wasmMatMul } from './wasm-kernel-utils.js';
 
 const KERNEL = 'Conv2DBackpropFilter';
 
@@ -47,10 +46,7 @@ function conv2DBackpropFilterWasm(
   if (x === undefined || dy === undefined) {
     throw new Error('Conv2DBackpropFilter (wasm): inputs x and dy are required');
   }
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
-    throw new Error(`Conv2DBackpropFilter (wasm): only dataFormat 'NHWC' is supported, got '${dataFormat}'`);
-  }
+  const { filterShape } = attrs;
   if (x.dtype !== 'float32' || dy.dtype !== 'float32') {
     throw new Error(`Conv2DBackpropFilter (wasm): float32 inputs required, got x ${x.dtype}, dy ${dy.dtype}`);
   }
@@ -60,21 +56,8 @@ function conv2DBackpropFilterWasm(
   if (filterShape[2] !== x.shape[3]) {
     throw new Error(`Conv2DBackpropFilter (wasm): filterShape [${filterShape}] does not match x channels ${x.shape[3]}`);
   }
-  const convInfo = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    asPair(strides, 1, 'strides', KERNEL),
-    asPair(attrs.dilations, 1, 'dilations', KERNEL),
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const convInfo = convGradInfo(KERNEL, x.shape as [number, number, number, number], filterShape, attrs, dy);
   const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = convInfo;
-  const expectedDy = [batchSize, outHeight, outWidth, outChannels];
-  if (!util.arraysEqual(dy.shape, expectedDy)) {
-    throw new Error(`Conv2DBackpropFilter (wasm): dy shape [${dy.shape}] does not match the conv output [${expectedDy}]`);
-  }
 
   const matMul = (a: TensorInfo, b: TensorInfo): TensorInfo => wasmMatMul(backend, a, b, KERNEL);
 

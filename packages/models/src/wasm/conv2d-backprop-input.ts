@@ -12,14 +12,13 @@
 import {
   backend_util,
   Conv2DBackpropInput,
-  util,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asPair, DEFAULT_MAX_BLOCK_FLOATS, wasmMatMul } from './wasm-kernel-utils.js';
+import { convGradInfo, DEFAULT_MAX_BLOCK_FLOATS, wasmMatMul } from './wasm-kernel-utils.js';
 
 const KERNEL = 'Conv2DBackpropInput';
 
@@ -41,31 +40,15 @@ function conv2DBackpropInputWasm(args: Args, maxColBlockFloats: number): TensorI
   if (dy === undefined || filter === undefined) {
     throw new Error(`${KERNEL} (wasm): inputs dy and filter are required`);
   }
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
-  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
-    throw new Error(`${KERNEL} (wasm): only dataFormat 'NHWC' is supported, got '${dataFormat}'`);
-  }
+  const { inputShape } = attrs;
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32') {
     throw new Error(`${KERNEL} (wasm): float32 inputs required, got dy ${dy.dtype}, filter ${filter.dtype}`);
   }
   if (dy.shape.length !== 4 || filter.shape.length !== 4 || inputShape.length !== 4) {
     throw new Error(`${KERNEL} (wasm): dy, filter and inputShape must be rank 4`);
   }
-  const convInfo = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    asPair(strides, 1, 'strides', KERNEL),
-    asPair(attrs.dilations, 1, 'dilations', KERNEL),
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const convInfo = convGradInfo(KERNEL, inputShape, filter.shape as [number, number, number, number], attrs, dy);
   const { batchSize, outHeight, outWidth, outChannels, filterHeight, filterWidth, inChannels } = convInfo;
-  const expectedDy = [batchSize, outHeight, outWidth, outChannels];
-  if (!util.arraysEqual(dy.shape, expectedDy)) {
-    throw new Error(`${KERNEL} (wasm): dy shape [${dy.shape}] does not match the conv output [${expectedDy}]`);
-  }
   const n = batchSize * outHeight * outWidth;
   const k = filterHeight * filterWidth * inChannels;
 
