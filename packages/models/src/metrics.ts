@@ -1,14 +1,30 @@
-import { effectiveMacs } from './extract/units.js';
+import { analyzeUnits, effectiveMacs, remainingParams } from './extract/units.js';
 import type { Net } from './net.js';
 
 /**
- * What a curve point reports about the network itself. Sparsity counts zeros
- * among the prunable kernels; compression = total params / nonzero params with
- * non-prunable parameters (biases, excluded layers) counted, as in ShrinkBench
- * (Blalock et al. 2020). FLOPs are multiply-accumulates per example.
- * `macsEffective` counts nonzero weights only, and under unit pruning also drops
- * the weights that read from a removed unit (Li et al. 2017): it equals the dense
- * FLOPs of the network `extractNet` builds (see extract/units.ts).
+ * What a curve point reports about the network itself. FLOPs are
+ * multiply-accumulates per example.
+ *
+ * - `sparsity`, `perLayer`, `nonzeroPrunable`: zeros among the prunable
+ *   kernels (excluded layers left out), the quantity the targets are set on.
+ * - `totalParams`: every parameter of the dense network (biases, excluded
+ *   layers and fixed layers' constants included).
+ * - `nonzeroParams`: the parameters of the network that remains once
+ *   everything that can no longer affect the output is removed, which is the
+ *   network `extractNet` builds with its prunable kernels' zeros not counted
+ *   (see `remainingParams` in extract/units.ts). A unit (neuron, filter) whose
+ *   incoming kernel column is all zero is removed with its bias (its constant
+ *   output is folded into the next layer's bias, as extraction does) and with
+ *   the next layer's weights that read from it (Li et al. 2017, "Pruning
+ *   Filters for Efficient ConvNets"). Under unit structures this is the
+ *   extracted model's parameter count; under weight-level structures
+ *   (unstructured, n:m, block) it is the ShrinkBench count, every parameter
+ *   but the prunable zeros (Blalock et al. 2020), unless a whole unit was
+ *   zeroed, whose dead outgoing weights and bias then drop out the same way.
+ *   The output layer's units are never removed.
+ * - compression (computed by the store) = totalParams / nonzeroParams.
+ * - `macsEffective` counts the same surviving nonzero weights: it equals the
+ *   FLOPs of the network `extractNet` builds, with its zeros skipped.
  */
 export interface NetMetrics {
   readonly sparsity: number;
@@ -25,7 +41,6 @@ export function netMetrics(net: Net, exclude: readonly string[] = []): NetMetric
   const perLayer: Record<string, number> = {};
   let prunable = 0;
   let nonzeroPrunable = 0;
-  let zeros = 0;
   let macsDense = 0;
   for (const p of net.params) {
     const w = p.kernel.dataSync();
@@ -36,17 +51,16 @@ export function netMetrics(net: Net, exclude: readonly string[] = []): NetMetric
     perLayer[p.name] = 1 - nz / w.length;
     prunable += w.length;
     nonzeroPrunable += nz;
-    zeros += w.length - nz;
   }
-  const totalParams = net.totalParams();
+  const analysis = analyzeUnits(net);
   return {
     sparsity: prunable === 0 ? 0 : 1 - nonzeroPrunable / prunable,
     perLayer,
     prunableParams: prunable,
     nonzeroPrunable,
-    totalParams,
-    nonzeroParams: totalParams - zeros,
+    totalParams: net.totalParams(),
+    nonzeroParams: remainingParams(net, exclude, analysis),
     macsDense,
-    macsEffective: effectiveMacs(net),
+    macsEffective: effectiveMacs(net, analysis),
   };
 }

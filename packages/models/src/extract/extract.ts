@@ -1,6 +1,6 @@
 import { Net, type Architecture, type LayerSpec } from '../net.js';
 import type { NamedArray } from '../weights.js';
-import { analyzeUnits, type LayerUnits } from './units.js';
+import { affineKeep, analyzeUnits, type LayerUnits } from './units.js';
 
 /**
  * Physically smaller dense model from a unit-pruned one (Li et al. 2017,
@@ -42,8 +42,8 @@ export function extractArchitecture(net: Net): Extraction {
       return spec;
     }
     // A per-channel affine between two prunable layers loses the removed channels too.
-    if (spec.kind === 'fixed' && spec.op.type === 'affine' && current && spec.op.scale.length === current.keep.length && current.keep.some((k) => !k)) {
-      const keep = current.keep;
+    const keep = affineKeep(spec, current);
+    if (keep && spec.kind === 'fixed' && spec.op.type === 'affine') {
       return { ...spec, op: { type: 'affine', scale: spec.op.scale.filter((_, j) => keep[j]), offset: spec.op.offset.filter((_, j) => keep[j]) } };
     }
     return spec;

@@ -1,4 +1,4 @@
-import { fixedOnConstant } from '../ops/fixed.js';
+import { fixedOnConstant, fixedParamCount } from '../ops/fixed.js';
 import type { LayerSpec, Net, ParamLayer } from '../net.js';
 
 /**
@@ -89,14 +89,7 @@ export function analyzeUnits(net: Net): LayerUnits[] {
  */
 export function effectiveMacs(net: Net, analysis: readonly LayerUnits[] = analyzeUnits(net)): number {
   let total = 0;
-  const inputAlive = new Map<string, (input: number) => boolean>();
-  for (const a of analysis) {
-    if (a.feeds) {
-      const { keep } = a;
-      const channelOf = a.feeds.channelOf;
-      inputAlive.set(a.feeds.next.name, (input) => keep[channelOf(input)]!);
-    }
-  }
+  const inputAlive = inputAliveByLayer(analysis);
   for (const a of analysis) {
     const p = a.layer;
     const w = p.kernel.dataSync();
@@ -111,4 +104,70 @@ export function effectiveMacs(net: Net, analysis: readonly LayerUnits[] = analyz
     total += nz * p.outPixels;
   }
   return total;
+}
+
+/**
+ * Parameters of the network `extractArchitecture` builds, with zeros in the
+ * prunable kernels not counted: what `nonzero_total` means under every
+ * structure. A kernel entry counts when its output unit survives extraction,
+ * it reads from a surviving input (a removed unit's outgoing weights are dead:
+ * Li et al. 2017) and it is nonzero (entries of `exclude`d layers count even
+ * when zero, as the dense total does). A bias counts when its unit survives: a
+ * removed unit's constant act(bias) is folded into the next layer's bias,
+ * which is counted there. A per-channel affine (folded batch norm) right after
+ * a layer keeps only that layer's surviving channels, as extraction does.
+ * Without a removed unit this is today's ShrinkBench count: every parameter
+ * except the prunable kernels' zeros (Blalock et al. 2020).
+ */
+export function remainingParams(net: Net, exclude: readonly string[] = [], analysis: readonly LayerUnits[] = analyzeUnits(net)): number {
+  const inputAlive = inputAliveByLayer(analysis);
+  const byIndex = new Map(analysis.map((a) => [a.index, a]));
+  let total = 0;
+  let current: LayerUnits | undefined;
+  net.arch.layers.forEach((spec, i) => {
+    const a = byIndex.get(i);
+    if (a) {
+      current = a;
+      const p = a.layer;
+      const w = p.kernel.dataSync();
+      const [inDim, outDim] = [p.kernel.shape.at(-2)!, p.kernel.shape.at(-1)!];
+      const alive = inputAlive.get(p.name);
+      const countZeros = exclude.includes(p.name);
+      for (let j = 0; j < w.length; j++) {
+        if (!a.keep[j % outDim]) continue;
+        if (alive && !alive(Math.floor(j / outDim) % inDim)) continue;
+        if (countZeros || w[j] !== 0) total++;
+      }
+      total += a.keep.filter(Boolean).length;
+      return;
+    }
+    if (spec.kind !== 'fixed') return;
+    const keep = affineKeep(spec, current);
+    total += keep ? 2 * keep.filter(Boolean).length : fixedParamCount(spec.op);
+  });
+  return total;
+}
+
+/**
+ * The channels a per-channel affine (folded batch norm) keeps when it follows
+ * `current`'s output directly and some of its units are removed; undefined
+ * when it is kept whole. Shared by extraction and the parameter count.
+ */
+export function affineKeep(spec: LayerSpec, current: LayerUnits | undefined): readonly boolean[] | undefined {
+  if (spec.kind !== 'fixed' || spec.op.type !== 'affine' || !current) return undefined;
+  if (spec.op.scale.length !== current.keep.length || current.keep.every(Boolean)) return undefined;
+  return current.keep;
+}
+
+/** For each prunable layer fed by another: whether its input row/channel reads from a surviving unit. */
+function inputAliveByLayer(analysis: readonly LayerUnits[]): Map<string, (input: number) => boolean> {
+  const inputAlive = new Map<string, (input: number) => boolean>();
+  for (const a of analysis) {
+    if (a.feeds) {
+      const { keep } = a;
+      const channelOf = a.feeds.channelOf;
+      inputAlive.set(a.feeds.next.name, (input) => keep[channelOf(input)]!);
+    }
+  }
+  return inputAlive;
 }
