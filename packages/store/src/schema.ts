@@ -152,4 +152,19 @@ export const MIGRATIONS: readonly string[] = [
     FROM points WHERE on_curve = 1 AND phase <> 'dense' GROUP BY run_id
   ) c ON c.run_id = r.id;
   `,
+  // 3: one owner per run, and the overrides a run was added with. Two
+  // `prunelab run` processes on one folder once let one clear and finish the
+  // other's run, leaving it `done` with part of its points. Now a run is held
+  // by one attempt (owner = host:pid:token) with a lease its process renews;
+  // only the owner writes its points or finishes it, and a run whose owner is
+  // gone (lease expired, or a dead pid on this host) is taken over.
+  // sweep_runs.overrides_json: the --set list of the command that added the
+  // run to the sweep (NULL when the sweep file itself generates it), so that
+  // results and reports mark overridden runs.
+  `
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  ALTER TABLE runs ADD COLUMN lease_until INTEGER;  -- epoch ms; NULL once the run is no longer in flight
+  ALTER TABLE sweep_runs ADD COLUMN overrides_json TEXT;
+  CREATE INDEX runs_owner ON runs(owner) WHERE lease_until IS NOT NULL;
+  `,
 ];
