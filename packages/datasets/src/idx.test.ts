@@ -96,7 +96,7 @@ describe('IDX parser fuzzing', () => {
         const r = parseAll(images.subarray(0, a), labels.subarray(0, b));
         if (a < images.length || b < labels.length) expect(r).toBe('error');
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 1500 },
     );
   });
 
@@ -105,7 +105,7 @@ describe('IDX parser fuzzing', () => {
       fc.property(fc.array(fc.nat(images.length * 8 - 1), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(labels.length * 8 - 1), { maxLength: 4 }), (bi, bl) => {
         parseAll(flip(images, bi), flip(labels, bl));
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 2500 },
     );
   });
 
@@ -114,7 +114,7 @@ describe('IDX parser fuzzing', () => {
       fc.property(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 32 }), (a, b) => {
         parseAll(a, b);
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 3500 },
     );
   });
 
@@ -131,7 +131,7 @@ describe('IDX parser fuzzing', () => {
           expect(e.code).toBe('E_DATASET_CORRUPT');
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 4300 },
     );
   });
 });

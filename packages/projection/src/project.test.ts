@@ -40,7 +40,7 @@ describe('unstructured', () => {
         );
         expect(minKept >= maxRemoved).toBe(true);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 1300 },
     );
   });
 
@@ -55,7 +55,7 @@ describe('unstructured', () => {
         });
         expect(r.kept).toBe(layers.reduce((s, l) => s + keepCount(sparsity, l.scores.length), 0));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 2200 },
     );
   });
 
@@ -70,7 +70,7 @@ describe('unstructured', () => {
           expect(Array.from(r.masks[li]!.mask)).toEqual(Array.from(referenceTopK([l], k)[0]!));
         });
       }),
-      { numRuns: 150 },
+      { numRuns: 150, seed: 3150 },
     );
   });
 
@@ -85,7 +85,7 @@ describe('unstructured', () => {
           expect(Array.from(r.masks[li]!.mask)).toEqual(Array.from(referenceTopK([l], k)[0]!));
         });
       }),
-      { numRuns: 150 },
+      { numRuns: 150, seed: 4150 },
     );
   });
 
@@ -96,7 +96,7 @@ describe('unstructured', () => {
         const b = project(layers, { sparsity, allowEmptyLayers: true });
         expect(masksOf(a)).toEqual(masksOf(b));
       }),
-      { numRuns: 50 },
+      { numRuns: 50, seed: 5050 },
     );
   });
 
@@ -108,7 +108,7 @@ describe('unstructured', () => {
         expect(r.masks.every((m) => m.mask.every((x) => x === 1))).toBe(true);
         expect(r.achieved.overall).toBe(0);
       }),
-      { numRuns: 50 },
+      { numRuns: 50, seed: 6050 },
     );
     const layers = [{ name: 'a', shape: [3, 7], scores: Float32Array.from({ length: 21 }, (_, i) => i) }];
     const r = project(layers, { sparsity: 0.3 });
@@ -127,7 +127,7 @@ describe('unstructured', () => {
         expect(r.kept).toBe(keepCount(sparsity, total(rest)));
         checkReport(r, rest);
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed: 7100 },
     );
   });
 
@@ -181,7 +181,7 @@ describe('n:m', () => {
           expect(masksOf(r)).toEqual(referenceNM(layers, n, m, sparsity, scope).map((x) => Array.from(x)));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 8300 },
     );
   });
 
@@ -207,7 +207,7 @@ describe('n:m', () => {
           expect(masksOf(r)).toEqual(referenceNM(layers, n, m, sparsity, scope, { previous: prev }).map((x) => Array.from(x)));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 9200 },
     );
   });
 
@@ -226,7 +226,7 @@ describe('n:m', () => {
           expect(masksOf(r)).toEqual(referenceNM(layers, n, m, sparsity, 'global', { floors }).map((x) => Array.from(x)));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 10300 },
     );
   });
 
@@ -299,7 +299,7 @@ describe('block and unit', () => {
           expect(masksOf(r)).toEqual(referenceGroups(layers, groups, 'sum', sparsity, scope).map((x) => Array.from(x)));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 11200 },
     );
   });
 
@@ -315,7 +315,7 @@ describe('block and unit', () => {
         const keptUnits = Object.values(r.layers).reduce((s, x) => s + x.keptUnits, 0);
         if (scope === 'global') expect(keptUnits).toBe(keepCount(sparsity, groups.flat().length));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 12200 },
     );
   });
 });
@@ -345,7 +345,7 @@ describe('global guard', () => {
         const pinned = layers.some((l, li) => countOnes(referenceTopK(layers, k)[li]!) < floors[li]!);
         expect(r.warnings.length > 0).toBe(pinned);
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 13300 },
     );
   });
 
@@ -373,7 +373,7 @@ describe('unit normalize: layer-l2 (Molchanov et al. 2017)', () => {
         const spec = { sparsity, structure: unit('layer-l2'), allowEmptyLayers: true };
         expect(masksOf(project(scaled, spec))).toEqual(masksOf(project(layers, spec)));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 14200 },
     );
   });
 
@@ -396,7 +396,7 @@ describe('unit normalize: layer-l2 (Molchanov et al. 2017)', () => {
         const spec = { sparsity, scope: 'layerwise' as const, allowEmptyLayers: true };
         expect(masksOf(project(layers, { ...spec, structure: unit('layer-l2') }))).toEqual(masksOf(project(layers, { ...spec, structure: unit() })));
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed: 15100 },
     );
   });
 });
@@ -425,7 +425,7 @@ describe('previous masks', () => {
         const plain = project(layers, { sparsity, scope, allowEmptyLayers: true });
         expect(masksOf(free)).toEqual(masksOf(plain));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 16200 },
     );
   });
 

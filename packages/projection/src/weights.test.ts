@@ -19,7 +19,7 @@ describe('projectWeights (Euclidean projection, ADMM Z-update)', () => {
         weights.forEach((x, i) => (mask[i] ? (minKept = Math.min(minKept, Math.abs(x))) : (maxRemoved = Math.max(maxRemoved, Math.abs(x)))));
         expect(minKept >= maxRemoved).toBe(true);
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 1200 },
     );
   });
 
