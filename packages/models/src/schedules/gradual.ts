@@ -88,13 +88,14 @@ export async function runGradual(ctx: ScheduleContext, o: GradualOptions): Promi
     };
     try {
       if (sched.t0 === 0) await update(0);
-      await trainAsync(ctx.net, ctx.ds, ctx.finetune, {
+      const trained = await trainAsync(ctx.net, ctx.ds, ctx.finetune, {
         seed: ctx.seed,
         masksProvider: () => masks,
         onStep: async (s) => {
           if (s >= sched.t0 && s <= last && (s - sched.t0) % dt === 0) await update(s);
         },
       });
+      ctx.recordTraining('gradual', trained);
       await emitPoint(ctx, step++, 'finetuned', target, t);
       ctx.checkCancelled();
     } finally {

@@ -7,7 +7,7 @@ import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
 import { Net } from '../net.js';
 import { train } from '../train.js';
 import { getWeights, setWeights, type NamedArray } from '../weights.js';
-import type { ScheduleContext } from './types.js';
+import type { ScheduleContext, TrainingPhase } from './types.js';
 
 /**
  * Iterative pruning: each round removes a fraction `rate` of the weights that
@@ -16,9 +16,18 @@ import type { ScheduleContext } from './types.js';
  * Frankle & Carbin 2019, the lottery ticket (rewind 'init': surviving weights
  * go back to their initial values each round; 0.2 per round, 0.1 for the
  * output layer via ratePerLayer); Frankle et al. 2020 (rewind { iteration: k }:
- * back to the weights after step k of dense training). `reinit: true` is the
- * random re-initialisation control of Frankle & Carbin 2019: the same masks,
- * with fresh random weights from a different init stream.
+ * back to the weights after step k of dense training).
+ *
+ * Random re-initialisation controls (fresh random weights from a different init
+ * stream of the run's seed, the same ones every round):
+ * - `reinit: ticket` is Frankle & Carbin 2019's control: every round, the
+ *   winning ticket's own mask with re-initialised surviving weights. The run
+ *   follows the ticket's trajectory itself to find those masks (training that
+ *   is recorded as 'mask-derivation' and never evaluated), and trains and
+ *   evaluates the re-initialised net under each round's ticket mask.
+ * - `reinit: true` (the older control) re-initialises every round but takes
+ *   each round's mask from its own re-initialised, trained weights, so only
+ *   round 1 shares the ticket's mask.
  *
  * How rate maps onto the projection: after round r the cumulative sparsity is
  * s_r = 1 - (1 - rate)^r, passed as the projection's `sparsity` with the
@@ -40,7 +49,12 @@ export const iterativeSchema = z
       .union([z.enum(['init', 'none']), z.object({ iteration: z.number().int().min(0) }).strict()])
       .default('none')
       .describe("Before each round's fine-tuning: 'none' keeps the weights, 'init' rewinds to the initial weights (lottery ticket), { iteration: k } to dense-training step k."),
-    reinit: z.boolean().default(false).describe('Random re-initialisation control: keep each mask, but with fresh random weights.'),
+    reinit: z
+      .union([z.boolean(), z.literal('ticket')])
+      .default(false)
+      .describe(
+        "Random re-initialisation control. 'ticket': Frankle & Carbin 2019's, the ticket's mask of every round (from the rewind setting's trajectory) with fresh random weights; true: fresh random weights each round, masks from the re-initialised net's own training.",
+      ),
   })
   .strict();
 
@@ -57,7 +71,15 @@ export function iterativeLevels(rate: number, sMax: number): number[] {
 /** Dense-training steps whose weights the runner must save in ctx.rewindWeights for these options. */
 export function rewindIterations(options: unknown): number[] {
   const o = iterativeSchema.parse(options);
-  return typeof o.rewind === 'object' && !o.reinit ? [o.rewind.iteration] : [];
+  // The ticket control follows the ticket's trajectory, rewinds included.
+  return typeof o.rewind === 'object' && o.reinit !== true ? [o.rewind.iteration] : [];
+}
+
+/** How many trainings of the fine-tuning budget a run does: one per round, plus the ticket control's mask derivation. */
+export function iterativeTrainings(o: IterativeOptions, sMax: number): { rounds: number; maskDerivation: number } {
+  const rounds = iterativeLevels(o.rate, sMax).length;
+  // The last round's ticket mask needs no training after it.
+  return { rounds, maskDerivation: o.reinit === 'ticket' ? Math.max(0, rounds - 1) : 0 };
 }
 
 export async function runIterative(ctx: ScheduleContext, o: IterativeOptions): Promise<void> {
@@ -68,46 +90,82 @@ export async function runIterative(ctx: ScheduleContext, o: IterativeOptions): P
   setWeights(ctx.net, ctx.denseWeights);
   await emitPoint(ctx, 0, 'dense', 0, t0);
   ctx.checkCancelled();
-  const rewindTo = rewindTarget(ctx, o);
+  // reinit: true never rewinds, so the runner saves no dense snapshot for it.
+  const ticketRewind = o.reinit === true ? undefined : rewindTarget(ctx, o.rewind);
+  const fresh = o.reinit === false ? undefined : freshWeights(ctx);
   const levels = iterativeLevels(o.rate, Math.max(0, ...ctx.targets));
   let previous: LayerMask[] | undefined;
   let step = 1;
   for (const [r, sparsity] of levels.entries()) {
     const t = performance.now();
-    const scores = await ctx.score(ctx.net);
-    const perLayer = o.ratePerLayer && {
-      perLayer: Object.fromEntries(Object.entries(o.ratePerLayer).map(([name, rate]) => [name, 1 - (1 - rate) ** (r + 1)])),
-    };
-    const result = project(scores, specAt(ctx, sparsity, { ...(previous && { previous }), ...(perLayer && { scope: perLayer }) }));
-    if (rewindTo) setWeights(ctx.net, rewindTo);
-    const masks = masksFromArrays(ctx.net, result.masks);
-    try {
-      applyMasks(ctx.net, masks);
-      await emitPoint(ctx, step++, 'pruned', sparsity, t);
-      ctx.checkCancelled();
-      train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks });
-      await emitPoint(ctx, step++, 'finetuned', sparsity, t);
-      ctx.checkCancelled();
-    } finally {
-      disposeMasks(masks);
-    }
+    // The net holds the trajectory's weights: the ticket's, or with reinit: true the control's own.
+    const result = await roundMasks(ctx, o, r, sparsity, previous);
     previous = result.masks;
+    let ticket: readonly NamedArray[] | undefined;
+    if (o.reinit === 'ticket' && r < levels.length - 1) {
+      // The ticket's own round, exactly as the ticket run does it (its pruned and
+      // fine-tuned points are not evaluated, which changes no weight), so the next
+      // round scores the same weights the ticket run scores.
+      if (ticketRewind) setWeights(ctx.net, ticketRewind);
+      await trainMasked(ctx, result.masks, 'mask-derivation');
+      ticket = copyWeights(ctx.net);
+    }
+    const start = fresh ?? ticketRewind;
+    if (start) setWeights(ctx.net, start);
+    const phase = fresh ? 'reinit-train' : ticketRewind ? 'rewind-train' : 'finetune';
+    await trainMasked(ctx, result.masks, phase, async (when) => {
+      await emitPoint(ctx, step++, when, sparsity, t);
+      ctx.checkCancelled();
+    });
+    if (ticket) setWeights(ctx.net, ticket);
   }
 }
 
-function rewindTarget(ctx: ScheduleContext, o: IterativeOptions): readonly NamedArray[] | undefined {
-  if (o.reinit) {
-    // A different init stream of the same seed: not the initial weights, and not another seed's run either.
-    const fresh = new Net(ctx.net.arch, ctx.seed, { randomInit: true, initStream: 'reinit' });
-    try {
-      return getWeights(fresh).map((w) => ({ ...w, data: Float32Array.from(w.data) }));
-    } finally {
-      fresh.dispose();
-    }
+/** Scores the net's current weights and projects them to round r's sparsity, keeping pruned weights pruned. */
+async function roundMasks(ctx: ScheduleContext, o: IterativeOptions, r: number, sparsity: number, previous: LayerMask[] | undefined) {
+  const scores = await ctx.score(ctx.net);
+  const perLayer = o.ratePerLayer && {
+    perLayer: Object.fromEntries(Object.entries(o.ratePerLayer).map(([name, rate]) => [name, 1 - (1 - rate) ** (r + 1)])),
+  };
+  return project(scores, specAt(ctx, sparsity, { ...(previous && { previous }), ...(perLayer && { scope: perLayer }) }));
+}
+
+/** Applies the masks to the net's current weights and trains one fine-tuning budget with them held; `at` is called before and after training. */
+async function trainMasked(
+  ctx: ScheduleContext,
+  masksArrays: readonly LayerMask[],
+  phase: TrainingPhase,
+  at?: (when: 'pruned' | 'finetuned') => Promise<void>,
+): Promise<void> {
+  const masks = masksFromArrays(ctx.net, masksArrays);
+  try {
+    applyMasks(ctx.net, masks);
+    await at?.('pruned');
+    ctx.recordTraining(phase, train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks }));
+    await at?.('finetuned');
+  } finally {
+    disposeMasks(masks);
   }
-  if (o.rewind === 'none') return undefined;
-  if (o.rewind === 'init') return ctx.initialWeights;
-  const k = o.rewind.iteration;
+}
+
+/** A different init stream of the same seed: not the initial weights, and not another seed's run either. */
+function freshWeights(ctx: ScheduleContext): readonly NamedArray[] {
+  const fresh = new Net(ctx.net.arch, ctx.seed, { randomInit: true, initStream: 'reinit' });
+  try {
+    return copyWeights(fresh);
+  } finally {
+    fresh.dispose();
+  }
+}
+
+function copyWeights(net: Net): NamedArray[] {
+  return getWeights(net).map((w) => ({ ...w, data: Float32Array.from(w.data) }));
+}
+
+function rewindTarget(ctx: ScheduleContext, rewind: IterativeOptions['rewind']): readonly NamedArray[] | undefined {
+  if (rewind === 'none') return undefined;
+  if (rewind === 'init') return ctx.initialWeights;
+  const k = rewind.iteration;
   const saved = ctx.rewindWeights?.get(k);
   if (!saved) {
     const have = [...(ctx.rewindWeights?.keys() ?? [])];

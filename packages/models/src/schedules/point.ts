@@ -26,8 +26,8 @@ export async function emitPoint(
 
 /**
  * The last step every pruning schedule shares: apply the masks, record the
- * pruned point, fine-tune with the masks held (the sweep's common budget) and
- * record the fine-tuned point. Returns the next step number.
+ * pruned point, fine-tune with the masks held (the sweep's common budget, or
+ * `steps` of it) and record the fine-tuned point. Returns the next step number.
  */
 export async function pruneAndFinetune(
   ctx: ScheduleContext,
@@ -35,13 +35,14 @@ export async function pruneAndFinetune(
   step: number,
   target: number,
   startedAt: number,
+  steps?: number,
 ): Promise<number> {
   const masks = masksFromArrays(ctx.net, masksArrays);
   try {
     applyMasks(ctx.net, masks);
     await emitPoint(ctx, step++, 'pruned', target, startedAt);
     ctx.checkCancelled();
-    train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks });
+    ctx.recordTraining('finetune', train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks, ...(steps !== undefined && { steps }) }));
     await emitPoint(ctx, step++, 'finetuned', target, startedAt);
     ctx.checkCancelled();
   } finally {

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedDataset } from '@prunelab/datasets';
 import { initBackend, tf } from '../backend.js';
 import { Net } from '../net.js';
-import { train } from '../train.js';
+import { stepsFor, train } from '../train.js';
+import { trainingTotal } from './ledger.js';
 import { scheduleRegistry } from './all.js';
 import { blobs, config, fakeContext, mlpArch, trainedWeights } from '../test-utils/fixtures.js';
 
@@ -19,7 +20,7 @@ const options: Record<string, Record<string, unknown>> = {
 };
 
 describe.each(scheduleRegistry.list())('schedule $name', (entry) => {
-  it('emits points, ends at the largest target exactly, leaks no tensor', async () => {
+  it('emits points, ends at the largest target exactly, trains one common budget per evaluated model, leaks no tensor', async () => {
     const before = tf.memory().numTensors;
     const net = new Net(mlpArch(), 3);
     const initialWeights = trainedWeights(net);
@@ -36,6 +37,11 @@ describe.each(scheduleRegistry.list())('schedule $name', (entry) => {
     // The projection keeps exactly round((1 - s) * N) entries: within half an entry of the target.
     expect(last.sparsity).toBe(1 - Math.round(0.2 * last.prunableParams) / last.prunableParams);
     for (const p of run.points) expect(Number.isFinite(p.loss)).toBe(true);
+    // The fairness claim: at its defaults, every schedule trains exactly the sweep's
+    // fine-tuning budget for each model it evaluates, and records it.
+    const budget = stepsFor(run.ctx.finetune, 512);
+    const evaluated = run.points.filter((p) => p.phase === 'finetuned').length;
+    expect(trainingTotal(run.training())).toEqual({ steps: evaluated * budget, examples: evaluated * budget * run.ctx.finetune.batchSize });
     net.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

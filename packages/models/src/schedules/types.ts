@@ -22,6 +22,29 @@ export interface PruneSpec {
 
 export type Phase = 'dense' | 'pruned' | 'finetuned';
 
+/**
+ * What a stretch of training after dense training was for, so a run's record
+ * shows which strategies got more training than the common budget:
+ * - finetune: masked training that continues from the pruned weights (the common budget);
+ * - rewind-train: training of the masked net from rewound weights (lottery ticket);
+ * - reinit-train: training of the masked net from re-initialised weights (its control);
+ * - gradual: training during which the mask is updated (Zhu & Gupta 2017);
+ * - admm: ADMM's W-steps (Zhang et al. 2018) before the hard prune;
+ * - mask-derivation: training whose nets are never evaluated, run only to find masks
+ *   (the ticket trajectory inside the lottery-ticket control).
+ */
+export const TRAINING_PHASES = ['finetune', 'rewind-train', 'reinit-train', 'gradual', 'admm', 'mask-derivation'] as const;
+export type TrainingPhase = (typeof TRAINING_PHASES)[number];
+
+/** Optimizer steps and examples seen. */
+export interface TrainingAmount {
+  readonly steps: number;
+  readonly examples: number;
+}
+
+/** A run's training after dense training, summed per phase (phases it never ran are absent). */
+export type TrainingLedger = Partial<Record<TrainingPhase, TrainingAmount>>;
+
 /** One evaluated step of a run: what lands in the `points` table. */
 export interface CurvePoint extends NetMetrics, Evaluation {
   readonly step: number;
@@ -61,6 +84,8 @@ export interface ScheduleContext {
   emit(point: CurvePoint): void;
   /** Throws if the run was cancelled (Ctrl-C); called between phases. */
   checkCancelled(): void;
+  /** Adds one training's steps and examples to the run's record; schedules call it after every train(). */
+  recordTraining(phase: TrainingPhase, done: TrainingAmount): void;
 }
 
 export interface Schedule {

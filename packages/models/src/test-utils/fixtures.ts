@@ -5,7 +5,8 @@ import { Net, type Architecture } from '../net.js';
 import { trainingSchema, type TrainingConfig } from '../optimizer.js';
 import { evaluate } from '../evaluate.js';
 import { getWeights, type NamedArray } from '../weights.js';
-import type { CurvePoint, ScheduleContext, ScoredLayer } from '../schedules/types.js';
+import type { CurvePoint, ScheduleContext, ScoredLayer, TrainingLedger } from '../schedules/types.js';
+import { TrainingRecorder } from '../schedules/ledger.js';
 
 export function blobs(): Promise<LoadedDataset> {
   return loadDataset({ name: 'synthetic', kind: 'blobs', dims: 8, classes: 3, trainSize: 512, valSize: 64, testSize: 256 });
@@ -45,12 +46,15 @@ export interface FakeRun {
   readonly points: CurvePoint[];
   /** The zero pattern at every finetuned point. */
   readonly patterns: Uint8Array[];
+  /** The training the schedule recorded so far, per phase. */
+  training(): TrainingLedger;
 }
 
 /** A ScheduleContext like the runner's, with a magnitude scorer and in-memory points. */
 export function fakeContext(net: Net, ds: LoadedDataset, o: { targets: number[]; initialWeights: readonly NamedArray[]; denseWeights: readonly NamedArray[]; rewindWeights?: ReadonlyMap<number, readonly NamedArray[]>; finetune?: TrainingConfig; prune?: Record<string, unknown> }): FakeRun {
   const points: CurvePoint[] = [];
   const patterns: Uint8Array[] = [];
+  const recorder = new TrainingRecorder();
   const ctx: ScheduleContext = {
     net,
     ds,
@@ -68,8 +72,9 @@ export function fakeContext(net: Net, ds: LoadedDataset, o: { targets: number[];
       if (p.phase === 'finetuned') patterns.push(zeroPattern(net));
     },
     checkCancelled: () => undefined,
+    recordTraining: (phase, done) => recorder.record(phase, done),
   };
-  return { ctx, points, patterns };
+  return { ctx, points, patterns, training: () => recorder.ledger() };
 }
 
 /** Glorot kernels scaled by 1.5 and nonzero biases, so folding a removed unit's constant output matters. */

@@ -45,7 +45,20 @@ export function canonicalConfig(config: RunConfig): Record<string, unknown> {
   for (const k of NON_SEMANTIC_KEYS) delete semantic[k];
   const defaults = defaultsFor(config);
   for (const k of NON_SEMANTIC_KEYS) delete defaults[k];
-  return (stripDefaults(semantic, defaults) ?? {}) as Record<string, unknown>;
+  return withIdentityKeys((stripDefaults(semantic, defaults) ?? {}) as Record<string, unknown>, config);
+}
+
+/** Puts back the schedule options that its entry keeps in the id even at their default (ScheduleEntry.identityKeys). */
+function withIdentityKeys(canonical: Record<string, unknown>, config: RunConfig): Record<string, unknown> {
+  const { name, ...opts } = config.schedule;
+  const keys = scheduleRegistry.has(name) ? (scheduleRegistry.get(name).identityKeys ?? []) : [];
+  if (keys.length === 0) return canonical;
+  const parsed = scheduleRegistry.get(name).schema.safeParse(opts);
+  if (!parsed.success) return canonical;
+  const values = parsed.data as Record<string, unknown>;
+  const schedule: Record<string, unknown> = { name, ...(canonical['schedule'] as Record<string, unknown> | undefined) };
+  for (const k of keys) if (values[k] !== undefined) schedule[k] = values[k];
+  return { ...canonical, schedule };
 }
 
 export function runId(config: RunConfig, datasetChecksum: string): string {

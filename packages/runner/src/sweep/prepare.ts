@@ -1,6 +1,6 @@
 import { canonicalJson } from '@prunelab/core';
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
-import { architectureSize, iterativeLevels, iterativeSchema, modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
+import { admmSchema, admmSteps, architectureSize, iterativeSchema, iterativeTrainings, modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
 import { splitSize } from '@prunelab/datasets';
 import { denseKey, runId } from '../config/identity.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';
@@ -9,8 +9,14 @@ export interface PreparedRun extends PlannedRun {
   readonly id: string;
   readonly denseKey: string;
   readonly dataset: LoadedDataset;
-  /** The fine-tuning budget, stored with the run so fairness can be audited. */
-  readonly budget: { epochs: number; rounds: number; steps: number; lr: number; optimizer: string; batchSize: number };
+  /**
+   * The fine-tuning budget, stored with the run so fairness can be audited:
+   * `rounds` evaluated trainings of the common budget, `steps` all the training
+   * planned after dense training, of which `extraSteps` go beyond the common
+   * budget (see plannedTraining). What each run really trained is recorded
+   * when it finishes (runs.training_json).
+   */
+  readonly budget: { epochs: number; rounds: number; steps: number; extraSteps: number; lr: number; optimizer: string; batchSize: number };
   readonly params: number;
   /** Forward multiply-accumulates per example. */
   readonly macs: number;
@@ -28,11 +34,30 @@ export interface PreparedRun extends PlannedRun {
  * Loads every dataset the sweep names (each once; the bytes are shared with
  * the workers) and gives every run its content-hash id and dense-model key.
  */
-/** How many fine-tuning budgets a run spends: one per target, or one per round of an iterative schedule. */
-function fineTuningRounds(config: PlannedRun['config']): number {
-  if (config.schedule.name !== 'iterative') return config.prune.sparsities.length;
-  const o = iterativeSchema.parse(scheduleOptions(config.schedule));
-  return iterativeLevels(o.rate, Math.max(...config.prune.sparsities)).length;
+/**
+ * The training a run will do after dense training, in optimizer steps:
+ * `rounds` evaluated trainings of the common fine-tuning budget (one per
+ * target, or one per round of an iterative schedule), `steps` in all, and
+ * `extraSteps` of them beyond those rounds (ADMM's extra phase with budget:
+ * extra, Zhang et al. 2018; the lottery-ticket control's mask derivation,
+ * Frankle & Carbin 2019). It agrees with what the schedules record.
+ */
+export function plannedTraining(config: PlannedRun['config'], trainSize: number): { rounds: number; steps: number; extraSteps: number } {
+  const budget = stepsFor(config.finetune, trainSize);
+  const targets = config.prune.sparsities.length;
+  switch (config.schedule.name) {
+    case 'iterative': {
+      const t = iterativeTrainings(iterativeSchema.parse(scheduleOptions(config.schedule)), Math.max(...config.prune.sparsities));
+      return { rounds: t.rounds, steps: (t.rounds + t.maskDerivation) * budget, extraSteps: t.maskDerivation * budget };
+    }
+    case 'admm': {
+      const a = admmSteps(admmSchema.parse(scheduleOptions(config.schedule)), budget);
+      const perTarget = a.admm + a.retrain;
+      return { rounds: targets, steps: targets * perTarget, extraSteps: targets * (perTarget - budget) };
+    }
+    default:
+      return { rounds: targets, steps: targets * budget, extraSteps: 0 };
+  }
 }
 
 function scheduleOptions(s: { name: string } & Record<string, unknown>): Record<string, unknown> {
@@ -60,7 +85,9 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
     seen.add(id);
     const trainSize = splitSize(ds, 'train');
     const ft = run.config.finetune;
-    const finetunes = fineTuningRounds(run.config);
+    const planned = plannedTraining(run.config, trainSize);
+    // Trainings of the common budget, extra ones included (the scheduler's cost).
+    const trainings = planned.steps / stepsFor(ft, trainSize);
     const { name: modelName, ...modelOpts } = run.config.model;
     const { params, macs } = architectureSize(modelRegistry.create(modelName, modelOpts)(ds.shape, ds.classes));
     out.push({
@@ -68,11 +95,11 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
       id,
       denseKey: denseKey(run.config, ds.identity.checksum),
       dataset: ds,
-      budget: { epochs: ft.epochs, rounds: finetunes, steps: stepsFor(ft, trainSize) * finetunes, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
+      budget: { epochs: ft.epochs, rounds: planned.rounds, steps: planned.steps, extraSteps: planned.extraSteps, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
       params,
       macs,
       rewindSteps: run.config.schedule.name === 'iterative' ? rewindIterations(scheduleOptions(run.config.schedule)) : [],
-      cost: macs * trainSize * (run.config.train.epochs + ft.epochs * finetunes),
+      cost: macs * trainSize * (run.config.train.epochs + ft.epochs * trainings),
     });
   }
   return out;

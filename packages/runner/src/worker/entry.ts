@@ -15,6 +15,7 @@ import {
   train,
   captureWeightsAt,
   keepOutputUnits,
+  TrainingRecorder,
   type BackendInfo,
   type NamedArray,
   type ScheduleContext,
@@ -109,6 +110,7 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
   const before = tf.memory().numTensors;
   const net = buildNet(config, ds);
   let scoreMs = 0;
+  const training = new TrainingRecorder();
   try {
     const initialWeights = getWeights(net);
     const denseWeights = deserializeWeights(readFileSync(task.denseFile));
@@ -146,6 +148,7 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
         post({ type: 'point', point: { ...point, onCurve } });
       },
       checkCancelled: () => cancelled(task.cancel),
+      recordTraining: (phase, done) => training.record(phase, done),
     };
     await schedule.run(ctx);
     post({ type: 'end' });
@@ -155,5 +158,5 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
   }
   const leaked = tf.memory().numTensors - before;
   if (leaked !== 0) throw new Error(`run leaked ${leaked} tensors`);
-  return { kind: 'run', backend, scoreMs, wallMs: performance.now() - start, leakedTensors: leaked };
+  return { kind: 'run', backend, scoreMs, wallMs: performance.now() - start, leakedTensors: leaked, training: training.ledger() };
 }

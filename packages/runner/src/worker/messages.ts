@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { LoadedDataset } from '@prunelab/datasets';
-import type { BackendInfo, BackendPreference, CurvePoint } from '@prunelab/models';
+import type { BackendInfo, BackendPreference, CurvePoint, TrainingLedger } from '@prunelab/models';
 import type { RunConfig } from '../config/schema.js';
 
 /**
@@ -52,6 +52,8 @@ export interface RunResult {
   readonly scoreMs: number;
   readonly wallMs: number;
   readonly leakedTensors: number;
+  /** The training the run did after dense training, per phase (what runs.training_json stores). */
+  readonly training: TrainingLedger;
 }
 
 export type WorkerResult = DenseResult | RunResult;
