@@ -1,48 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './schema.js';
 import { openDatabase, schemaVersion } from './open.js';
-import { Writer, type PointRecord, type RunRecord } from './writer.js';
+import { Writer } from './writer.js';
 import { curvePoints, runStatusCounts } from './reader.js';
+import { newOwner } from './ownership.js';
+import { pointRecord as point, runRecord as run, tempDbFile as file } from './test-utils/records.js';
 
-const file = () => join(mkdtempSync(join(tmpdir(), 'prunelab-store-')), 'db.sqlite');
-
-const run = (id: string, scorer = 'magnitude'): RunRecord => ({
-  id,
-  sweep: 's',
-  config: { scorer },
-  seed: 0,
-  dataset: 'mnist',
-  model: 'mlp',
-  scorer,
-  structure: 'unstructured',
-  scope: 'global',
-  schedule: 'one-shot',
-  axes: { scorer },
-  datasetIdentity: { checksum: 'x' },
-  budget: { epochs: 1 },
-  denseKey: 'd',
-});
-
-const point = (step: number, phase: PointRecord['phase'], target: number, accuracy: number): PointRecord => ({
-  step,
-  phase,
-  onCurve: phase !== 'pruned',
-  targetSparsity: target,
-  sparsity: target,
-  nonzeroPrunable: Math.round(100 * (1 - target)),
-  prunableParams: 100,
-  totalParams: 110,
-  nonzeroParams: 10 + Math.round(100 * (1 - target)),
-  accuracy,
-  loss: 1 - accuracy,
-  macsDense: 100,
-  macsEffective: 100 * (1 - target),
-  perLayer: { dense1: target },
-  wallMs: 1,
-});
+const claim = (w: Writer, id: string, owner = newOwner()) => {
+  const c = w.claimRun(id, { owner, leaseMs: 60_000, retryFailed: false, lane: 'cpu' });
+  if (!c.claimed) throw new Error(`could not claim ${id}: ${c.status}`);
+  return c.attempt;
+};
 
 describe('store', () => {
   it('migrates a new database to the latest version, and reopening is a no-op', () => {
@@ -70,12 +38,13 @@ describe('store', () => {
     const w = new Writer(db);
     w.upsertSweep({ name: 's', file: null, yaml: 'name: s', gitCommit: null });
     w.registerRuns('s', [run('a'), run('b', 'random')]);
-    w.startRun('a', { backend: 'cpu', lane: 'cpu', env: {} });
-    w.addPoint('a', point(0, 'dense', 0, 0.98));
-    w.addPoint('a', point(1, 'pruned', 0.9, 0.5));
-    w.addPoint('a', point(2, 'finetuned', 0.9, 0.97));
+    const a = claim(w, 'a');
+    a.started({ backend: 'cpu', lane: 'cpu', env: {} });
+    a.addPoint(point(0, 'dense', 0, 0.98));
+    a.addPoint(point(1, 'pruned', 0.9, 0.5));
+    a.addPoint(point(2, 'finetuned', 0.9, 0.97));
     expect(curvePoints(db, 's')).toHaveLength(0); // still running
-    w.finishRun('a', { status: 'done' });
+    expect(a.finish({ status: 'done' })).toBe('finished');
     expect(curvePoints(db, 's').map((p) => [p.phase, p.accuracy])).toEqual([
       ['dense', 0.98],
       ['finetuned', 0.97],
@@ -83,11 +52,11 @@ describe('store', () => {
     // Registering again does not reset a finished run.
     w.registerRuns('s', [run('a')]);
     expect(runStatusCounts(db, 's')).toEqual({ done: 1, pending: 1 });
-    // A restart of an interrupted run drops its earlier points.
-    w.startRun('b', { backend: 'cpu', lane: 'cpu', env: {} });
-    w.addPoint('b', point(0, 'dense', 0, 0.98));
-    expect(w.interruptRunning(['a', 'b'])).toBe(1);
-    w.startRun('b', { backend: 'cpu', lane: 'cpu', env: {} });
+    // A new attempt at an interrupted run drops its earlier points.
+    const b = claim(w, 'b');
+    b.addPoint(point(0, 'dense', 0, 0.98));
+    expect(b.finish({ status: 'interrupted', error: 'stopped' })).toBe('finished');
+    claim(w, 'b');
     expect(db.prepare(`SELECT COUNT(*) AS n FROM points WHERE run_id = 'b'`).get()).toEqual({ n: 0 });
     db.close();
   });
@@ -97,9 +66,9 @@ describe('store', () => {
     const w = new Writer(db);
     w.upsertSweep({ name: 's', file: null, yaml: '', gitCommit: null });
     w.registerRuns('s', [run('a')]);
-    w.startRun('a', { backend: 'cpu', lane: 'cpu', env: {} });
-    w.addPoint('a', point(2, 'finetuned', 0.9, 0.9));
-    w.finishRun('a', { status: 'done' });
+    const a = claim(w, 'a');
+    a.addPoint(point(2, 'finetuned', 0.9, 0.9));
+    a.finish({ status: 'done' });
     expect(curvePoints(db, 's')[0]!.compression).toBeCloseTo(110 / 20, 12);
     db.close();
   });

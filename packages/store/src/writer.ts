@@ -1,6 +1,8 @@
 import type { RunLabelColumns } from './queries.js';
 import type { Db } from './open.js';
 import type { RunStatus } from './schema.js';
+import { AttemptStatements, claimRun, type Claim, type ClaimOptions } from './attempt.js';
+import { ownerIsGone } from './ownership.js';
 
 /** A run as the runner registers it, before it executes. */
 export interface RunRecord extends Readonly<RunLabelColumns> {
@@ -49,14 +51,31 @@ export interface DenseModelRecord {
 
 const now = (): string => new Date().toISOString();
 
+/** A run's status and holder, as the end of a sweep reports it. */
+export interface RunState {
+  readonly status: RunStatus;
+  readonly owner: string | null;
+  readonly leaseUntil: number | null;
+}
+
+/** The runs a plain run of the sweep file took out of the sweep, by how they had entered it. */
+export interface Unlinked {
+  /** Runs an earlier version of the file generated. */
+  readonly fromFile: number;
+  /** Runs an earlier command added with --set, by its --set list. */
+  readonly fromOverrides: ReadonlyArray<{ readonly overrides: readonly string[]; readonly runs: number }>;
+}
+
 /**
  * All writes to the results database. Only the main thread holds a Writer:
  * workers send messages, the main thread applies them in short transactions.
  */
 export class Writer {
   private readonly stmts;
+  private readonly attempts: AttemptStatements;
 
   constructor(readonly db: Db) {
+    this.attempts = new AttemptStatements(db);
     this.stmts = {
       upsertSweep: db.prepare(
         `INSERT INTO sweeps (name, file, yaml, created_at, updated_at, git_commit) VALUES (@name, @file, @yaml, @now, @now, @gitCommit)
@@ -68,23 +87,20 @@ export class Writer {
          ON CONFLICT(id) DO UPDATE SET scorer = excluded.scorer, schedule = excluded.schedule, structure = excluded.structure,
            scope = excluded.scope, model = excluded.model, dataset = excluded.dataset`,
       ),
-      linkRun: db.prepare(`INSERT INTO sweep_runs (sweep, run_id) VALUES (?, ?) ON CONFLICT DO NOTHING`),
-      unlinkOthers: db.prepare(`DELETE FROM sweep_runs WHERE sweep = ? AND run_id NOT IN (SELECT value FROM json_each(?))`),
+      // A link made by a command without --set marks the run as the file's own (NULL), even if --set had added it
+      // first; a link made with --set never overwrites the file's mark.
+      linkRun: db.prepare(
+        `INSERT INTO sweep_runs (sweep, run_id, overrides_json) VALUES (@sweep, @id, @overrides)
+         ON CONFLICT DO UPDATE SET overrides_json = CASE WHEN excluded.overrides_json IS NULL THEN NULL ELSE overrides_json END`,
+      ),
+      unlinkOthers: db.prepare(`DELETE FROM sweep_runs WHERE sweep = ? AND run_id NOT IN (SELECT value FROM json_each(?)) RETURNING overrides_json`),
       status: db.prepare(`SELECT id, status FROM runs WHERE id = ?`),
-      start: db.prepare(
-        `UPDATE runs SET status = 'running', backend = @backend, lane = @lane, env_json = @env, started_at = @now, ended_at = NULL,
-         error = NULL, error_stack = NULL, attempts = attempts + 1 WHERE id = @id`,
+      state: db.prepare(`SELECT status, owner, lease_until AS leaseUntil FROM runs WHERE id = ?`),
+      renew: db.prepare(`UPDATE runs SET lease_until = @until WHERE owner = @owner AND status = 'running'`),
+      release: db.prepare(
+        `UPDATE runs SET status = 'interrupted', lease_until = NULL, ended_at = @now, error = @error
+         WHERE id = @id AND status = 'running' AND owner IS @owner`,
       ),
-      clearPoints: db.prepare(`DELETE FROM points WHERE run_id = ?`),
-      addPoint: db.prepare(
-        `INSERT INTO points (run_id, step, phase, on_curve, target_sparsity, sparsity, nonzero_params, prunable_params, total_params, nonzero_total,
-           accuracy, loss, robust_accuracy, macs_dense, macs_effective, per_layer_json, wall_ms)
-         VALUES (@runId, @step, @phase, @onCurve, @targetSparsity, @sparsity, @nonzeroPrunable, @prunableParams, @totalParams, @nonzeroParams,
-           @accuracy, @loss, @robustAccuracy, @macsDense, @macsEffective, @perLayer, @wallMs)
-         ON CONFLICT(run_id, step) DO UPDATE SET phase = excluded.phase, accuracy = excluded.accuracy, loss = excluded.loss`,
-      ),
-      finish: db.prepare(`UPDATE runs SET status = @status, ended_at = @now, error = @error, error_stack = @stack, score_ms = COALESCE(@scoreMs, score_ms) WHERE id = @id`),
-      interruptRunning: db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = @now WHERE status = 'running' AND id = @id`),
       addDense: db.prepare(
         `INSERT INTO dense_models (key, dataset, model, seed, config_json, file, accuracy, loss, steps, wall_ms, backend, created_at)
          VALUES (@key, @dataset, @model, @seed, @config, @file, @accuracy, @loss, @steps, @wallMs, @backend, @now)
@@ -98,8 +114,13 @@ export class Writer {
     this.stmts.upsertSweep.run({ ...s, now: now() });
   }
 
-  /** Registers runs as pending (existing ids keep their status) and links them to the sweep. */
-  registerRuns(sweep: string, runs: readonly RunRecord[]): void {
+  /**
+   * Registers runs as pending (existing ids keep their status) and links them
+   * to the sweep, with the --set list of the command that adds them (none:
+   * the sweep file itself generates them).
+   */
+  registerRuns(sweep: string, runs: readonly RunRecord[], overrides: readonly string[] = []): void {
+    const link = overrides.length > 0 ? JSON.stringify(overrides) : null;
     this.db.transaction(() => {
       for (const r of runs) {
         this.stmts.insertRun.run({
@@ -109,18 +130,25 @@ export class Writer {
           datasetIdentity: JSON.stringify(r.datasetIdentity),
           budget: JSON.stringify(r.budget),
         });
-        this.stmts.linkRun.run(sweep, r.id);
+        this.stmts.linkRun.run({ sweep, id: r.id, overrides: link });
       }
     })();
   }
 
   /**
-   * After a sweep file was edited: runs its current version no longer
-   * generates leave the sweep (they stay in the database, and in any other
-   * sweep that has them), so compare and report show only the current sweep.
+   * A plain run of the sweep file (no --set, no shard) makes the sweep what
+   * the file generates: other runs leave the sweep (they stay in the
+   * database, and in any other sweep that has them), and the caller says so.
+   * Commands with --set only ever add runs.
    */
-  unlinkOtherRuns(sweep: string, ids: readonly string[]): number {
-    return this.stmts.unlinkOthers.run(sweep, JSON.stringify(ids)).changes;
+  unlinkOtherRuns(sweep: string, ids: readonly string[]): Unlinked {
+    const rows = this.stmts.unlinkOthers.all(sweep, JSON.stringify(ids)) as Array<{ overrides_json: string | null }>;
+    const byList = new Map<string, number>();
+    for (const r of rows) if (r.overrides_json !== null) byList.set(r.overrides_json, (byList.get(r.overrides_json) ?? 0) + 1);
+    return {
+      fromFile: rows.filter((r) => r.overrides_json === null).length,
+      fromOverrides: [...byList].map(([json, runs]) => ({ overrides: JSON.parse(json) as string[], runs })),
+    };
   }
 
   statuses(ids: readonly string[]): Map<string, RunStatus> {
@@ -132,48 +160,44 @@ export class Writer {
     return out;
   }
 
-  /** Marks a run as running and drops points from an earlier attempt, so points are never duplicated. */
-  startRun(id: string, info: { backend: string; lane: string; env: unknown }): void {
-    this.db.transaction(() => {
-      this.stmts.clearPoints.run(id);
-      this.stmts.start.run({ id, backend: info.backend, lane: info.lane, env: JSON.stringify(info.env), now: now() });
-    })();
-  }
-
-  addPoint(runId: string, p: PointRecord): void {
-    this.stmts.addPoint.run({
-      runId,
-      step: p.step,
-      phase: p.phase,
-      onCurve: p.onCurve ? 1 : 0,
-      targetSparsity: p.targetSparsity,
-      sparsity: p.sparsity,
-      nonzeroPrunable: p.nonzeroPrunable,
-      prunableParams: p.prunableParams,
-      totalParams: p.totalParams,
-      nonzeroParams: p.nonzeroParams,
-      accuracy: p.accuracy,
-      loss: p.loss,
-      robustAccuracy: p.robustAccuracy ?? null,
-      macsDense: p.macsDense,
-      macsEffective: p.macsEffective,
-      perLayer: JSON.stringify(p.perLayer),
-      wallMs: p.wallMs,
-    });
-  }
-
-  finishRun(id: string, outcome: { status: Exclude<RunStatus, 'pending' | 'running'>; error?: string; stack?: string; scoreMs?: number }): void {
-    this.stmts.finish.run({ id, status: outcome.status, error: outcome.error ?? null, stack: outcome.stack ?? null, scoreMs: outcome.scoreMs ?? null, now: now() });
+  /** Each run's status and holder; runs not in the database are left out. */
+  states(ids: readonly string[]): Map<string, RunState> {
+    const out = new Map<string, RunState>();
+    for (const id of ids) {
+      const row = this.stmts.state.get(id) as RunState | undefined;
+      if (row) out.set(id, row);
+    }
+    return out;
   }
 
   /**
-   * After a crash: the given runs still marked `running` become `interrupted`.
-   * Only this invocation's runs (its shard) are touched, so two processes
-   * sharing one database never interrupt each other's work.
+   * Takes a run for one attempt of this process, dropping an earlier attempt's
+   * points; refused while the run is done, failed (unless retrying) or held
+   * by a live owner. Only the returned attempt may write the run.
    */
-  interruptRunning(ids: readonly string[]): number {
-    const at = now();
-    return this.db.transaction(() => ids.reduce((n, id) => n + this.stmts.interruptRunning.run({ id, now: at }).changes, 0))();
+  claimRun(id: string, options: ClaimOptions): Claim {
+    return claimRun(this.attempts, id, options);
+  }
+
+  /** Extends the lease of every run `owner` holds (the heartbeat of a live process). */
+  renewLeases(owner: string, leaseMs: number, at = Date.now()): number {
+    return this.stmts.renew.run({ owner, until: at + leaseMs }).changes;
+  }
+
+  /**
+   * Runs among `ids` left `running` by a process that is gone (see
+   * ownerIsGone) become `interrupted`, so the database says what happened;
+   * runs of a live owner, here or elsewhere, are not touched.
+   */
+  releaseAbandoned(ids: readonly string[], me: string, at = Date.now()): number {
+    return this.db.transaction(() => {
+      let n = 0;
+      for (const [id, s] of this.states(ids)) {
+        if (s.status !== 'running' || !ownerIsGone(s.owner, s.leaseUntil, at, me)) continue;
+        n += this.stmts.release.run({ id, owner: s.owner, now: new Date(at).toISOString(), error: `its process (${s.owner ?? 'unknown'}) ended without finishing it` }).changes;
+      }
+      return n;
+    }).immediate();
   }
 
   recordDense(d: DenseModelRecord): void {

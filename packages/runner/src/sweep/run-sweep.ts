@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { PrunelabError, log } from '@prunelab/core';
-import { Writer, denseModel, denseModelFile, denseRewindFile, openDatabase, resultPaths } from '@prunelab/store';
+import { Writer, denseModel, denseModelFile, denseRewindFile, newOwner, openDatabase, resultPaths, type RunAttempt } from '@prunelab/store';
 import type { BackendInfo } from '@prunelab/models';
 import { createCpuLane, defaultJobs } from '../lanes/cpu-lane.js';
 import { detectGpuLane } from '../lanes/gpu-lane.js';
@@ -10,7 +10,9 @@ import type { Lane } from '../lanes/types.js';
 import { CANCELLED, LANE_BROKEN, type DenseResult, type PortMessage, type RunResult } from '../worker/messages.js';
 import { Dispatcher, type Outcome, type WorkItem } from './dispatcher.js';
 import { environment, gitCommit } from './environment.js';
-import { planSweep, type PlanOptions } from './plan.js';
+import { leaseMsFromEnv, startHeartbeat } from './lease.js';
+import { runsNotDone, type RunsNotDone } from './outcome.js';
+import { planSweep, type PlanOptions, type SweepPlan } from './plan.js';
 import type { PreparedRun } from './prepare.js';
 
 export interface RunSweepOptions extends PlanOptions {
@@ -22,16 +24,31 @@ export interface RunSweepOptions extends PlanOptions {
   readonly lanes?: readonly Lane[];
   /** Set false to skip GPU detection (default: detect). */
   readonly gpu?: boolean;
+  /** How long this process's claim on a run lasts without renewal (default: $PRUNELAB_LEASE_S, else 60 s). */
+  readonly leaseMs?: number;
 }
 
 export interface SweepSummary {
   readonly sweep: string;
   readonly database: string;
+  /** The runs this invocation is about: the sweep's, or its shard's. */
   readonly total: number;
+  /** Already done when this invocation started. */
   readonly skipped: number;
+  /** Finished by this invocation. */
   readonly done: number;
+  /** Failed in this invocation. */
   readonly failed: ReadonlyArray<{ id: string; label: string; error: string }>;
+  /** In flight when Ctrl-C stopped this invocation, or ended without their full set of points. */
   readonly interrupted: number;
+  /** Found done by another process when this one came to them. */
+  readonly doneElsewhere: number;
+  /** Left to another process: it held them (or had left them failed) when this one came to them, or took them over from this one. */
+  readonly leftToOthers: number;
+  /** Every run of `total` that is not done at the end, whoever left it so: what the exit status counts. */
+  readonly notDone: RunsNotDone;
+  /** True when Ctrl-C (the abort signal) stopped the sweep. */
+  readonly stopped: boolean;
   readonly denseTrained: number;
   readonly backend: string | undefined;
   readonly lanes: readonly string[];
@@ -78,51 +95,32 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     }
   }
   const paths = resultPaths(options.results);
+  const leaseMs = options.leaseMs ?? leaseMsFromEnv();
 
   // 2. Register the sweep and its runs; find what is left to do.
   const db = openDatabase(paths.database);
   const writer = new Writer(db);
-  writer.upsertSweep({ name: sweep.name, file: sweep.file, yaml: sweep.yaml, gitCommit: gitCommit(dirname(sweep.file)) });
-  const stale = writer.interruptRunning(runs.map((r) => r.id));
-  if (stale > 0) log.warn(`${stale} run(s) left running by an earlier, crashed invocation are now marked interrupted and will run again`);
-  writer.registerRuns(
-    sweep.name,
-    runs.map((r) => ({
-      id: r.id,
-      sweep: sweep.name,
-      config: r.config,
-      seed: r.config.seed,
-      ...r.labels,
-      axes: r.axes,
-      datasetIdentity: r.dataset.identity,
-      budget: r.budget,
-      denseKey: r.denseKey,
-    })),
-  );
-  if (!plan.shard) {
-    // A shard sees only its part of the sweep; only a whole run may prune the membership.
-    const dropped = writer.unlinkOtherRuns(sweep.name, runs.map((r) => r.id));
-    if (dropped > 0) log.info(`${dropped} run(s) from an earlier version of ${sweep.name} are no longer part of it (kept in the database)`);
-  }
-  const statuses = writer.statuses(runs.map((r) => r.id));
+  // This process's name on the runs it claims (a heartbeat renews its claims while the runs are in flight).
+  const owner = newOwner();
+  registerSweep(writer, plan, options.set ?? []);
+  const released = writer.releaseAbandoned(runs.map((r) => r.id), owner);
+  if (released > 0) log.warn(`${released} run(s) left running by a process that has ended are now marked interrupted and will run again`);
+  const states = writer.states(runs.map((r) => r.id));
+  const heldElsewhere = (r: PreparedRun) => states.get(r.id)?.status === 'running';
   const todo = runs.filter((r) => {
-    const s = statuses.get(r.id);
-    return s !== 'done' && (s !== 'failed' || options.retryFailed === true);
+    const s = states.get(r.id)?.status;
+    return s !== 'done' && (s !== 'failed' || options.retryFailed === true) && !heldElsewhere(r);
   });
-  const skipped = runs.filter((r) => statuses.get(r.id) === 'done').length;
-  const failedBefore = runs.length - skipped - todo.length;
-  log.info(
-    `sweep ${sweep.name}${plan.shard ? ` (shard ${plan.shard.index}/${plan.shard.count})` : ''}: ${runs.length} runs, ${skipped} already done (skipped)` +
-      (failedBefore > 0 ? `, ${failedBefore} failed before (use --retry-failed to rerun)` : '') +
-      `, ${todo.length} to run on lanes ${lanes.map((l) => `${l.name}x${l.capacity}`).join(', ')}`,
-    { event: 'sweep-start', total: todo.length },
-  );
+  const skipped = runs.filter((r) => states.get(r.id)?.status === 'done').length;
+  const elsewhere = runs.filter(heldElsewhere).length;
+  const failedBefore = runs.length - skipped - elsewhere - todo.length;
 
   const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const stopped = () => Atomics.load(cancel, 0) !== 0;
   const onAbort = () => {
     Atomics.store(cancel, 0, 1);
     dispatcher.drain();
-    log.warn('stopping: in-flight runs will be marked interrupted (Ctrl-C again to exit at once)');
+    log.warn('stopping: in-flight runs will be marked interrupted (Ctrl-C again to exit at once)', { event: 'stopping' });
   };
 
   const env = environment();
@@ -150,10 +148,25 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       denseItems.push({ kind: 'dense', key: `dense:${r.denseKey}`, run: r, priority: 1, cost: r.cost, pin: r.config.lane, ready: () => true });
     }
   }
+  log.info(
+    `sweep ${sweep.name}${plan.shard ? ` (shard ${plan.shard.index}/${plan.shard.count})` : ''}: ${runs.length} runs, ${skipped} already done (skipped)` +
+      (failedBefore > 0 ? `, ${failedBefore} failed before (use --retry-failed to rerun)` : '') +
+      (elsewhere > 0 ? `, ${elsewhere} running in another process (left to it)` : '') +
+      `, ${todo.length} to run on lanes ${lanes.map((l) => `${l.name}x${l.capacity}`).join(', ')}`,
+    { event: 'sweep-start', total: todo.length, dense: denseItems.length },
+  );
   let denseTrained = 0;
+  let denseSettled = 0;
+  const denseLabel = (r: PreparedRun) => `dense ${r.labels.model} seed=${r.config.seed}`;
+  const denseProgress = (lane: string, r: PreparedRun) => ({ event: 'dense-end', lane, run: denseLabel(r), denseDone: denseSettled, denseTotal: denseItems.length });
   const trainDense = async (r: PreparedRun, lane: Lane): Promise<Outcome> => {
     const state = denseState.get(r.denseKey)!;
-    log.info(`training dense model ${r.denseKey} (${r.labels.model} on ${r.labels.dataset}, seed ${r.config.seed}) on ${lane.name}`);
+    log.info(`training dense model ${r.denseKey} (${r.labels.model} on ${r.labels.dataset}, seed ${r.config.seed}) on ${lane.name}`, {
+      event: 'dense-start',
+      lane: lane.name,
+      run: denseLabel(r),
+      denseTotal: denseItems.length,
+    });
     try {
       const d = (await lane.run({ kind: 'dense', key: r.denseKey, file: state.file, rewind: state.rewind, config: r.config, dataset: r.dataset, cancel })) as DenseResult;
       noteBackend(d.backend);
@@ -171,52 +184,98 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
         backend: d.backend.name,
       });
       denseTrained++;
-      log.info(`dense model ${r.denseKey}: test accuracy ${d.accuracy.toFixed(4)} after ${d.steps} steps (${(d.wallMs / 1000).toFixed(1)} s)`);
+      denseSettled++;
+      log.info(`dense model ${r.denseKey}: test accuracy ${d.accuracy.toFixed(4)} after ${d.steps} steps (${(d.wallMs / 1000).toFixed(1)} s)`, denseProgress(lane.name, r));
     } catch (e) {
       if ((e as Error).message === LANE_BROKEN) return 'lane-broken';
-      state.error = Atomics.load(cancel, 0) !== 0 ? CANCELLED : `dense training failed: ${(e as Error).message}`;
+      state.error = stopped() ? CANCELLED : `dense training failed: ${(e as Error).message}`;
+      denseSettled++;
+      log.debug(`dense model ${r.denseKey} not trained`, denseProgress(lane.name, r));
     }
     state.settled = true;
     return 'done';
   };
 
-  // 4. Pruning runs.
+  // 4. Pruning runs. Each is claimed first: only this process's attempt may write it (see @prunelab/store attempt.ts).
   let done = 0;
   let interrupted = 0;
+  let doneElsewhere = 0;
+  let leftToOthers = 0;
   let orchestrationMs = 0;
   let runWallMs = 0;
   const failed: Array<{ id: string; label: string; error: string }> = [];
-  const progress = (lane?: string, run?: string) => ({ event: 'progress', done, failed: failed.length, interrupted, total: todo.length, ...(lane && { lane }), ...(run && { run }) });
-  const finish = (r: PreparedRun, err: Error, lane?: string) => {
-    if (err.message === CANCELLED || Atomics.load(cancel, 0) !== 0) {
-      writer.finishRun(r.id, { status: 'interrupted', error: 'interrupted by the user' });
+  const progress = (lane?: string, run?: string) => ({
+    event: 'progress',
+    done,
+    failed: failed.length,
+    interrupted,
+    skipped: doneElsewhere + leftToOthers,
+    total: todo.length,
+    ...(lane && { lane }),
+    ...(run && { run }),
+  });
+  /** Claims a run for this process; a refusal is counted and logged, and the run is left to whoever has it. */
+  const claim = (r: PreparedRun, lane: string): RunAttempt | undefined => {
+    const c = writer.claimRun(r.id, { owner, leaseMs, retryFailed: options.retryFailed === true, lane });
+    if (c.claimed) {
+      if (c.tookOverFrom) log.info(`run ${r.id} (${runLabel(r)}): taking it over from ${c.tookOverFrom}, which has ended`);
+      return c.attempt;
+    }
+    if (c.status === 'done') doneElsewhere++;
+    else leftToOthers++;
+    log.info(`skipping ${runLabel(r)}: ${c.status === 'done' ? 'another process finished it' : c.status === 'running' ? 'running in another process' : `another process left it ${c.status}`}`, progress(lane, runLabel(r)));
+    return undefined;
+  };
+  const lost = (r: PreparedRun, lane?: string) => {
+    leftToOthers++;
+    log.warn(`run ${r.id} (${runLabel(r)}) was taken over by another process after this one's lease ran out; its results are that process's`, progress(lane, runLabel(r)));
+  };
+  /** Ends an attempt that did not complete: interrupted after Ctrl-C, failed otherwise. */
+  const fail = (r: PreparedRun, attempt: RunAttempt, err: Error, lane?: string) => {
+    const cancelled = err.message === CANCELLED || stopped();
+    const result = cancelled
+      ? attempt.finish({ status: 'interrupted', error: 'interrupted by the user' })
+      : attempt.finish({ status: 'failed', error: err.message, stack: err.stack ?? '' });
+    if (result === 'lost') return lost(r, lane);
+    if (cancelled) {
       interrupted++;
       log.debug(`interrupted ${runLabel(r)}`, progress(lane, runLabel(r)));
     } else {
-      writer.finishRun(r.id, { status: 'failed', error: err.message, stack: err.stack ?? '' });
       failed.push({ id: r.id, label: runLabel(r), error: err.message });
       log.error(`run ${r.id} (${runLabel(r)}) failed: ${err.message}`, progress(lane, runLabel(r)));
     }
+  };
+  /** A run that cannot start (its dense model failed, or no lane can take it): recorded as failed, if this process may. */
+  const cannotRun = (r: PreparedRun, reason: string, lane = r.config.lane === 'auto' ? 'cpu' : r.config.lane) => {
+    if (reason === CANCELLED || stopped()) return; // never started: it stays as it was, and the summary counts it
+    const attempt = claim(r, lane);
+    if (attempt) fail(r, attempt, new Error(reason), lane);
   };
 
   const executeRun = async (r: PreparedRun, lane: Lane): Promise<Outcome> => {
     const dense = denseState.get(r.denseKey)!;
     if (dense.error) {
-      finish(r, new Error(dense.error));
+      cannotRun(r, dense.error, lane.name);
       return 'done';
     }
+    const attempt = claim(r, lane.name);
+    if (!attempt) return 'done';
     const { port1, port2 } = new MessageChannel();
     let onEnd: () => void = () => undefined;
     const ended = new Promise<void>((resolve) => (onEnd = resolve));
+    // Points the worker sent, and whether every write of this attempt was accepted.
+    let received = 0;
+    let owned = true;
     const handle = (m: PortMessage) => {
       if (m.type === 'end') {
         onEnd();
       } else if (m.type === 'started') {
         noteBackend(m.backend);
-        writer.startRun(r.id, { backend: m.backend.name, lane: lane.name, env: { ...env, backend: m.backend } });
+        owned &&= attempt.started({ backend: m.backend.name, lane: lane.name, env: { ...env, backend: m.backend } });
         log.debug(`started ${runLabel(r)} on ${lane.name}`, { event: 'run-start', lane: lane.name, run: runLabel(r) });
       } else {
-        writer.addPoint(r.id, m.point);
+        received++;
+        owned &&= attempt.addPoint(m.point);
         log.debug(`${runLabel(r)}: ${m.point.phase} at ${m.point.targetSparsity}`, { event: 'run-phase', lane: lane.name, run: runLabel(r), phase: `${m.point.phase}@${m.point.targetSparsity}` });
       }
     };
@@ -231,14 +290,27 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       // The task's result and its points travel on different channels: wait for the points.
       await ended;
       const t1 = performance.now();
-      writer.finishRun(r.id, { status: 'done', scoreMs: res.scoreMs });
+      // Done only with every point the worker sent stored, checked in the same statement (see RunAttempt.finish).
+      const result = owned ? attempt.finish({ status: 'done', scoreMs: res.scoreMs, expectedPoints: received }) : 'lost';
       orchestrationMs += performance.now() - t1;
       runWallMs += res.wallMs;
-      done++;
-      log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`, progress(lane.name, runLabel(r)));
+      if (result === 'lost') {
+        lost(r, lane.name);
+      } else if (result === 'incomplete') {
+        interrupted++;
+        log.warn(`run ${r.id} (${runLabel(r)}): not all of its ${received} points were stored; marked interrupted, a rerun runs it again`, progress(lane.name, runLabel(r)));
+      } else {
+        done++;
+        log.info(`[${done + failed.length + interrupted}/${todo.length}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`, progress(lane.name, runLabel(r)));
+      }
     } catch (e) {
-      if ((e as Error).message === LANE_BROKEN) return 'lane-broken';
-      finish(r, e as Error, lane.name);
+      if ((e as Error).message === LANE_BROKEN) {
+        // Back to the queue for another lane: release the claim so that the next attempt (ours or another's) may take it.
+        attempt.finish({ status: 'interrupted', error: 'its lane broke down; requeued' });
+        return 'lane-broken';
+      }
+      if (owned) fail(r, attempt, e as Error, lane.name);
+      else lost(r, lane.name);
     } finally {
       port1.close();
     }
@@ -260,20 +332,25 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     (item, reason) => {
       if (item.kind === 'dense') {
         const s = denseState.get(item.run.denseKey)!;
-        s.error = Atomics.load(cancel, 0) !== 0 ? CANCELLED : `dense training could not run: ${reason}`;
+        s.error = stopped() ? CANCELLED : `dense training could not run: ${reason}`;
         s.settled = true;
       } else {
-        finish(item.run, new Error(Atomics.load(cancel, 0) !== 0 ? CANCELLED : reason));
+        cannotRun(item.run, reason);
       }
     },
   );
+  const heartbeat = startHeartbeat(writer, owner, leaseMs);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
+  let notDone: RunsNotDone;
   try {
     await dispatcher.run([...denseItems, ...runItems]);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    heartbeat.stop();
     if (!options.lanes) await Promise.all(lanes.map((l) => l.close()));
+    // What is left, whoever left it: runs that failed before, runs another process holds, runs never started.
+    notDone = runsNotDone(writer.states(runs.map((r) => r.id)), runs.map((r) => r.id), owner);
     db.close();
   }
   return {
@@ -284,6 +361,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     done,
     failed,
     interrupted,
+    doneElsewhere,
+    leftToOthers,
+    notDone,
+    stopped: stopped(),
     denseTrained,
     backend: backend?.name,
     lanes: lanes.map((l) => l.name),
@@ -292,4 +373,43 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     runWallMs,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   };
+}
+
+/**
+ * Records the sweep and links its runs. A plain run of the file (no --set,
+ * no shard) makes the sweep exactly what the file generates and says what
+ * left it; --set only adds runs, marked with its list; a shard sees only its
+ * part of the sweep, so it never removes anything.
+ */
+function registerSweep(writer: Writer, plan: SweepPlan, overrides: readonly string[]): void {
+  const { sweep, runs } = plan;
+  writer.upsertSweep({ name: sweep.name, file: sweep.file, yaml: sweep.yaml, gitCommit: gitCommit(dirname(sweep.file)) });
+  writer.registerRuns(
+    sweep.name,
+    runs.map((r) => ({
+      id: r.id,
+      sweep: sweep.name,
+      config: r.config,
+      seed: r.config.seed,
+      ...r.labels,
+      axes: r.axes,
+      datasetIdentity: r.dataset.identity,
+      budget: r.budget,
+      denseKey: r.denseKey,
+    })),
+    overrides,
+  );
+  if (overrides.length > 0) {
+    log.info(`--set ${overrides.join(' ')}: its runs are added to ${sweep.name}, marked as overridden; no run leaves the sweep`);
+    return;
+  }
+  if (plan.shard) return;
+  const gone = writer.unlinkOtherRuns(sweep.name, runs.map((r) => r.id));
+  if (gone.fromFile > 0) log.info(`${gone.fromFile} run(s) from an earlier version of ${sweep.name} are no longer part of it (kept in the database)`);
+  for (const o of gone.fromOverrides) {
+    log.warn(
+      `${o.runs} run(s) added to ${sweep.name} by --set ${o.overrides.join(' ')} are no longer part of it, as the file does not generate them ` +
+        `(kept in the database: rerun with the same --set to add them back, or put the change in the file)`,
+    );
+  }
 }

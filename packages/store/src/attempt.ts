@@ -1,0 +1,179 @@
+import { PrunelabError } from '@prunelab/core';
+import type { Db } from './open.js';
+import { ownerIsGone } from './ownership.js';
+import type { RunStatus } from './schema.js';
+import type { PointRecord } from './writer.js';
+
+export interface ClaimOptions {
+  /** This attempt's owner string (see newOwner). */
+  readonly owner: string;
+  /** How long the claim holds without a renewal (renewLeases). */
+  readonly leaseMs: number;
+  /** Also take a run whose last attempt failed; otherwise a failed run is left as it is. */
+  readonly retryFailed: boolean;
+  readonly lane: string;
+  /** Epoch ms; tests fix it. */
+  readonly now?: number;
+}
+
+/** What claiming a run came to: an attempt that holds it, or the state that stopped the claim. */
+export type Claim =
+  | { readonly claimed: true; readonly attempt: RunAttempt; readonly tookOverFrom: string | null }
+  | { readonly claimed: false; readonly status: RunStatus; readonly owner: string | null };
+
+/** finished: the run has its new status. lost: another process holds it now. incomplete: 'done' refused, the run is marked interrupted. */
+export type FinishResult = 'finished' | 'lost' | 'incomplete';
+
+export interface FinishOutcome {
+  readonly status: Exclude<RunStatus, 'pending' | 'running'>;
+  readonly error?: string;
+  readonly stack?: string;
+  readonly scoreMs?: number;
+  /**
+   * For 'done': how many points the run produced (the worker's messages). The
+   * run becomes done only if exactly these are stored, in the same statement,
+   * so a done run always has its full curve.
+   */
+  readonly expectedPoints?: number;
+}
+
+interface RunOwnerRow {
+  status: RunStatus;
+  owner: string | null;
+  lease_until: number | null;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The prepared statements of every attempt on one connection. */
+export class AttemptStatements {
+  readonly read;
+  readonly take;
+  readonly clearPoints;
+  readonly started;
+  readonly addPoint;
+  readonly finishDone;
+  readonly finishOther;
+  readonly pointCount;
+
+  constructor(readonly db: Db) {
+    this.read = db.prepare(`SELECT status, owner, lease_until FROM runs WHERE id = ?`);
+    // Compare-and-set on the state just read, inside an IMMEDIATE transaction.
+    this.take = db.prepare(
+      `UPDATE runs SET status = 'running', owner = @owner, lease_until = @until, lane = @lane, backend = NULL, started_at = @nowIso, ended_at = NULL,
+         error = NULL, error_stack = NULL, attempts = attempts + 1
+       WHERE id = @id AND status = @prevStatus AND owner IS @prevOwner`,
+    );
+    this.clearPoints = db.prepare(`DELETE FROM points WHERE run_id = ?`);
+    this.started = db.prepare(
+      `UPDATE runs SET backend = @backend, lane = @lane, env_json = @env, started_at = @nowIso WHERE id = @id AND owner = @owner AND status = 'running'`,
+    );
+    // Only the owner of a running run may add its points: the check is in the statement itself.
+    this.addPoint = db.prepare(
+      `INSERT INTO points (run_id, step, phase, on_curve, target_sparsity, sparsity, nonzero_params, prunable_params, total_params, nonzero_total,
+         accuracy, loss, robust_accuracy, macs_dense, macs_effective, per_layer_json, wall_ms)
+       SELECT @runId, @step, @phase, @onCurve, @targetSparsity, @sparsity, @nonzeroPrunable, @prunableParams, @totalParams, @nonzeroParams,
+         @accuracy, @loss, @robustAccuracy, @macsDense, @macsEffective, @perLayer, @wallMs
+       WHERE EXISTS (SELECT 1 FROM runs WHERE id = @runId AND owner = @owner AND status = 'running')
+       ON CONFLICT(run_id, step) DO UPDATE SET phase = excluded.phase, accuracy = excluded.accuracy, loss = excluded.loss`,
+    );
+    this.finishDone = db.prepare(
+      `UPDATE runs SET status = 'done', ended_at = @nowIso, error = NULL, error_stack = NULL, score_ms = COALESCE(@scoreMs, score_ms), lease_until = NULL
+       WHERE id = @id AND owner = @owner AND status = 'running' AND (SELECT COUNT(*) FROM points WHERE run_id = @id) = @expected`,
+    );
+    this.finishOther = db.prepare(
+      `UPDATE runs SET status = @status, ended_at = @nowIso, error = @error, error_stack = @stack, score_ms = COALESCE(@scoreMs, score_ms), lease_until = NULL
+       WHERE id = @id AND owner = @owner AND status = 'running'`,
+    );
+    this.pointCount = db.prepare(`SELECT COUNT(*) AS n FROM points WHERE run_id = ?`);
+  }
+}
+
+/**
+ * Takes a run for one attempt, atomically: it must not be done (nor failed,
+ * unless retrying), and if it is running, its owner must be gone. The claim
+ * drops the points of any earlier attempt in the same transaction.
+ */
+export function claimRun(s: AttemptStatements, id: string, o: ClaimOptions): Claim {
+  const now = o.now ?? Date.now();
+  return s.db
+    .transaction((): Claim => {
+      const row = s.read.get(id) as RunOwnerRow | undefined;
+      if (!row) throw new PrunelabError('E_INTERNAL', `run ${id} is not registered`);
+      const refuse: Claim = { claimed: false, status: row.status, owner: row.owner };
+      if (row.status === 'done' || (row.status === 'failed' && !o.retryFailed)) return refuse;
+      if (row.status === 'running' && !ownerIsGone(row.owner, row.lease_until, now, o.owner)) return refuse;
+      const took = s.take.run({ id, owner: o.owner, until: now + o.leaseMs, lane: o.lane, nowIso: iso(now), prevStatus: row.status, prevOwner: row.owner });
+      if (took.changes !== 1) throw new PrunelabError('E_INTERNAL', `run ${id} changed while it was being claimed in a write transaction`);
+      s.clearPoints.run(id);
+      return { claimed: true, attempt: new RunAttempt(s, id, o.owner), tookOverFrom: row.status === 'running' ? row.owner : null };
+    })
+    .immediate();
+}
+
+/**
+ * One attempt at one run, as its owner. Every write checks, in its own
+ * statement, that this attempt still owns the run, and reports when it does
+ * not (another process took the run over after this one's lease ran out).
+ */
+export class RunAttempt {
+  private written = 0;
+
+  constructor(
+    private readonly s: AttemptStatements,
+    readonly runId: string,
+    readonly owner: string,
+  ) {}
+
+  /** Points this attempt has stored. */
+  get points(): number {
+    return this.written;
+  }
+
+  /** Records where the run executes, once its worker has started. False: no longer the owner. */
+  started(info: { backend: string; lane: string; env: unknown }, now = Date.now()): boolean {
+    return this.s.started.run({ id: this.runId, owner: this.owner, backend: info.backend, lane: info.lane, env: JSON.stringify(info.env), nowIso: iso(now) }).changes === 1;
+  }
+
+  /** Stores one point. False: no longer the owner, nothing was written. */
+  addPoint(p: PointRecord): boolean {
+    const changes = this.s.addPoint.run({
+      runId: this.runId,
+      owner: this.owner,
+      step: p.step,
+      phase: p.phase,
+      onCurve: p.onCurve ? 1 : 0,
+      targetSparsity: p.targetSparsity,
+      sparsity: p.sparsity,
+      nonzeroPrunable: p.nonzeroPrunable,
+      prunableParams: p.prunableParams,
+      totalParams: p.totalParams,
+      nonzeroParams: p.nonzeroParams,
+      accuracy: p.accuracy,
+      loss: p.loss,
+      robustAccuracy: p.robustAccuracy ?? null,
+      macsDense: p.macsDense,
+      macsEffective: p.macsEffective,
+      perLayer: JSON.stringify(p.perLayer),
+      wallMs: p.wallMs,
+    }).changes;
+    if (changes === 1) this.written++;
+    return changes === 1;
+  }
+
+  finish(outcome: FinishOutcome, now = Date.now()): FinishResult {
+    const common = { id: this.runId, owner: this.owner, nowIso: iso(now), scoreMs: outcome.scoreMs ?? null };
+    if (outcome.status !== 'done') {
+      return this.s.finishOther.run({ ...common, status: outcome.status, error: outcome.error ?? null, stack: outcome.stack ?? null }).changes === 1 ? 'finished' : 'lost';
+    }
+    const expected = outcome.expectedPoints ?? this.written;
+    return this.s.db.transaction((): FinishResult => {
+      if (this.s.finishDone.run({ ...common, expected }).changes === 1) return 'finished';
+      const stored = (this.s.pointCount.get(this.runId) as { n: number }).n;
+      // Not the run's fault: interrupted, so the next `prunelab run` runs it again.
+      const error = `only ${stored} of its ${expected} points were stored, so it was not marked done`;
+      const r = this.s.finishOther.run({ ...common, status: 'interrupted', error, stack: null });
+      return r.changes === 1 ? 'incomplete' : 'lost';
+    })();
+  }
+}
