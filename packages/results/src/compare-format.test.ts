@@ -51,21 +51,25 @@ afterAll(() => {
 });
 
 describe('compare formats hold the same data', () => {
-  it('JSON, CSV, markdown and table carry each cell\'s mean, std, n and CI', () => {
-    const t = compare(db, SWEEP);
-    const json = JSON.parse(formatCompare(t, 'json')) as typeof t;
+  it('JSON, CSV, markdown and table carry each cell\'s mean, std, n and CI; CSV in percent, JSON in fractions', () => {
+    const t = compare(db, SWEEP, { at: [0.5, 0.85, 0.9] });
+    const json = JSON.parse(formatCompare(t, 'json')) as typeof t & { units: string };
     expect(json.rows.map((r) => r.cells.map((c) => c?.mean))).toEqual(t.rows.map((r) => r.cells.map((c) => c?.mean)));
+    expect(json.units).toMatch(/^fractions/);
     const [header, ...rows] = parseCsv(formatCompare(t, 'csv'));
     expect(rows).toHaveLength(t.rows.length);
     const col = (name: string) => header!.indexOf(name);
     t.rows.forEach((r, i) => {
       t.columns.forEach((s, j) => {
         const c = r.cells[j]!;
-        expect(Number(rows[i]![col(`s${s}_mean`)])).toBe(c.mean);
-        expect(Number(rows[i]![col(`s${s}_std`)])).toBe(c.std);
-        expect(Number(rows[i]![col(`s${s}_n`)])).toBe(c.n);
-        expect(Number(rows[i]![col(`s${s}_ci_low`)])).toBe(c.ci95[0]);
-        expect(Number(rows[i]![col(`s${s}_ci_high`)])).toBe(c.ci95[1]);
+        const pct = (name: string) => Number(rows[i]![col(`s${s}_${name}`)]);
+        expect(pct('mean_pct')).toBeCloseTo(c.mean * 100, 9);
+        expect(pct('std_pct')).toBeCloseTo(c.std! * 100, 9);
+        expect(pct('n')).toBe(c.n);
+        expect(pct('ci_low_pct')).toBeCloseTo(c.ci95![0] * 100, 9);
+        expect(pct('ci_high_pct')).toBeCloseTo(c.ci95![1] * 100, 9);
+        expect(rows[i]![col(`s${s}_ci_uninformative`)]).toBe(String(c.ciUninformative));
+        expect(pct('achieved_pct')).toBeCloseTo(c.achieved * 100, 9);
         expect(rows[i]![col(`s${s}_best`)]).toBe(String(r.best.includes(j)));
         expect(rows[i]![col(`s${s}_interpolated`)]).toBe(String(c.interpolated));
       });
@@ -75,8 +79,8 @@ describe('compare formats hold the same data', () => {
       for (const r of t.rows) {
         expect(text).toContain(r.strategy);
         for (const c of r.cells) {
-          expect(text).toContain(`${(c!.mean * 100).toFixed(2)} ± ${(c!.std * 100).toFixed(2)}`);
-          expect(text).toContain(`[${(c!.ci95[0] * 100).toFixed(2)}, ${(c!.ci95[1] * 100).toFixed(2)}]`);
+          expect(text).toContain(`${(c!.mean * 100).toFixed(2)} ± ${(c!.std! * 100).toFixed(2)}`);
+          expect(text).toContain(`[${(c!.ci95![0] * 100).toFixed(2)}, ${(c!.ci95![1] * 100).toFixed(2)}]`);
         }
       }
       expect(text).toMatch(/interpolated/);

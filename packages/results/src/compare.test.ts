@@ -11,8 +11,10 @@ import { buildSyntheticDb, PRUNABLE, RUNS, SWEEP, TOTAL_PARAMS, type RawRun } fr
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sampleStd = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 const T975: Record<number, number> = { 1: 12.706, 2: 4.303 };
+/** The run's point for target s, else linear in achieved sparsity between its neighbours. */
 function linear(run: RawRun, s: number): number | undefined {
   const pts = [...run.points].sort((a, b) => a[1] - b[1]);
+  for (const [t, , y] of pts) if (t === s) return y;
   for (const [, x, y] of pts) if (x === s) return y;
   for (let i = 0; i + 1 < pts.length; i++) {
     const [, x0, y0] = pts[i]!;
@@ -43,7 +45,7 @@ describe('compare', () => {
     expect(t.rows.map((r) => r.runs)).toEqual([3, 3]);
   });
 
-  it('gives mean, sample std, n and the Student-t 95% interval (clipped to [0, 1]) over seeds, interpolating per run', () => {
+  it('gives mean, sample std, n and the Student-t 95% interval (clipped to [0, 1]) over seeds, per run first', () => {
     const t = compare(db, SWEEP);
     for (const row of t.rows) {
       t.columns.forEach((s, j) => {
@@ -53,20 +55,33 @@ describe('compare', () => {
         expect(cell.mean).toBeCloseTo(mean(values), 12);
         expect(cell.std).toBeCloseTo(sampleStd(values), 12);
         const half = (T975[values.length - 1]! * sampleStd(values)) / Math.sqrt(values.length);
-        expect(cell.ci95[0]).toBeCloseTo(Math.max(0, mean(values) - half), 12);
-        expect(cell.ci95[1]).toBeCloseTo(Math.min(1, mean(values) + half), 12);
+        expect(cell.ci95![0]).toBeCloseTo(Math.max(0, mean(values) - half), 12);
+        expect(cell.ci95![1]).toBeCloseTo(Math.min(1, mean(values) + half), 12);
+        expect(cell.ciUninformative).toBe(values.length === 2);
       });
     }
   });
 
-  it('interpolates magnitude seed 2 at 0.8 between its 0.78 and 0.9 points and says so', () => {
+  it('puts magnitude seed 2, asked for 0.8, in the 0.8 column at the 0.78 it achieved', () => {
     const t = compare(db, SWEEP);
     const mag = t.rows.find((r) => r.strategy === 'magnitude')!;
-    // 0.962 at 0.78, 0.94 at 0.9: 0.962 + (0.94 - 0.962) * (0.02 / 0.12).
-    const seed2 = 0.962 + ((0.94 - 0.962) * 0.02) / 0.12;
-    expect(mag.cells[1]!.mean).toBeCloseTo((0.945 + 0.951 + seed2) / 3, 12);
-    expect(mag.cells[1]!.interpolated).toBe(true);
-    expect(mag.cells[0]!.interpolated).toBe(false);
+    expect(mag.cells[1]!.mean).toBeCloseTo((0.945 + 0.951 + 0.962) / 3, 12);
+    expect(mag.cells[1]!.interpolated).toBe(false);
+    expect(mag.cells[1]!.achieved).toBeCloseTo((0.8 + 0.8 + 0.78) / 3, 12);
+    expect(mag.cells[0]!.achieved).toBe(0.5);
+    expect(t.interpolated).toBe(false);
+    // The row's granularity is its largest target-to-achieved gap.
+    expect(mag.granularity).toBeCloseTo(0.02, 12);
+  });
+
+  it('interpolates between achieved sparsities away from the targets and says so', () => {
+    const t = compare(db, SWEEP, { at: [0.85] });
+    const mag = t.rows.find((r) => r.strategy === 'magnitude')!;
+    // Seed 2: 0.962 at 0.78, 0.94 at 0.9, so 0.962 + (0.94 - 0.962) * (0.07 / 0.12).
+    const seed2 = 0.962 + ((0.94 - 0.962) * 0.07) / 0.12;
+    expect(mag.cells[0]!.mean).toBeCloseTo(((0.945 + 0.91) / 2 + (0.951 + 0.93) / 2 + seed2) / 3, 12);
+    expect(mag.cells[0]!.interpolated).toBe(true);
+    expect(mag.cells[0]!.achieved).toBeCloseTo(0.85, 12);
     expect(t.interpolated).toBe(true);
   });
 

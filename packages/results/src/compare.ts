@@ -1,11 +1,18 @@
 import { PrunelabError, unknownNameError } from '@prunelab/core';
 import { sweepCurve, type Db, type Filter } from '@prunelab/store';
-import { higherIsBetter, lastPoint, maxSparsityWithin, normalizedAuc, runCurves, STRATEGY_FIELDS, valueAt, type Metric, type RunCurve, type StrategyField } from './curve.js';
+import { higherIsBetter, lastPoint, maxSparsityWithin, normalizedAuc, runCurves, sparsityGranularity, STRATEGY_FIELDS, valueAt, type Metric, type RunCurve, type StrategyField } from './curve.js';
 import { summarize, type Range, type Summary } from './stats.js';
+import { resolveWhere } from './where.js';
 
-/** A cell: the summary over seeds, and whether any run's value in it was interpolated. */
+/** A cell: the summary over seeds, whether any run's value in it was interpolated, and the sparsity it stands for. */
 export interface Cell extends Summary {
   readonly interpolated: boolean;
+  /**
+   * Mean over the cell's runs of the sparsity each value stands for: the
+   * achieved sparsity of the point used, or the column's own when
+   * interpolated. A unit-pruned 0.9 column reads 0.8984375 here.
+   */
+  readonly achieved: number;
 }
 
 export type ExtraColumn = 'withinTolerance' | 'auc' | 'compression';
@@ -30,14 +37,18 @@ export interface CompareRow {
   readonly compression: Summary | null;
   /** The extra columns where this row is the best. */
   readonly bestExtras: readonly ExtraColumn[];
+  /** How close to a column an evaluated point must be to count as evaluated there (see sparsityGranularity). */
+  readonly granularity: number;
 }
 
 export interface CompareTable {
   readonly sweep: string;
   readonly metric: Metric;
   readonly by: readonly StrategyField[];
-  /** Sparsities compared, ascending. */
+  /** Sparsities compared, ascending: the sweep's targets, or --at. A run's point for a target stands in that target's column. */
   readonly columns: readonly number[];
+  /** The targets the sweep's finished runs were evaluated at, ascending. */
+  readonly targets: readonly number[];
   /** Tolerance of the within-tolerance column, as a fraction (0.01 = 1 point). */
   readonly tolerance: number;
   /** Which metric the within-tolerance column measures. */
@@ -85,9 +96,10 @@ export function checkStrategyFields(by: readonly string[]): StrategyField[] {
 
 /**
  * Strategies as rows, sparsities as columns. Each cell is computed per run
- * first (the run's value at that sparsity, interpolated along its own curve
- * when it was not evaluated exactly there) and then summarised over the runs
- * of the row: mean, sample std, n and a Student-t 95% interval.
+ * first (the run's point for that target; else its point within the row's
+ * granularity of that sparsity; else interpolated along its own curve, see
+ * valueAt) and then summarised over the runs of the row: mean, sample std, n
+ * and a Student-t 95% interval.
  */
 export function compare(db: Db, sweep: string, options: CompareOptions = {}): CompareTable {
   const metric = options.metric ?? 'accuracy';
@@ -97,13 +109,12 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
   for (const s of options.at ?? []) {
     if (!(s >= 0 && s < 1)) throw new PrunelabError('E_CONFIG_INVALID', 'sparsities must be in [0, 1)', { path: '--at', value: s, fix: 'Give fractions, e.g. --at 0.5,0.9,0.95' });
   }
-  const rows = sweepCurve(db, sweep, filter);
+  const rows = sweepCurve(db, sweep, resolveWhere(db, sweep, filter));
   const curves = runCurves(rows, metric);
   const by = options.by ? checkStrategyFields(options.by) : STRATEGY_FIELDS.filter((f) => new Set(curves.map((c) => c.labels[f])).size > 1);
   const effectiveBy: readonly StrategyField[] = by.length > 0 ? by : ['scorer'];
-  const columns = options.at
-    ? [...new Set(options.at)].sort((a, b) => a - b)
-    : [...new Set(rows.filter((r) => r.phase !== 'dense').map((r) => r.target_sparsity))].sort((a, b) => a - b);
+  const targets = [...new Set(rows.filter((r) => r.phase !== 'dense').map((r) => r.target_sparsity))].sort((a, b) => a - b);
+  const columns = options.at ? [...new Set(options.at)].sort((a, b) => a - b) : targets;
   const toleranceMetric = metric === 'robust_accuracy' ? 'robust_accuracy' : 'accuracy';
   // For loss the within-tolerance column still speaks of accuracy, as its name says.
   const pick = metric === 'loss' ? (p: { accuracy: number }) => p.accuracy : (p: { value: number }) => p.value;
@@ -119,10 +130,15 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
   const base = [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([strategy, g]) => {
+      const granularity = sparsityGranularity(g.curves);
       const cells = columns.map((s): Cell | null => {
-        const at = g.curves.map((c) => valueAt(c.points, s)).filter((v) => v !== undefined);
+        const at = g.curves.map((c) => valueAt(c.points, s, granularity)).filter((v) => v !== undefined);
         if (at.length === 0) return null;
-        return { ...summarize(at.map((v) => v.value), rangeOf(metric)), interpolated: at.some((v) => v.interpolated) };
+        return {
+          ...summarize(at.map((v) => v.value), rangeOf(metric)),
+          interpolated: at.some((v) => v.interpolated),
+          achieved: at.reduce((a, v) => a + v.sparsity, 0) / at.length,
+        };
       });
       return {
         strategy,
@@ -133,6 +149,7 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
           rangeOf(metric),
         ),
         cells,
+        granularity,
         withinTolerance: summaryOf(
           g.curves.map((c) => maxSparsityWithin(c, tolerance, pick)),
           FRACTION,
@@ -160,6 +177,7 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
     metric,
     by: effectiveBy,
     columns,
+    targets,
     tolerance,
     toleranceMetric,
     filter,

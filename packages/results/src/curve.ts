@@ -73,28 +73,54 @@ export function runCurves(rows: readonly CurvePointRow[], metric: Metric): RunCu
 
 // Achieved sparsities are ratios of integers; anything closer than this is the same operating point.
 const SAME_SPARSITY = 1e-9;
-// A run evaluated at target t achieved round((1 - t) N) kept weights, so e.g. 0.9374981 for
-// t = 0.9375: that is the point at t, not a neighbour to interpolate from. Groups (units,
-// blocks) can land further from t; beyond this the cell says it was interpolated.
-const AT_TARGET = 1e-3;
 
 /**
- * The run's value at sparsity `s`: the evaluated point when the run has one
- * there, otherwise linear interpolation in sparsity between its neighbouring
- * evaluated points (the dense point at 0 included). Never extrapolates: past
- * the run's highest achieved sparsity the answer is undefined.
+ * How finely a set of runs can place its sparsity, read from their points:
+ * the largest gap between a point's achieved sparsity and its target.
+ * Unstructured pruning lands within one weight of a target (gap ~1/N); unit
+ * and block structures round a target to whole units or blocks (0.9 becomes
+ * 115/128 = 0.8984375 for a 128-unit layer, a gap of 0.0016), so a point that
+ * close to a sparsity is the nearest the structure can get to it. Never
+ * below SAME_SPARSITY.
  */
-export function valueAt(points: readonly CurvePoint[], s: number): { value: number; interpolated: boolean } | undefined {
-  const exact =
-    points.find((p) => Math.abs(p.sparsity - s) <= SAME_SPARSITY) ??
-    points.find((p) => Math.abs(p.target - s) <= SAME_SPARSITY && Math.abs(p.sparsity - s) <= AT_TARGET);
-  if (exact) return { value: exact.value, interpolated: false };
+export function sparsityGranularity(curves: readonly RunCurve[]): number {
+  let gap = SAME_SPARSITY;
+  for (const c of curves) for (const p of c.points) gap = Math.max(gap, Math.abs(p.sparsity - p.target));
+  return gap;
+}
+
+/** A run's value at one column: the value, whether it was interpolated, and the sparsity it stands for. */
+export interface ValueAt {
+  readonly value: number;
+  readonly interpolated: boolean;
+  /** The achieved sparsity of the point used, or the column's sparsity when interpolated. */
+  readonly sparsity: number;
+}
+
+/**
+ * The run's value at sparsity `s`, in this order:
+ * 1. the point evaluated for target `s`, whatever sparsity it achieved (a
+ *    unit-pruned run asked for 0.9 stands in the 0.9 column at 0.8984375);
+ * 2. the evaluated point nearest `s` when it is within `granularity` (see
+ *    sparsityGranularity): `--at 0.8984` finds that same point;
+ * 3. linear interpolation in achieved sparsity between the neighbouring
+ *    evaluated points (the dense point at 0 included), marked interpolated.
+ * Never extrapolates: past the run's highest achieved sparsity the answer is undefined.
+ */
+export function valueAt(points: readonly CurvePoint[], s: number, granularity = SAME_SPARSITY): ValueAt | undefined {
+  const atTarget = points.find((p) => Math.abs(p.target - s) <= SAME_SPARSITY);
+  if (atTarget) return { value: atTarget.value, interpolated: false, sparsity: atTarget.sparsity };
+  let near: CurvePoint | undefined;
+  for (const p of points) {
+    if (Math.abs(p.sparsity - s) <= granularity + SAME_SPARSITY && (!near || Math.abs(p.sparsity - s) < Math.abs(near.sparsity - s))) near = p;
+  }
+  if (near) return { value: near.value, interpolated: false, sparsity: near.sparsity };
   for (let i = 0; i + 1 < points.length; i++) {
     const a = points[i]!;
     const b = points[i + 1]!;
     if (a.sparsity < s && s < b.sparsity) {
       const t = (s - a.sparsity) / (b.sparsity - a.sparsity);
-      return { value: a.value + t * (b.value - a.value), interpolated: true };
+      return { value: a.value + t * (b.value - a.value), interpolated: true, sparsity: s };
     }
   }
   return undefined;

@@ -1,6 +1,7 @@
 import { sweepCurve, type Db, type Filter } from '@prunelab/store';
 import { runCurves, STRATEGY_FIELDS, type StrategyField } from './curve.js';
 import { esc } from './html.js';
+import { resolveWhere } from './where.js';
 
 /** Mean per-layer sparsity of one strategy: layers × targets. */
 export interface LayerSparsity {
@@ -13,7 +14,7 @@ export interface LayerSparsity {
 
 /** Per strategy, the per-layer sparsity at each target (points.per_layer_json), averaged over runs. */
 export function layerSparsity(db: Db, sweep: string, options: { where?: Filter; by?: readonly StrategyField[] } = {}): LayerSparsity[] {
-  const curves = runCurves(sweepCurve(db, sweep, options.where ?? []), 'accuracy');
+  const curves = runCurves(sweepCurve(db, sweep, resolveWhere(db, sweep, options.where ?? [])), 'accuracy');
   const vary = options.by ?? STRATEGY_FIELDS.filter((f) => new Set(curves.map((c) => c.labels[f])).size > 1);
   const by: readonly StrategyField[] = vary.length > 0 ? vary : ['scorer'];
   const groups = new Map<string, Map<string, Map<number, number[]>>>();

@@ -1,6 +1,7 @@
 import { sweepCurve, type Db, type Filter } from '@prunelab/store';
 import type { Listing } from './listing.js';
 import { requireSweep } from './runs.js';
+import { resolveWhere } from './where.js';
 
 const COLUMNS = [
   'run_id', 'dataset', 'model', 'scorer', 'structure', 'scope', 'schedule', 'seed', 'phase', 'target_sparsity', 'sparsity',
@@ -13,6 +14,6 @@ export function pointsListing(db: Db, sweep: string, where: Filter = []): Listin
   requireSweep(db, sweep);
   return {
     columns: COLUMNS,
-    rows: sweepCurve(db, sweep, where).map((r) => Object.fromEntries(COLUMNS.map((c) => [c, r[c]]))),
+    rows: sweepCurve(db, sweep, resolveWhere(db, sweep, where)).map((r) => Object.fromEntries(COLUMNS.map((c) => [c, r[c]]))),
   };
 }

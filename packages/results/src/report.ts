@@ -1,13 +1,13 @@
 import { runSummaries, sweepRecord, listSweeps, type Db, type Filter, type RunSummaryRow } from '@prunelab/store';
 import { compare, type CompareTable } from './compare.js';
+import { compareNotes, humanRows, type HumanCell } from './compare-format.js';
 import type { Metric } from './curve.js';
 import { layerHeatmapHtml, layerSparsity } from './heatmap.js';
 import { esc, htmlTable } from './html.js';
-import { PLOT_AXES, plotData, plotSpec } from './plot.js';
+import { bandDescription, PLOT_AXES, plotData, plotSpec } from './plot.js';
 import { renderSvg } from './render.js';
 import { requireSweep } from './runs.js';
-import type { Summary } from './stats.js';
-import { formatWhere } from './where.js';
+import { formatWhere, resolveWhere } from './where.js';
 
 export interface ReportOptions {
   readonly where?: Filter;
@@ -28,33 +28,24 @@ pre{background:#f6f8fa;padding:.8rem;overflow:auto;font-size:12px;white-space:pr
 .note{color:#57606a;font-size:12px}.heatmaps{display:flex;flex-wrap:wrap;gap:1.5rem}
 `;
 
-const fmt = (metric: Metric | 'sparsity' | 'ratio') => (x: number): string =>
-  metric === 'loss' ? x.toFixed(3) : metric === 'ratio' ? `${x.toFixed(1)}x` : (x * 100).toFixed(2);
-
-function summaryHtml(s: Summary | null, f: (x: number) => string): string {
-  if (!s) return '-';
-  return `${esc(f(s.mean))} ± ${esc(f(s.std))} <span class="note">(n=${s.n}) [${esc(f(s.ci95[0]))}, ${esc(f(s.ci95[1]))}]</span>`;
+function cellHtml(c: HumanCell): string {
+  const detail = [c.n && `(${c.n})`, c.ci, c.at].filter(Boolean).join(' ');
+  const main = esc(c.main).replace(/ ~$/, ' <span title="interpolated">~</span>');
+  const html = `${main}${detail ? ` <span class="note">${esc(detail)}</span>` : ''}`;
+  return c.best ? `<strong>${html}</strong>` : html;
 }
 
+/** The comparison as an HTML table: the same cells and notes as the terminal and markdown forms. */
 function compareHtml(t: CompareTable): string {
-  const tol = Number((t.tolerance * 100).toFixed(3));
-  const header = ['strategy', 'dense', ...t.columns.map((c) => `s=${Number((c * 100).toFixed(2))}%`), `max sparsity within ${tol}pt (%)`, 'AUC', 'compression at top target'];
-  const rows = t.rows.map((r) => {
-    const cell = (html: string, best: boolean) => (best ? `<strong>${html}</strong>` : html);
-    return [
-      esc(r.strategy),
-      summaryHtml(r.dense, fmt(t.metric)),
-      ...r.cells.map((c, j) => cell(`${summaryHtml(c, fmt(t.metric))}${c?.interpolated ? ' <span title="interpolated">~</span>' : ''}`, r.best.includes(j))),
-      cell(summaryHtml(r.withinTolerance, fmt('sparsity')), r.bestExtras.includes('withinTolerance')),
-      cell(summaryHtml(r.auc, fmt(t.metric)), r.bestExtras.includes('auc')),
-      cell(summaryHtml(r.compression, fmt('ratio')), r.bestExtras.includes('compression')),
-    ];
-  });
+  const { header, rows, strategies } = humanRows(t);
   const unit = t.metric === 'loss' ? 'test loss' : `test ${t.metric} (%)`;
   return [
-    htmlTable(header, rows, { className: 'compare', caption: `${unit} by ${t.by.join(' / ')}: mean ± std (n seeds) [95% CI]`, rowAttrs: t.rows.map((r) => [['data-strategy', r.strategy]]) }),
-    `<p class="note">Bold: best in its column.${t.interpolated ? ' ~: interpolated along the run\'s curve (not evaluated at exactly this sparsity), linear in sparsity between neighbouring points, dense at 0 included.' : ''}
-AUC: trapezoid area under each run's curve from 0 to its highest sparsity, divided by that sparsity. Compression: total / nonzero parameters. [95% CI]: Student-t interval over the runs, clipped to the range the metric can take.</p>`,
+    htmlTable(header, rows.map((r, i) => [esc(strategies[i]), ...r.map(cellHtml)]), {
+      className: 'compare',
+      caption: `${unit} by ${t.by.join(' / ')}: mean ± std (n runs) [95% CI]`,
+      rowAttrs: t.rows.map((r) => [['data-strategy', r.strategy]]),
+    }),
+    `<p class="note">${compareNotes(t, 'Bold').map(esc).join('<br>\n')}</p>`,
   ].join('\n');
 }
 
@@ -86,11 +77,11 @@ function environmentHtml(runs: readonly RunSummaryRow[]): string {
 function runsHtml(runs: readonly RunSummaryRow[], failedOnly: boolean): string {
   const list = failedOnly ? runs.filter((r) => r.status === 'failed' || r.status === 'interrupted') : runs;
   if (list.length === 0) return failedOnly ? '<p class="none">No failed or interrupted runs.</p>' : '<p>No runs.</p>';
-  const header = failedOnly ? ['run', 'axes', 'status', 'attempts', 'reason'] : ['run', 'axes', 'status', 'backend', 'started', 'wall (s)', 'points', 'final accuracy'];
+  const header = failedOnly ? ['run', 'axes', 'status', 'attempts', 'reason'] : ['run', 'axes', 'status', 'backend', 'started', 'wall (s)', 'points', 'final accuracy (%)'];
   const rows = list.map((r) =>
     failedOnly
       ? [esc(r.run_id), esc(r.axes_json), esc(r.status), esc(r.attempts), `<pre>${esc(r.error ?? '(no message)')}</pre>`]
-      : [esc(r.run_id), esc(r.axes_json), esc(r.status), esc(r.backend ?? ''), esc(r.started_at ?? ''), esc(r.wall_s?.toFixed(1) ?? ''), esc(r.n_points), esc(r.final_accuracy?.toFixed(4) ?? '')],
+      : [esc(r.run_id), esc(r.axes_json), esc(r.status), esc(r.backend ?? ''), esc(r.started_at ?? ''), esc(r.wall_s?.toFixed(1) ?? ''), esc(r.n_points), esc(r.final_accuracy === null ? '' : (r.final_accuracy * 100).toFixed(2))],
   );
   return htmlTable(header, rows, { className: failedOnly ? 'failed' : 'runs' });
 }
@@ -107,7 +98,7 @@ export async function buildReport(db: Db, sweep: string, options: ReportOptions 
   const where = options.where ?? [];
   const record = sweepRecord(db, sweep)!;
   const counts = listSweeps(db).find((s) => s.name === sweep);
-  const runs = runSummaries(db, sweep, where);
+  const runs = runSummaries(db, sweep, resolveWhere(db, sweep, where));
   const accuracy = compare(db, sweep, { metric: 'accuracy', where, ...(options.tolerance !== undefined && { tolerance: options.tolerance }) });
   const hasRobust = accuracy.rows.length > 0 && compare(db, sweep, { metric: 'robust_accuracy', where }).rows.some((r) => r.cells.some((c) => c !== null));
   const metrics: Metric[] = hasRobust ? ['accuracy', 'robust_accuracy', 'loss'] : ['accuracy', 'loss'];
@@ -117,8 +108,9 @@ export async function buildReport(db: Db, sweep: string, options: ReportOptions 
   if (accuracy.rows.length > 0) {
     for (const metric of hasRobust ? (['accuracy', 'robust_accuracy'] as const) : (['accuracy'] as const)) {
       for (const x of PLOT_AXES) {
-        const svg = await renderSvg(plotSpec(plotData(db, sweep, { x, metric, where }), { x, metric }));
-        plots.push(`<figure class="plot" data-x="${esc(x)}" data-metric="${esc(metric)}">${svg}<figcaption>${esc(metric)} vs ${esc(x)}: mean over seeds, band ±1 std</figcaption></figure>`);
+        const data = plotData(db, sweep, { x, metric, where });
+        const svg = await renderSvg(plotSpec(data, { x, metric }));
+        plots.push(`<figure class="plot" data-x="${esc(x)}" data-metric="${esc(metric)}">${svg}<figcaption>${esc(metric)} vs ${esc(x)}: ${esc(bandDescription(data))}</figcaption></figure>`);
       }
     }
   }

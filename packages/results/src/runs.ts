@@ -1,7 +1,7 @@
 import { PrunelabError } from '@prunelab/core';
 import { listSweeps, runSummaries, sweepRecord, type Db, type Filter } from '@prunelab/store';
 import type { Listing } from './listing.js';
-import { formatWhere } from './where.js';
+import { formatWhere, resolveWhere } from './where.js';
 
 /** `prunelab results list`: the sweeps, with run counts by status. */
 export function sweepsListing(db: Db): Listing {
@@ -22,14 +22,34 @@ export function requireSweep(db: Db, sweep: string): void {
   });
 }
 
-/** `prunelab results runs --sweep S`: each run's axes, status, backend and times. */
+/**
+ * The sweep a command reads: `sweep` when given (it must exist), else the
+ * database's only sweep. With several and no --sweep, the error lists them.
+ */
+export function chooseSweep(db: Db, sweep: string | undefined): string {
+  if (sweep !== undefined) {
+    requireSweep(db, sweep);
+    return sweep;
+  }
+  const names = listSweeps(db).map((s) => s.name);
+  if (names.length === 1) return names[0]!;
+  if (names.length === 0) {
+    throw new PrunelabError('E_CONFIG_INVALID', 'the results database holds no sweeps yet', { path: '--sweep', fix: 'Run one first: prunelab run experiments/quickstart.yaml' });
+  }
+  throw new PrunelabError('E_CONFIG_INVALID', `the results database holds ${names.length} sweeps: ${names.join(', ')}`, {
+    path: '--sweep',
+    fix: `Choose one with --sweep NAME, e.g. --sweep ${names[0]!}`,
+  });
+}
+
+/** `prunelab results runs --sweep S`: each run's axes, status, backend, times and final accuracy (in %). */
 export function runsListing(db: Db, sweep: string, where: Filter = []): Listing {
   requireSweep(db, sweep);
-  const rows = runSummaries(db, sweep, where);
+  const rows = runSummaries(db, sweep, resolveWhere(db, sweep, where));
   const axisNames = [...new Set(rows.flatMap((r) => Object.keys(JSON.parse(r.axes_json) as Record<string, unknown>)))];
   return {
     title: `${sweep}: ${rows.length} run(s)${where.length > 0 ? ` where ${formatWhere(where)}` : ''}`,
-    columns: ['run_id', ...axisNames.map((a) => `axis.${a}`), 'status', 'backend', 'started_at', 'ended_at', 'wall_s', 'points', 'final_accuracy', 'error'],
+    columns: ['run_id', ...axisNames.map((a) => `axis.${a}`), 'status', 'backend', 'started_at', 'ended_at', 'wall_s', 'points', 'final_accuracy_pct', 'error'],
     rows: rows.map((r) => {
       const axes = JSON.parse(r.axes_json) as Record<string, unknown>;
       return {
@@ -41,7 +61,8 @@ export function runsListing(db: Db, sweep: string, where: Filter = []): Listing 
         ended_at: r.ended_at,
         wall_s: r.wall_s,
         points: r.n_points,
-        final_accuracy: r.final_accuracy,
+        // The CLI prints percent (the views keep fractions); the header says so.
+        final_accuracy_pct: r.final_accuracy === null ? null : Number((r.final_accuracy * 100).toPrecision(12)),
         error: r.error,
       };
     }),

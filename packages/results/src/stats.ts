@@ -4,12 +4,21 @@
  * two seeds t = 12.7, and an accuracy interval of [-46%, 119%] says nothing the
  * clipped [0%, 100%] does not (clipping to the parameter space never lowers
  * coverage).
+ *
+ * One value has no spread: its std and interval are null rather than 0 and
+ * [x, x], which would read as "measured, and exact". Two values give an
+ * interval (t(0.975, 1) = 12.71, so ±9.0 std around the mean) that is
+ * flagged `ciUninformative`, and every output marks it.
  */
 export interface Summary {
   readonly mean: number;
-  readonly std: number;
+  /** Sample standard deviation; null for one value. */
+  readonly std: number | null;
   readonly n: number;
-  readonly ci95: readonly [number, number];
+  /** Student-t 95% interval of the mean, clipped to the metric's range; null for one value. */
+  readonly ci95: readonly [number, number] | null;
+  /** True for n = 2, where the interval is mean ± 12.71 · std / √2 and says almost nothing. */
+  readonly ciUninformative: boolean;
 }
 
 // Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
@@ -23,13 +32,17 @@ export function tQuantile975(dof: number): number {
   return dof <= 30 ? T975[dof - 1]! : 1.96;
 }
 
+/** The sample size below which an interval is flagged: with 2 values t(0.975, 1) = 12.71. */
+export const INFORMATIVE_N = 3;
+
 /** The values a metric can take, for clipping intervals: [lowest, highest]. */
 export type Range = readonly [number, number];
 
 export function summarize(values: readonly number[], range: Range = [-Infinity, Infinity]): Summary {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  const half = n > 1 ? (tQuantile975(n - 1) * std) / Math.sqrt(n) : 0;
-  return { mean, std, n, ci95: [Math.max(range[0], mean - half), Math.min(range[1], mean + half)] };
+  if (n < 2) return { mean, std: null, n, ci95: null, ciUninformative: false };
+  const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const half = (tQuantile975(n - 1) * std) / Math.sqrt(n);
+  return { mean, std, n, ci95: [Math.max(range[0], mean - half), Math.min(range[1], mean + half)], ciUninformative: n < INFORMATIVE_N };
 }

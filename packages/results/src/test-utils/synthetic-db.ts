@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { openDatabase, Writer, type Db } from '@prunelab/store';
+import { newOwner, openDatabase, Writer, type Db } from '@prunelab/store';
 
 /** A point of a synthetic run: target, achieved sparsity, accuracy (loss = 1 - accuracy). */
 export type RawPoint = readonly [target: number, sparsity: number, accuracy: number];
@@ -8,6 +8,8 @@ export interface RawRun {
   readonly id: string;
   readonly scorer: string;
   readonly structure: string;
+  /** The schedule label; default one-shot. */
+  readonly schedule?: string;
   readonly seed: number;
   readonly status: 'done' | 'failed';
   readonly error?: string;
@@ -35,6 +37,27 @@ export const RUNS: readonly RawRun[] = [
   { id: 'nm-0', scorer: 'magnitude', structure: '2:4', seed: 0, status: 'failed', error: 'worker crashed: <img src=x onerror=alert(1)>', points: [[0, 0, 0.95]] },
 ];
 
+/** What unit pruning achieves for target 0.9 with 128 units: 115/128. */
+export const UNIT_AT_90 = 115 / 128;
+export const ITERATIVE = 'iterative(rate=0.9, rewind=init)';
+export const TAYLOR = 'taylor(batches=[1,2], order=2)';
+
+/**
+ * Labels as the runner writes them, and seed counts of 3, 2 and 1. The unit
+ * runs reach 0.5 exactly (64 of 128 units) and round 0.9 to 115/128.
+ */
+export const UNIT_RUNS: readonly RawRun[] = [
+  ...[0, 1, 2].map((seed): RawRun => ({
+    id: `unit-mag-${seed}`, scorer: 'magnitude', structure: 'unit-l2', schedule: ITERATIVE, seed, status: 'done',
+    points: [[0, 0, 0.95 + seed / 100], [0.5, 0.5, 0.94 + seed / 100], [0.9, UNIT_AT_90, 0.9 + seed / 100]],
+  })),
+  ...[0, 1].map((seed): RawRun => ({
+    id: `unit-rnd-${seed}`, scorer: 'random', structure: 'unit-l1-layernorm', seed, status: 'done',
+    points: [[0, 0, 0.95 + seed / 100], [0.5, 0.5, 0.6 + seed / 10], [0.9, UNIT_AT_90, 0.2 + seed / 10]],
+  })),
+  { id: 'taylor-0', scorer: TAYLOR, structure: 'unstructured', seed: 0, status: 'done', points: [[0, 0, 0.95], [0.5, 0.5, 0.94], [0.9, 0.9, 0.877]] },
+];
+
 const LAYERS = ['dense1', 'dense2', 'out'];
 
 /** Writes the runs above through the store's Writer into `dir/prunelab.sqlite`. */
@@ -47,15 +70,19 @@ export function buildSyntheticDb(dir: string, runs: readonly RawRun[] = RUNS): s
     SWEEP,
     runs.map((r) => ({
       id: r.id, sweep: SWEEP, config: { scorer: r.scorer, description: DESCRIPTION }, seed: r.seed, dataset: 'synthetic', model: 'mlp',
-      scorer: r.scorer, structure: r.structure, scope: 'global', schedule: 'one-shot', axes: { scorer: r.scorer, seed: r.seed },
+      scorer: r.scorer, structure: r.structure, scope: 'global', schedule: r.schedule ?? 'one-shot', axes: { scorer: r.scorer, seed: r.seed },
       datasetIdentity: {}, budget: {}, denseKey: `dense-${r.seed}`,
     })),
   );
+  const owner = newOwner();
   for (const r of runs) {
-    w.startRun(r.id, { backend: 'test', lane: 'cpu', env: { node: process.version, machine: DESCRIPTION, backend: { name: 'test' } } });
+    const claim = w.claimRun(r.id, { owner, leaseMs: 60_000, retryFailed: false, lane: 'cpu' });
+    if (!claim.claimed) throw new Error(`synthetic run ${r.id} could not be claimed`);
+    const run = claim.attempt;
+    run.started({ backend: 'test', lane: 'cpu', env: { node: process.version, machine: DESCRIPTION, backend: { name: 'test' } } });
     r.points.forEach(([target, sparsity, accuracy], step) => {
       const nonzero = Math.round(PRUNABLE * (1 - sparsity));
-      w.addPoint(r.id, {
+      run.addPoint({
         step, phase: step === 0 ? 'dense' : 'finetuned', onCurve: true, targetSparsity: target, sparsity,
         nonzeroPrunable: nonzero, prunableParams: PRUNABLE, totalParams: TOTAL_PARAMS, nonzeroParams: nonzero + (TOTAL_PARAMS - PRUNABLE),
         accuracy, loss: 1 - accuracy, macsDense: PRUNABLE, macsEffective: nonzero,
@@ -63,13 +90,13 @@ export function buildSyntheticDb(dir: string, runs: readonly RawRun[] = RUNS): s
       });
       // A pruned-but-not-fine-tuned point that must never reach the curves.
       if (step > 0) {
-        w.addPoint(r.id, {
+        run.addPoint({
           step: 100 + step, phase: 'pruned', onCurve: false, targetSparsity: target, sparsity, nonzeroPrunable: nonzero, prunableParams: PRUNABLE,
           totalParams: TOTAL_PARAMS, nonzeroParams: nonzero + 100, accuracy: 0.01, loss: 9, macsDense: PRUNABLE, macsEffective: nonzero, perLayer: {}, wallMs: 1,
         });
       }
     });
-    w.finishRun(r.id, r.status === 'done' ? { status: 'done' } : { status: 'failed', error: r.error ?? 'failed' });
+    run.finish(r.status === 'done' ? { status: 'done' } : { status: 'failed', error: r.error ?? 'failed' });
   }
   db.close();
   return file;
