@@ -1,26 +1,35 @@
 import { PrunelabError } from '@prunelab/core';
 import { checkFormat, checkStrategyFields, compare, formatCompare, parseWhere } from '@prunelab/results';
 import { parse } from './args.js';
-import { openSweep, parseMetric, readOptions, readOptionsHelp, requireOption } from './results.js';
+import { openSweep, parseMetric, readOptions, readOptionsHelp, sweepOptionHelp, whereOptionHelp } from './results.js';
 import { out } from '../output.js';
 import type { Command } from './types.js';
 
-const usage = `prunelab compare --sweep NAME [options]
+const usage = `prunelab compare [--sweep NAME] [options]
 
-One row per strategy, one column per sparsity: mean ± std over seeds, the seed
-count and the 95% confidence interval, the best value of each column marked.
-Runs not evaluated at exactly a sparsity are interpolated along their curve.
+One row per strategy, one column per target sparsity: mean ± std over seeds,
+the seed count and the 95% confidence interval, the best value of each column
+marked. Each run contributes its point for the target, at the sparsity it
+achieved (unit and block structures round a target to whole units or blocks;
+the table shows the achieved sparsity where it differs). An --at sparsity that
+a run was not evaluated at (within its row's granularity) is interpolated
+along its curve. With one seed there is no spread and no interval; with two,
+the interval is marked † (t(0.975, 1) = 12.71 makes it almost meaningless).
 
 Options:
-  --sweep NAME         the sweep to compare (required)
+${sweepOptionHelp}
   --metric M           accuracy | robust_accuracy | loss (default accuracy)
-  --at S,S,...         sparsities to compare at, e.g. 0.5,0.9,0.95 (default: the sweep's targets)
+  --at S,S,...         sparsities to compare at, as fractions, e.g. 0.5,0.9,0.95 (default: the sweep's targets)
   --by F,F,...         fields naming a strategy: scorer, structure, scope, schedule, model, dataset
                        (default: those that vary within the sweep)
-  --where F=V,...      only runs matching every field, e.g. 'scorer=magnitude,structure=2:4'
+${whereOptionHelp}
   --tolerance P        percentage points of dense accuracy for the "max sparsity within" column (default 1)
   --format FMT         table | markdown | csv | json (default table)
-${readOptionsHelp}`;
+${readOptionsHelp}
+
+Accuracy and sparsity are printed in percent; CSV headers holding percent end
+in _pct. --format json is the library's CompareTable, in fractions like the
+SQL views (its "units" field says so).`;
 
 /** "0.5,0.9" → [0.5, 0.9], or a user error naming the bad item. */
 export function parseNumberList(flag: string, text: string): number[] {
@@ -50,7 +59,6 @@ export const compareCommand: Command = {
       out(usage);
       return 0;
     }
-    const sweep = requireOption('compare', 'sweep', values.sweep, usage);
     const metric = parseMetric(values.metric);
     const format = checkFormat(values.format);
     const at = values.at !== undefined ? parseNumberList('--at', values.at) : undefined;
@@ -62,7 +70,7 @@ export const compareCommand: Command = {
       if (t === undefined || t < 0) throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance is a non-negative number of percentage points', { path: '--tolerance', value: values.tolerance });
       tolerance = t / 100;
     }
-    return openSweep(values, sweep, (db) => {
+    return openSweep(values, values.sweep, (db, sweep) => {
       const table = compare(db, sweep, { metric, where, tolerance, ...(at && { at }), ...(by && { by }) });
       if (table.rows.length === 0) {
         throw new PrunelabError('E_CONFIG_INVALID', `compare: sweep ${JSON.stringify(sweep)} has no finished runs${where.length > 0 ? ' matching --where' : ''}`, {

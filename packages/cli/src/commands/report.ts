@@ -4,20 +4,21 @@ import { PrunelabError } from '@prunelab/core';
 import { buildReport, parseWhere } from '@prunelab/results';
 import { resultPaths } from '@prunelab/store';
 import { parse } from './args.js';
-import { openSweepAsync, readOptions, readOptionsHelp, requireOption } from './results.js';
+import { openSweepAsync, readOptions, readOptionsHelp, sweepOptionHelp, whereOptionHelp } from './results.js';
 import { parseNumberList } from './compare.js';
 import { out } from '../output.js';
 import type { Command } from './types.js';
 
-const usage = `prunelab report --sweep NAME [--out FILE.html] [options]
+const usage = `prunelab report [--sweep NAME] [--out FILE.html] [options]
 
 One self-contained HTML page (no scripts, no network): compare tables, plots,
 per-layer sparsity heatmaps, the sweep's YAML, the environment and the failed runs.
+Accuracy and sparsity are in percent.
 
 Options:
-  --sweep NAME         the sweep (required)
+${sweepOptionHelp}
   --out FILE           the page (default <results>/NAME.html)
-  --where F=V,...      only runs matching every field
+${whereOptionHelp}
   --tolerance P        percentage points for the "max sparsity within" column (default 1)
 ${readOptionsHelp}`;
 
@@ -31,7 +32,6 @@ export const reportCommand: Command = {
       out(usage);
       return 0;
     }
-    const sweep = requireOption('report', 'sweep', values.sweep, usage);
     const where = parseWhere(values.where);
     let tolerance: number | undefined;
     if (values.tolerance !== undefined) {
@@ -39,8 +39,11 @@ export const reportCommand: Command = {
       if (t === undefined || t < 0) throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance is a non-negative number of percentage points', { path: '--tolerance', value: values.tolerance });
       tolerance = t / 100;
     }
+    const { sweep, html } = await openSweepAsync(values, values.sweep, async (db, sweep) => ({
+      sweep,
+      html: await buildReport(db, sweep, { where, ...(tolerance !== undefined && { tolerance }) }),
+    }));
     const file = values.out ?? join(resultPaths(values.results).reports, `${sweep}.html`);
-    const html = await openSweepAsync(values, sweep, (db) => buildReport(db, sweep, { where, ...(tolerance !== undefined && { tolerance }) }));
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, html);
     out(`wrote ${file}`);

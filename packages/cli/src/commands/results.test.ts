@@ -1,7 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { labelKind, parseWhere } from '@prunelab/results';
+import { structureLabel } from '@prunelab/runner';
+import { openDatabase, openResultsDatabase, runSummaries, Writer } from '@prunelab/store';
 import { main } from '../main.js';
 import { runTinySweep } from '../test-utils/tiny-sweep.js';
 
@@ -67,7 +70,76 @@ describe('results, compare, plot, export commands', () => {
     expect((await cli('compare', '--sweep', 'tiny', '--db', db, '--format', 'xml')).code).toBe(2);
     expect((await cli('compare', '--sweep', 'tiny', '--db', join(dir, 'missing.sqlite'))).stderr).toContain('error[E_FILE_NOT_FOUND]');
     expect((await cli('compare', '--sweep', 'tiny', '--db', db, '--by', 'colour')).code).toBe(2);
-    expect((await cli('results', 'runs', '--db', db)).stderr).toContain('--sweep is required');
+  });
+
+  it('defaults --sweep to the only sweep, and with several lists them (exit 2)', async () => {
+    const runs = await cli('results', 'runs', '--db', db, '--format', 'json');
+    expect(runs.code).toBe(0);
+    expect(JSON.parse(runs.stdout)).toHaveLength(4);
+    expect((await cli('compare', '--db', db)).stdout).toMatch(/^tiny: test accuracy/);
+    const svg = join(dir, 'out', 'default.svg');
+    expect((await cli('plot', '--db', db, '--out', svg)).code).toBe(0);
+    expect(existsSync(svg)).toBe(true);
+    const page = join(dir, 'out', 'default.html');
+    expect((await cli('report', '--db', db, '--out', page)).code).toBe(0);
+    expect(readFileSync(page, 'utf8')).toContain('<title>prunelab report: tiny</title>');
+
+    const two = join(dir, 'two.sqlite');
+    copyFileSync(db, two);
+    const w = openDatabase(two);
+    new Writer(w).upsertSweep({ name: 'other', file: null, yaml: 'name: other\n', gitCommit: null });
+    w.close();
+    for (const command of [['compare'], ['plot', '--out', join(dir, 'out', 'x.svg')], ['report'], ['results', 'runs']]) {
+      const r = await cli(...command, '--db', two);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error\[E_CONFIG_INVALID\]: --sweep: the results database holds 2 sweeps: (other, tiny|tiny, other)\. Choose one with --sweep NAME/);
+    }
+    expect((await cli('compare', '--db', two, '--sweep', 'tiny')).code).toBe(0);
+  });
+
+  it('prints accuracy in percent, labelled, wherever a user reads it', async () => {
+    const view = (() => {
+      const d = openResultsDatabase(db);
+      try {
+        return new Map(runSummaries(d, 'tiny').map((r) => [r.run_id, r.final_accuracy!]));
+      } finally {
+        d.close();
+      }
+    })();
+    const runs = JSON.parse((await cli('results', 'runs', '--db', db, '--format', 'json')).stdout) as Array<{ run_id: string; final_accuracy_pct: number }>;
+    for (const r of runs) expect(r.final_accuracy_pct).toBeCloseTo(view.get(r.run_id)! * 100, 9);
+    expect((await cli('results', 'runs', '--db', db, '--format', 'csv')).stdout.split('\n')[0]).toContain(',final_accuracy_pct,');
+    const csv = (await cli('compare', '--db', db, '--format', 'csv')).stdout.split('\n');
+    const header = csv[0]!.split(',');
+    expect(header).toContain('s0.9_mean_pct');
+    expect(header).toContain('dense_mean_pct');
+    const mean = Number(csv[1]!.split(',')[header.indexOf('s0.9_mean_pct')]);
+    expect(mean).toBeGreaterThan(1);
+    expect(mean).toBeLessThanOrEqual(100);
+    expect((await cli('compare', '--db', db)).stdout).toContain('test accuracy (%)');
+  });
+
+  it('selects the labels the runner writes with --where, verbatim or by kind', async () => {
+    // The runner's structure labels fall into the kinds --where accepts.
+    const structures = [
+      [{ kind: 'unstructured' }, 'unstructured'],
+      [{ kind: 'n:m', n: 2, m: 4 }, 'n:m'],
+      [{ kind: 'block', rows: 4, cols: 4 }, 'block'],
+      [{ kind: 'unit', reduce: 'l2' }, 'unit'],
+      [{ kind: 'unit', reduce: 'l1', normalize: 'layer-l2' }, 'unit'],
+    ] as const;
+    for (const [structure, kind] of structures) {
+      const label = structureLabel(structure);
+      expect(labelKind('structure', label)).toBe(kind);
+      expect(parseWhere(`structure=${label}`)).toEqual([{ field: 'structure', values: [label] }]);
+    }
+    const byKind = await cli('results', 'runs', '--db', db, '--format', 'json', '--where', 'structure=unstructured,scorer=random,model=mlp');
+    expect(JSON.parse(byKind.stdout)).toHaveLength(2);
+    const quoted = await cli('results', 'runs', '--db', db, '--format', 'json', '--where', `scorer="random",schedule='one-shot'`);
+    expect(JSON.parse(quoted.stdout)).toHaveLength(2);
+    const bad = await cli('compare', '--db', db, '--where', 'schedule=iterative(rate=0.9');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unclosed bracket');
   });
 
   it('plot writes SVG and PNG; export writes CSV and JSON', async () => {

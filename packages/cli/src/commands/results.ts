@@ -1,5 +1,5 @@
 import { PrunelabError } from '@prunelab/core';
-import { checkFormat, formatListing, METRICS, parseWhere, requireSweep, runsListing, sweepsListing, type Format, type Metric } from '@prunelab/results';
+import { checkFormat, chooseSweep, formatListing, METRICS, parseWhere, runsListing, sweepsListing, type Format, type Metric } from '@prunelab/results';
 import { openResultsDatabase, resultPaths, type Db, type Filter } from '@prunelab/store';
 import { parse } from './args.js';
 import { out } from '../output.js';
@@ -27,11 +27,10 @@ export function withDatabase<T>(values: { db?: string | undefined; results?: str
 }
 
 /** openSweep for async work: the database stays open until the promise settles. */
-export async function openSweepAsync<T>(values: { db?: string | undefined; results?: string | undefined }, sweep: string, f: (db: Db) => Promise<T>): Promise<T> {
+export async function openSweepAsync<T>(values: { db?: string | undefined; results?: string | undefined }, sweep: string | undefined, f: (db: Db, sweep: string) => Promise<T>): Promise<T> {
   const db = openResultsDatabase(values.db ?? resultPaths(values.results).database);
   try {
-    requireSweep(db, sweep);
-    return await f(db);
+    return await f(db, chooseSweep(db, sweep));
   } finally {
     db.close();
   }
@@ -48,24 +47,42 @@ export function parseMetric(value: string | undefined): Metric {
   return v as Metric;
 }
 
-export function openSweep<T>(values: { db?: string | undefined; results?: string | undefined }, sweep: string, f: (db: Db) => T): T {
-  return withDatabase(values, (db) => {
-    requireSweep(db, sweep);
-    return f(db);
-  });
+/**
+ * Opens the database, picks the sweep (`sweep`, or the only one when it is
+ * undefined; see chooseSweep), runs `f` and always closes the database.
+ */
+export function openSweep<T>(values: { db?: string | undefined; results?: string | undefined }, sweep: string | undefined, f: (db: Db, sweep: string) => T): T {
+  return withDatabase(values, (db) => f(db, chooseSweep(db, sweep)));
 }
+
+/** What --sweep does when it is left out, for the usage texts. */
+export const sweepOptionHelp = '  --sweep NAME         the sweep (default: the only sweep in the database; with several, name one)';
+
+/**
+ * The --where help shared by the commands that read results: the grammar,
+ * quoting, and kinds (see parseWhere and resolveWhere).
+ */
+export const whereOptionHelp = `  --where F=V,...      only runs matching every field; repeat a field for any of its values.
+                       Fields: dataset, model, scorer, structure, scope, schedule, seed, status, backend, run_id.
+                       A label as prunelab prints it is taken verbatim, brackets and commas included:
+                         --where 'schedule=iterative(rate=0.9, rewind=init),seed=0'
+                       Quote a value with " or ' if it starts with a quote or holds an unclosed bracket
+                       (a quote inside is written twice). A bare kind selects every label of that kind:
+                       structure=unit (unit-l2, unit-l1-layernorm), structure=block, structure=n:m,
+                       schedule=iterative, scorer=taylor, model=mlp.`;
 
 const usage = `prunelab results <list|runs> [options]
 
   results list                      the sweeps, with run counts by status
-  results runs --sweep NAME         each run's axes, status, backend and times
+  results runs [--sweep NAME]       each run's axes, status, backend, times and final accuracy (%)
 
 Options:
-  --sweep NAME         the sweep (runs)
-  --where F=V,...      only runs matching every field (repeat a field for any of several values);
-                       fields: dataset, model, scorer, structure, scope, schedule, seed, status, backend, run_id
+${sweepOptionHelp}
+${whereOptionHelp}
   --format FMT         table | markdown | csv | json (default table)
-${readOptionsHelp}`;
+${readOptionsHelp}
+
+Accuracies are printed in percent (columns ending in _pct); the SQL views hold fractions.`;
 
 export const resultsCommand: Command = {
   name: 'results',
@@ -85,9 +102,8 @@ export const resultsCommand: Command = {
       return 0;
     }
     if (sub === 'runs') {
-      const sweep = requireOption('results runs', 'sweep', values.sweep, 'prunelab results runs --sweep NAME [--where F=V,...] [--format table|markdown|csv|json]');
       const where: Filter = parseWhere(values.where);
-      out(openSweep(values, sweep, (db) => formatListing(runsListing(db, sweep, where), format)));
+      out(openSweep(values, values.sweep, (db, sweep) => formatListing(runsListing(db, sweep, where), format)));
       return 0;
     }
     throw new PrunelabError('E_UNKNOWN_NAME', `results: unknown subcommand ${JSON.stringify(sub ?? '')}`, { fix: 'Valid subcommands: list, runs' });
