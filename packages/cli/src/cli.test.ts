@@ -34,12 +34,14 @@ describe('prunelab CLI', () => {
     for (const c of ['run', 'compare', 'list', 'schema']) expect(r.stdout).toContain(c);
   });
 
-  it('list scorers --format json gives name, family, granularities, description', () => {
+  it('list scorers --format json gives name, family, granularities, description, options', () => {
     const r = cli(['list', 'scorers', '--format', 'json']);
     expect(r.status).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
     expect(rows.map((x) => x.name)).toContain('magnitude');
-    for (const row of rows) expect(Object.keys(row).sort()).toEqual(['description', 'family', 'granularities', 'name']);
+    for (const row of rows) expect(Object.keys(row).sort()).toEqual(['description', 'family', 'granularities', 'name', 'options']);
+    // Each entry's options as JSON Schema (every option of every entry: commands/schema.test.ts).
+    expect(rows.find((x) => x.name === 'fisher')?.options).toMatchObject({ type: 'object', properties: { batches: { type: 'integer' } } });
   });
 
   it('schema prints a JSON Schema that knows the run keys, and the committed sweep.schema.json is current', () => {

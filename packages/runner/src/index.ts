@@ -9,7 +9,7 @@ export type { RunConfig, RunConfigInput } from './config/schema.js';
 export { canonicalConfig, runId, denseKey, ID_VERSION } from './config/identity.js';
 export { runLabels, structureLabel, scopeLabel } from './config/labels.js';
 export type { RunLabels } from './config/labels.js';
-export { expandAxes } from './config/expand.js';
+export { expandAxes, randomAxisSchema } from './config/expand.js';
 export { createCpuLane, createPoolLane, defaultJobs } from './lanes/cpu-lane.js';
 export type { PoolLaneOptions } from './lanes/cpu-lane.js';
 export { detectGpuLane } from './lanes/gpu-lane.js';
