@@ -5,7 +5,7 @@ export type { RunStatus } from './schema.js';
 export { openDatabase, migrate, schemaVersion } from './open.js';
 export type { Db } from './open.js';
 export { Writer } from './writer.js';
-export type { RunRecord, PointRecord, DenseModelRecord, RunState, Unlinked } from './writer.js';
+export type { RunRecord, PointRecord, DenseModelRecord, RunState, Unlinked, TrainingRecord } from './writer.js';
 export { RunAttempt } from './attempt.js';
 export type { Claim, ClaimOptions, FinishOutcome, FinishResult } from './attempt.js';
 export { newOwner, ownerIsGone, parseOwner, formatOwner } from './ownership.js';

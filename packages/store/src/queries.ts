@@ -147,6 +147,11 @@ export interface RunSummaryRow extends LabelColumns {
   error: string | null;
   axes_json: string;
   env_json: string | null;
+  /** Training after dense training, all phases: optimizer steps and examples (NULL: not recorded, e.g. runs from before it was). */
+  train_steps: number | null;
+  train_examples: number | null;
+  /** The same per phase, as JSON: {"finetune": {"steps": ..., "examples": ...}, ...}. */
+  training_json: string | null;
 }
 
 /** The sweep's runs from the `run_summary` view, whatever their status. */
@@ -175,6 +180,9 @@ export interface CurvePointRow extends LabelColumns {
   macs_effective: number;
   per_layer_json: string;
   backend: string | null;
+  /** The run's training after dense training, all phases (NULL: not recorded). */
+  train_steps: number | null;
+  train_examples: number | null;
 }
 
 /**
@@ -188,7 +196,7 @@ export function sweepCurve(db: Db, sweep: string, filter: Filter = []): CurvePoi
     .prepare(
       `SELECT run_id, dataset, model, scorer, structure, scope, schedule, seed, step, phase, target_sparsity, sparsity, accuracy, loss,
               robust_accuracy, nonzero_params, prunable_params, total_params, nonzero_total, compression, macs_dense, macs_effective,
-              per_layer_json, backend
+              per_layer_json, backend, train_steps, train_examples
        FROM all_points
        WHERE sweep = ? AND status = 'done' AND on_curve = 1${f.sql}
        ORDER BY run_id, sparsity, step`,

@@ -167,4 +167,64 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sweep_runs ADD COLUMN overrides_json TEXT;
   CREATE INDEX runs_owner ON runs(owner) WHERE lease_until IS NOT NULL;
   `,
+  // 4: the training each run got after dense training, so a reader can see which
+  // strategies trained more than the common budget (ADMM's extra phase with
+  // budget: extra, the lottery-ticket control's mask derivation). training_json
+  // is {phase: {steps, examples}} (phases: finetune, rewind-train, reinit-train,
+  // gradual, admm, mask-derivation); train_steps and train_examples are its
+  // totals. NULL for runs finished before this migration: their training was
+  // not recorded. The three views are recreated with the totals added at the
+  // end, every earlier column kept in its place.
+  `
+  ALTER TABLE runs ADD COLUMN training_json TEXT;
+  ALTER TABLE runs ADD COLUMN train_steps INTEGER;
+  ALTER TABLE runs ADD COLUMN train_examples INTEGER;
+
+  DROP VIEW curve_points;
+  DROP VIEW all_points;
+  DROP VIEW run_summary;
+
+  CREATE VIEW all_points AS
+  SELECT sr.sweep, r.id AS run_id, r.status, r.dataset, r.model, r.scorer, r.structure, r.scope, r.schedule, r.seed,
+         p.step, p.phase, p.on_curve, p.target_sparsity, p.sparsity, p.accuracy, p.loss, p.robust_accuracy,
+         p.nonzero_params, p.prunable_params, p.total_params, p.nonzero_total,
+         CAST(p.total_params AS REAL) / p.nonzero_total AS compression,
+         p.macs_dense, p.macs_effective, p.per_layer_json, p.wall_ms, r.backend,
+         r.train_steps, r.train_examples
+  FROM points p
+  JOIN runs r ON r.id = p.run_id
+  JOIN sweep_runs sr ON sr.run_id = r.id;
+
+  CREATE VIEW curve_points AS
+  SELECT sweep, run_id, dataset, model, scorer, structure, scope, schedule, seed, step, phase,
+         target_sparsity, sparsity, accuracy, loss, robust_accuracy, nonzero_params, prunable_params,
+         total_params, nonzero_total, compression, macs_dense, macs_effective, wall_ms, backend,
+         train_steps, train_examples
+  FROM all_points
+  WHERE status = 'done' AND on_curve = 1;
+
+  CREATE VIEW run_summary AS
+  SELECT sr.sweep, r.id AS run_id, r.dataset, r.model, r.scorer, r.structure, r.scope, r.schedule, r.seed,
+         r.status, r.backend, r.lane, r.attempts, r.started_at, r.ended_at,
+         (julianday(r.ended_at) - julianday(r.started_at)) * 86400.0 AS wall_s,
+         r.score_ms,
+         COALESCE((SELECT p.accuracy FROM points p WHERE p.run_id = r.id AND p.phase = 'dense' ORDER BY p.step LIMIT 1), dm.accuracy) AS dense_accuracy,
+         COALESCE(c.n_points, 0) AS n_points,
+         c.max_target,
+         c.max_sparsity,
+         c.best_accuracy,
+         (SELECT p.accuracy FROM points p WHERE p.run_id = r.id AND p.on_curve = 1 AND p.phase <> 'dense'
+          ORDER BY p.target_sparsity DESC, p.step DESC LIMIT 1) AS final_accuracy,
+         (SELECT CAST(p.total_params AS REAL) / p.nonzero_total FROM points p WHERE p.run_id = r.id AND p.on_curve = 1 AND p.phase <> 'dense'
+          ORDER BY p.target_sparsity DESC, p.step DESC LIMIT 1) AS final_compression,
+         r.error, r.axes_json, r.env_json,
+         r.train_steps, r.train_examples, r.training_json
+  FROM runs r
+  JOIN sweep_runs sr ON sr.run_id = r.id
+  LEFT JOIN dense_models dm ON dm.key = r.dense_key
+  LEFT JOIN (
+    SELECT run_id, COUNT(*) AS n_points, MAX(target_sparsity) AS max_target, MAX(sparsity) AS max_sparsity, MAX(accuracy) AS best_accuracy
+    FROM points WHERE on_curve = 1 AND phase <> 'dense' GROUP BY run_id
+  ) c ON c.run_id = r.id;
+  `,
 ];

@@ -51,6 +51,13 @@ export interface DenseModelRecord {
 
 const now = (): string => new Date().toISOString();
 
+/**
+ * The training a run did after dense training, per phase (finetune,
+ * rewind-train, reinit-train, gradual, admm, mask-derivation): what
+ * runs.training_json stores, with its totals in train_steps and train_examples.
+ */
+export type TrainingRecord = Readonly<Record<string, { readonly steps: number; readonly examples: number }>>;
+
 /** A run's status and holder, as the end of a sweep reports it. */
 export interface RunState {
   readonly status: RunStatus;
@@ -106,6 +113,11 @@ export class Writer {
          VALUES (@key, @dataset, @model, @seed, @config, @file, @accuracy, @loss, @steps, @wallMs, @backend, @now)
          ON CONFLICT(key) DO UPDATE SET file = excluded.file, accuracy = excluded.accuracy, loss = excluded.loss, steps = excluded.steps,
            wall_ms = excluded.wall_ms, backend = excluded.backend, created_at = excluded.created_at`,
+      ),
+      // Like every write of a run, only its owner's attempt may record its training.
+      training: db.prepare(
+        `UPDATE runs SET training_json = @training, train_steps = @steps, train_examples = @examples
+         WHERE id = @id AND owner = @owner AND status = 'running'`,
       ),
     };
   }
@@ -202,5 +214,20 @@ export class Writer {
 
   recordDense(d: DenseModelRecord): void {
     this.stmts.addDense.run({ ...d, config: JSON.stringify(d.config), now: now() });
+  }
+
+  /**
+   * Stores the training a run's attempt did, before it finishes the run. False:
+   * the attempt no longer owns the run, nothing was written.
+   */
+  recordTraining(attempt: { readonly runId: string; readonly owner: string }, training: TrainingRecord): boolean {
+    let steps = 0;
+    let examples = 0;
+    for (const t of Object.values(training)) {
+      steps += t.steps;
+      examples += t.examples;
+    }
+    const r = this.stmts.training.run({ id: attempt.runId, owner: attempt.owner, training: JSON.stringify(training), steps, examples });
+    return r.changes === 1;
   }
 }

@@ -108,6 +108,7 @@ export async function runIterative(ctx: ScheduleContext, o: IterativeOptions): P
       // round scores the same weights the ticket run scores.
       if (ticketRewind) setWeights(ctx.net, ticketRewind);
       await trainMasked(ctx, result.masks, 'mask-derivation');
+      ctx.checkCancelled();
       ticket = copyWeights(ctx.net);
     }
     const start = fresh ?? ticketRewind;

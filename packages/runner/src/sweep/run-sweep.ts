@@ -291,6 +291,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       await ended;
       const t1 = performance.now();
       // Done only with every point the worker sent stored, checked in the same statement (see RunAttempt.finish).
+      // The training the run got after dense training, stored by the same owner before it is done.
+      owned &&= writer.recordTraining(attempt, res.training);
       const result = owned ? attempt.finish({ status: 'done', scoreMs: res.scoreMs, expectedPoints: received }) : 'lost';
       orchestrationMs += performance.now() - t1;
       runWallMs += res.wallMs;

@@ -18,20 +18,22 @@ grid:
     - { name: iterative, rate: 0.5, rewind: init }
     - { name: iterative, rate: 0.5, rewind: { iteration: 5 } }
     - { name: iterative, rate: 0.5, rewind: init, reinit: true }
+    - { name: iterative, rate: 0.5, rewind: { iteration: 5 }, reinit: ticket }
     - { name: gradual }
     - { name: admm, iterations: 2 }
+    - { name: admm, iterations: 2, budget: extra }
     - one-shot
 seeds: [0]
 `;
 
 describe('schedules through the runner', () => {
-  it('runs iterative (rewind to init, to step 5, re-init control), gradual, admm and one-shot', async () => {
+  it('runs iterative (rewind to init, to step 5, both re-init controls), gradual, admm (shared and extra budget) and one-shot, and stores the training each got', async () => {
     const dir = tempDir();
     const results = join(dir, 'results');
     const yaml = TINY_SWEEP.replace(/grid:[\s\S]*$/, SCHEDULES).replace('[0.5, 0.9]', '[0.75]');
     const s = await runSweep({ file: writeSweep(dir, yaml), results, lanes: [lane] });
     expect(s.failed).toEqual([]);
-    expect(s.done).toBe(6);
+    expect(s.done).toBe(8);
     expect(s.denseTrained).toBe(1);
     const cache = readdirSync(resultPaths(results).denseCache);
     expect(cache.some((f) => f.endsWith('.step-5.bin'))).toBe(true);
@@ -43,6 +45,24 @@ describe('schedules through the runner', () => {
     // Iterative at rate 0.5 to 0.75 is two rounds, each a curve point, plus the dense point.
     for (const r of rows.filter((x) => x.schedule === 'iterative')) expect(r.n).toBe(3);
     for (const r of rows) expect(r.s).toBeCloseTo(0.75, 2);
+    // What each run trained after dense training is what its budget planned; only the
+    // ticket control (mask derivation) and ADMM with budget: extra train beyond the common budget.
+    const db2 = openDatabase(resultPaths(results).database, { readonly: true });
+    const runs = db2
+      .prepare(`SELECT r.schedule, r.budget_json, s.train_steps, s.train_examples, s.training_json FROM runs r JOIN run_summary s ON s.run_id = r.id`)
+      .all() as Array<{ schedule: string; budget_json: string; train_steps: number; train_examples: number; training_json: string }>;
+    db2.close();
+    expect(runs).toHaveLength(8);
+    for (const r of runs) {
+      const budget = JSON.parse(r.budget_json) as { steps: number; extraSteps: number; batchSize: number };
+      expect(r.train_steps, r.schedule).toBe(budget.steps);
+      expect(r.train_examples, r.schedule).toBe(budget.steps * budget.batchSize);
+      const phases = Object.keys(JSON.parse(r.training_json) as object).sort();
+      expect(budget.extraSteps > 0, r.schedule).toBe(phases.includes('mask-derivation') || r.schedule.includes('budget=extra'));
+    }
+    const phasesOf = (label: string) => Object.keys(JSON.parse(runs.find((r) => r.schedule === label)!.training_json) as object).sort();
+    expect(phasesOf('admm(budget=extra, iterations=2)')).toEqual(['admm', 'finetune']);
+    expect(phasesOf('iterative(rate=0.5, reinit=ticket, rewind.iteration=5)')).toEqual(['mask-derivation', 'reinit-train']);
     expect(existsSync(resultPaths(results).database)).toBe(true);
   });
 
