@@ -6,6 +6,22 @@ import { setPath } from './paths.js';
 export type Axes = Record<string, unknown>;
 
 /**
+ * A range given high-to-low is refused: `int` would draw outside it
+ * (low + floor(u * (high - low + 1)) with a negative width), and the others
+ * would only look right by accident.
+ */
+function lowAtMostHigh(d: { low: number; high: number }, ctx: z.core.$RefinementCtx<{ low: number; high: number }>): void {
+  if (d.low <= d.high) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['high'],
+    input: d.high,
+    message: `high must be at least low (${d.low})`,
+    params: { fix: `Write low: ${d.high}, high: ${d.low}` },
+  });
+}
+
+/**
  * `random:` samples n points from named distributions with its own seed, as in
  * Bergstra & Bengio 2012 ("Random Search for Hyper-Parameter Optimization").
  */
@@ -16,9 +32,9 @@ export const randomAxisSchema = z
     params: z.record(
       z.string(),
       z.discriminatedUnion('dist', [
-        z.object({ dist: z.literal('uniform'), low: z.number(), high: z.number() }).strict(),
-        z.object({ dist: z.literal('loguniform'), low: z.number().positive(), high: z.number().positive() }).strict(),
-        z.object({ dist: z.literal('int'), low: z.number().int(), high: z.number().int() }).strict(),
+        z.object({ dist: z.literal('uniform'), low: z.number(), high: z.number() }).strict().superRefine(lowAtMostHigh),
+        z.object({ dist: z.literal('loguniform'), low: z.number().positive(), high: z.number().positive() }).strict().superRefine(lowAtMostHigh),
+        z.object({ dist: z.literal('int'), low: z.number().int(), high: z.number().int() }).strict().superRefine(lowAtMostHigh),
         z.object({ dist: z.literal('choice'), values: z.array(z.unknown()).min(1) }).strict(),
       ]),
     ),
