@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { PrunelabError } from '@prunelab/core';
 import type { Db } from './open.js';
 import { ownerIsGone } from './ownership.js';
@@ -47,14 +48,14 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The prepared statements of every attempt on one connection. */
 export class AttemptStatements {
-  readonly read;
-  readonly take;
-  readonly clearPoints;
-  readonly started;
-  readonly addPoint;
-  readonly finishDone;
-  readonly finishOther;
-  readonly pointCount;
+  readonly read: Database.Statement;
+  readonly take: Database.Statement;
+  readonly clearPoints: Database.Statement;
+  readonly started: Database.Statement;
+  readonly addPoint: Database.Statement;
+  readonly finishDone: Database.Statement;
+  readonly finishOther: Database.Statement;
+  readonly pointCount: Database.Statement;
 
   constructor(readonly db: Db) {
     this.read = db.prepare(`SELECT status, owner, lease_until FROM runs WHERE id = ?`);
