@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isPrunelabError } from '@prunelab/core';
+import { modelError } from './model-error.js';
 import { FIXED_ACTIVATIONS, type FixedActivation, type FixedOp } from '../ops/fixed.js';
 import type { Activation, Architecture, LayerSpec } from '../net.js';
 import type { NamedArray } from '../weights.js';
@@ -35,14 +37,31 @@ export const SUPPORTED_LAYERS = [
 ] as const;
 
 export function importLayersModel(artifacts: tf.io.ModelArtifacts, source: string, expected?: { inputShape: readonly number[]; classes: number }): ImportedModel {
+  try {
+    return importChecked(artifacts, source, expected);
+  } catch (e) {
+    if (isPrunelabError(e)) throw e;
+    // A field of the wrong type deep in a layer config (a null kernel_size, a string for units):
+    // still the user's file, never a stack trace.
+    throw modelError(`${source}: the model topology is malformed (${(e as Error).message})`, RECONVERT);
+  }
+}
+
+const RECONVERT = 'Convert the model again (tensorflowjs_converter, or model.save() in tfjs)';
+
+function importChecked(artifacts: tf.io.ModelArtifacts, source: string, expected?: { inputShape: readonly number[]; classes: number }): ImportedModel {
   const layers = sequentialLayers(artifacts.modelTopology, source);
   const weights = decodeAll(artifacts);
   const first = layers[0];
   const batchShape = first && ((first.config['batch_input_shape'] ?? first.config['batch_shape'] ?? first.config['batchInputShape']) as Array<number | null> | undefined);
-  if (!batchShape) throw new Error(`${source}: the first layer has no batch_input_shape, so the input shape is unknown`);
+  if (!Array.isArray(batchShape)) {
+    throw modelError(`${source}: the first layer has no batch_input_shape, so the input shape is unknown`, 'Give the first layer an input shape (input_shape= in Keras, inputShape in tfjs) and convert again');
+  }
   const modelInput = batchShape.slice(1).map((d) => {
-    if (d === null) throw new Error(`${source}: input shape [${batchShape.join(', ')}] has an unknown dimension`);
-    return d;
+    if (!Number.isSafeInteger(d) || (d as number) < 1) {
+      throw modelError(`${source}: input shape [${batchShape.join(', ')}] has an unknown or invalid dimension`, 'Give every input dimension but the batch a fixed size');
+    }
+    return d as number;
   });
   const specs: LayerSpec[] = [];
   const init: NamedArray[] = [];
@@ -60,7 +79,10 @@ export function importLayersModel(artifacts: tf.io.ModelArtifacts, source: strin
       specs.push({ kind: 'flatten' });
       notes.push(`input [${expected.inputShape.join(', ')}] is flattened to the model's [${modelInput[0]}]`);
     } else {
-      throw new Error(`${source}: the model expects input [${modelInput.join(', ')}], the dataset gives [${expected.inputShape.join(', ')}]`);
+      throw modelError(
+        `${source}: the model expects input [${modelInput.join(', ')}], the dataset gives [${expected.inputShape.join(', ')}]`,
+        'Use a dataset of that shape, or build the model for the dataset\'s input',
+      );
     }
   }
   const fixed = (op: FixedOp, l: KerasLayer): void => {
@@ -220,30 +242,34 @@ export function importLayersModel(artifacts: tf.io.ModelArtifacts, source: strin
     }
   });
   if (unsupported.length > 0) {
-    throw new Error(`${source}: unsupported layers: ${unsupported.join('; ')}. Supported: ${SUPPORTED_LAYERS.join(', ')}`);
+    throw modelError(`${source}: unsupported layers: ${unsupported.join('; ')}`, `Rebuild the model from supported layers: ${SUPPORTED_LAYERS.join(', ')}`);
   }
-  if (shape.length !== 1) throw new Error(`${source}: the model ends in shape [${shape.join(', ')}], expected a vector of class logits`);
+  if (shape.length !== 1) throw modelError(`${source}: the model ends in shape [${shape.join(', ')}], expected a vector of class logits`, 'End the model with a Dense layer of one unit per class');
   const classes = shape[0]!;
   if (expected && expected.classes !== classes) {
-    throw new Error(`${source}: the model has ${classes} outputs, the dataset has ${expected.classes} classes`);
+    throw modelError(`${source}: the model has ${classes} outputs, the dataset has ${expected.classes} classes`, `Give the last Dense layer ${expected.classes} units, or use a dataset with ${classes} classes`);
   }
-  if (counts.dense + counts.conv2d === 0) throw new Error(`${source}: the model has no Dense or Conv2D layer to prune`);
+  if (counts.dense + counts.conv2d === 0) throw modelError(`${source}: the model has no Dense or Conv2D layer to prune`, 'prunelab prunes Dense and Conv2D layers: the model needs at least one');
   notes.push(`prunable layers: ${Object.entries(layerNames).map(([k, v]) => `${k} -> ${v}`).join(', ')}`);
   if (skipped.length > 0) notes.push(`carried along unpruned: ${skipped.join(', ')}`);
   return { arch: { inputShape, classes, layers: specs, initialWeights: init, notes }, layerNames, skipped };
 }
 
 function sequentialLayers(topology: unknown, source: string): KerasLayer[] {
-  if (!topology || typeof topology !== 'object' || topology instanceof ArrayBuffer) throw new Error(`${source}: no JSON model topology`);
+  if (!topology || typeof topology !== 'object' || topology instanceof ArrayBuffer) throw modelError(`${source}: no JSON model topology`, RECONVERT);
   const t = topology as Record<string, unknown>;
   // Converted Keras files nest the model under model_config; tfjs-layers' own saves do not.
   const model = (t['model_config'] ?? t) as { class_name?: string; config?: unknown };
   if (model.class_name !== 'Sequential') {
-    throw new Error(`${source}: only Sequential models are supported, this is a ${String(model.class_name)} model; rebuild it as a tf.keras.Sequential`);
+    throw modelError(`${source}: only Sequential models are supported, this is a ${String(model.class_name)} model`, 'Rebuild it as a tf.keras.Sequential and convert again');
   }
   // Keras before 2.2.3 stored the layer list directly as the config.
-  const layers = Array.isArray(model.config) ? model.config : (model.config as { layers?: unknown })?.layers;
-  if (!Array.isArray(layers) || layers.length === 0) throw new Error(`${source}: the Sequential model has no layers`);
+  const layers: unknown = Array.isArray(model.config) ? model.config : (model.config as { layers?: unknown } | null | undefined)?.layers;
+  if (!Array.isArray(layers) || layers.length === 0) throw modelError(`${source}: the Sequential model has no layers`, RECONVERT);
+  layers.forEach((l: unknown, i) => {
+    const ok = typeof l === 'object' && l !== null && typeof (l as KerasLayer).class_name === 'string' && typeof (l as KerasLayer).config === 'object' && (l as KerasLayer).config !== null;
+    if (!ok) throw modelError(`${source}: layer ${i} is ${l === null ? 'null' : 'not { class_name, config }'}`, RECONVERT);
+  });
   return layers as KerasLayer[];
 }
 
@@ -275,11 +301,13 @@ function take(weights: Map<string, { shape: number[]; data: Float32Array }>, lay
   for (const [name, w] of weights) {
     const parts = name.replace(/:\d+$/, '').split('/');
     if (parts.at(-1) === attr && parts.at(-2) === layer) {
-      if (!sameShape(w.shape, shape)) throw new Error(`${source}: weight ${name} has shape [${w.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      if (!sameShape(w.shape, shape)) {
+        throw modelError(`${source}: weight ${name} has shape [${w.shape.join(', ')}], the layer needs [${shape.join(', ')}]`, 'The weights do not match the layer configs: convert the model again');
+      }
       return w.data;
     }
   }
-  throw new Error(`${source}: weight ${layer}/${attr} is not in the weights manifest`);
+  throw modelError(`${source}: weight ${layer}/${attr} is not in the weights manifest`, 'The manifest lacks a weight the layers need: convert the model again');
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

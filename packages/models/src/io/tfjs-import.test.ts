@@ -118,7 +118,7 @@ describe('tfjs zoo entry', () => {
     await ok.save(fileIOHandler(dir2));
     expect(() => modelRegistry.create('tfjs', { path: dir2 })([6], 3)).toThrow(/2 outputs, the dataset has 3 classes/);
     expect(() => modelRegistry.create('tfjs', { path: dir2 })([5], 2)).toThrow(/expects input \[6\]/);
-    expect(() => modelRegistry.create('tfjs', { path: join(dir2, 'nope.json') })([6], 2)).toThrow(/cannot read the tfjs model/);
+    expect(() => modelRegistry.create('tfjs', { path: join(dir2, 'nope.json') })([6], 2)).toThrow(/the tfjs model .*nope\.json not found\. Set model\.path/);
     ok.dispose();
   });
 });
