@@ -92,6 +92,9 @@ describe('statistics with few seeds', () => {
     expect(html).toContain('87.70 <span class="note">(n=1)</span>');
     expect(html).toMatch(/\(n=2\) \[0\.00, 88\.53\]†/);
     expect(html).toContain('t(0.975, 1) = 12.71');
+    // The runs table prints accuracy in percent, like the comparison: 87.7% for taylor's last point.
+    expect(html).toContain('<th>final accuracy (%)</th>');
+    expect(html).toMatch(/<td>taylor-0<\/td>.*<td>87\.70<\/td><\/tr>/);
     expect(html).toContain('<figcaption>accuracy vs sparsity: mean of 1–3 runs, band ±1 std (none where n = 1)</figcaption>');
     const taylorRows = html.split('\n').filter((l) => l.startsWith(`<tr data-strategy="${TAYLOR}`));
     expect(taylorRows).toHaveLength(2);
