@@ -40,6 +40,8 @@ export interface ErrorDetails {
 export class PrunelabError extends Error {
   override name = 'PrunelabError';
   readonly code: ErrorCode;
+  /** The problem alone, without the position, value and fix that `message` adds. */
+  readonly problem: string;
   readonly details: ErrorDetails;
   /** True for errors caused by the user's input (exit status 2). */
   readonly isUserError: boolean;
@@ -47,6 +49,7 @@ export class PrunelabError extends Error {
   constructor(code: ErrorCode, problem: string, details: ErrorDetails = {}, options: { cause?: unknown } = {}) {
     super(formatMessage(problem, details), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.problem = problem;
     this.details = details;
     this.isUserError = code !== 'E_INTERNAL' && code !== 'E_RUN_FAILED' && code !== 'E_STORE';
   }
@@ -74,6 +77,18 @@ function showValue(v: unknown): string {
   } catch {
     return String(v);
   }
+}
+
+/**
+ * The same error with the sweep file's position added: a plug-in (a model
+ * importer) knows what is wrong with a value but not where the sweep file
+ * wrote it; the loader does. An error that already names a file (a corrupt
+ * data file) is returned as it is.
+ */
+export function withPosition(e: PrunelabError, where: Pick<ErrorDetails, 'file' | 'line' | 'column'>): PrunelabError {
+  if (e.details.file !== undefined || where.file === undefined) return e;
+  const pos = { file: where.file, ...(where.line !== undefined && { line: where.line }), ...(where.column !== undefined && { column: where.column }) };
+  return new PrunelabError(e.code, e.problem, { ...e.details, ...pos }, { cause: e });
 }
 
 export function isPrunelabError(e: unknown): e is PrunelabError {

@@ -1,4 +1,4 @@
-export { PrunelabError, isPrunelabError, unknownNameError, USER_ERROR_EXIT } from './errors.js';
+export { PrunelabError, isPrunelabError, unknownNameError, withPosition, USER_ERROR_EXIT } from './errors.js';
 export type { ErrorCode, ErrorDetails } from './errors.js';
 export { log, getReporter, setReporter, silentReporter, streamReporter, recordingReporter } from './reporter.js';
 export type { Reporter, ReporterEvent, LogLevel } from './reporter.js';

@@ -1,4 +1,4 @@
-export { resultPaths, denseModelFile, denseRewindFile, DATABASE_FILE } from './paths.js';
+export { resultPaths, denseModelFile, denseRewindFile, DATABASE_FILE, SWEEP_NAME_PATTERN, SWEEP_NAME_RULE, checkSweepName, reportFile } from './paths.js';
 export type { ResultPaths } from './paths.js';
 export { MIGRATIONS, TABLES, VIEWS, RUN_STATUSES } from './schema.js';
 export type { RunStatus } from './schema.js';

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { PrunelabError } from '@prunelab/core';
 import { openDatabase, type Db } from './open.js';
+import { checkSweepName } from './paths.js';
 
 export interface MergeReport {
   readonly sources: number;
@@ -22,9 +23,8 @@ const RANK: Record<string, number> = { done: 4, failed: 3, interrupted: 2, runni
  * are a conflict, reported and left as the target had it.
  */
 export function mergeDatabases(target: string, sources: readonly string[]): MergeReport {
-  for (const s of sources) {
-    if (!existsSync(s)) throw new PrunelabError('E_FILE_NOT_FOUND', 'database to merge not found', { file: s });
-  }
+  // Every source is checked before the target is opened: a bad source must not leave a new, empty target behind.
+  for (const s of sources) checkSource(s, target);
   const db = openDatabase(target);
   let sweeps = 0;
   let runsAdded = 0;
@@ -70,6 +70,28 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
     db.close();
   }
   return { sources: sources.length, sweeps, runsAdded, runsReplaced, pointsAdded, denseModels, conflicts };
+}
+
+/**
+ * A source must be a prunelab database other than the target, and every sweep
+ * name in it must be valid: names become file names (the default report is
+ * <results>/<name>.html), so a shard database naming a sweep ../../x could
+ * otherwise write outside the results folder.
+ */
+function checkSource(source: string, target: string): void {
+  if (!existsSync(source)) throw new PrunelabError('E_FILE_NOT_FOUND', 'database to merge not found', { file: source, fix: 'Check the path (shards are <results>/shards/*/prunelab.sqlite)' });
+  if (existsSync(target) && realpathSync(source) === realpathSync(target)) {
+    throw new PrunelabError('E_CONFIG_INVALID', 'a database cannot be merged into itself', { file: source, path: '--into', fix: 'Name the shard databases and a different --into' });
+  }
+  const db = openDatabase(source, { readonly: true });
+  try {
+    const names = db.prepare(`SELECT name FROM sweeps UNION SELECT sweep FROM sweep_runs UNION SELECT sweep FROM runs`).pluck().all() as unknown[];
+    for (const name of names) {
+      checkSweepName(String(name), { file: source, path: 'sweeps.name', fix: 'This database was not written by prunelab run; merge only shard databases it wrote' });
+    }
+  } finally {
+    db.close();
+  }
 }
 
 function copyRun(db: Db, id: string): void {

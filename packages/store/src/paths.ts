@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, isAbsolute } from 'node:path';
+import { PrunelabError, type ErrorDetails } from '@prunelab/core';
 
 /**
  * Every file location prunelab writes to, in one place. The results folder is
@@ -33,4 +34,32 @@ export function denseModelFile(paths: ResultPaths, key: string): string {
 /** The dense model's weights after optimizer step `step`, for late rewinding (Frankle et al. 2020). */
 export function denseRewindFile(paths: ResultPaths, key: string, step: number): string {
   return join(paths.denseCache, `${key}.step-${step}.bin`);
+}
+
+/**
+ * What a sweep name may be. Names become file names (the default report is
+ * `<results>/<name>.html`) and appear in printed shell commands, so they are
+ * checked wherever they enter: the sweep file's `name:`, a name taken from the
+ * file name, and every sweep a merged shard database brings in.
+ */
+export const SWEEP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+export const SWEEP_NAME_RULE = 'letters, digits, dot, dash or underscore, starting with a letter or digit, at most 100 characters';
+
+/** Throws a user error naming `name` unless it is a valid sweep name. */
+export function checkSweepName(name: string, details: ErrorDetails & { fix: string }): string {
+  if (!SWEEP_NAME_PATTERN.test(name)) {
+    throw new PrunelabError('E_CONFIG_INVALID', `invalid sweep name: use ${SWEEP_NAME_RULE}`, { ...details, value: name });
+  }
+  return name;
+}
+
+/** The default report page of a sweep: always a file directly inside the results folder. */
+export function reportFile(paths: ResultPaths, sweep: string): string {
+  checkSweepName(sweep, { path: '--sweep', fix: 'Pass --out FILE.html to choose where the report goes' });
+  const file = join(paths.reports, `${sweep}.html`);
+  const rel = relative(paths.reports, file);
+  if (rel.startsWith('..') || isAbsolute(rel) || rel.includes('/')) {
+    throw new PrunelabError('E_CONFIG_INVALID', 'the default report path would leave the results folder', { path: '--sweep', value: sweep, fix: 'Pass --out FILE.html' });
+  }
+  return file;
 }

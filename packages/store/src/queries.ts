@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { PrunelabError } from '@prunelab/core';
 import { openDatabase, schemaVersion, type Db } from './open.js';
 import { MIGRATIONS } from './schema.js';
@@ -52,7 +51,8 @@ export function openResultsDatabase(file: string): Db {
       fix: 'Run a sweep first (prunelab run experiments/quickstart.yaml), or pass --db FILE',
     });
   }
-  const probe = new Database(file, { readonly: true, fileMustExist: true });
+  // The read-only open checks that this is a prunelab database before anything may migrate (write to) it.
+  const probe = openDatabase(file, { readonly: true });
   const behind = (() => {
     try {
       return schemaVersion(probe) < MIGRATIONS.length;
