@@ -2,7 +2,7 @@ import { PrunelabError, unknownNameError } from '@prunelab/core';
 import { FILTER_FIELDS, isFilterField, runSummaries, type Db, type Filter, type FilterField } from '@prunelab/store';
 
 const where = (value: string, message: string, fix: string) => new PrunelabError('E_CONFIG_INVALID', message, { path: '--where', value, fix });
-const QUOTE_FIX = `quote a value that holds commas, brackets or quotes: --where 'schedule="iterative(rate=0.9, rewind=init)"' (a quote inside a quoted value is written twice)`;
+const QUOTE_FIX = `Quote a value that holds commas, brackets or quotes: --where 'schedule="iterative(rate=0.9, rewind=init)"' (a quote inside a quoted value is written twice)`;
 const OPEN = '([{';
 const CLOSE = ')]}';
 
