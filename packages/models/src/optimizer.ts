@@ -4,8 +4,9 @@ import { z } from 'zod';
 /** Optimiser settings; shared by dense training and fine-tuning so budgets are comparable. */
 export const trainingSchema = z
   .object({
-    epochs: z.number().positive().default(1).describe('Passes over the training split (may be fractional).'),
-    batchSize: z.number().int().positive().default(60).describe('Examples per step (60 in Frankle & Carbin 2019).'),
+    // Upper bounds catch typos (1e12 epochs would train for ever, a batch of 1e15 cannot be allocated) at load time.
+    epochs: z.number().positive().max(10000).default(1).describe('Passes over the training split (may be fractional; at most 10,000).'),
+    batchSize: z.number().int().positive().max(65536).default(60).describe('Examples per step (60 in Frankle & Carbin 2019; at most 65,536).'),
     optimizer: z.enum(['sgd', 'momentum', 'adam']).default('adam'),
     lr: z.number().positive().default(1.2e-3).describe('Learning rate (Adam 1.2e-3 as in Frankle & Carbin 2019).'),
     momentum: z.number().min(0).max(1).default(0.9).describe('Momentum for optimizer: momentum.'),

@@ -1,4 +1,4 @@
-import { PrunelabError, createRng } from '@prunelab/core';
+import { PrunelabError, createRng, type ErrorDetails } from '@prunelab/core';
 import { z } from 'zod';
 import { setPath } from './paths.js';
 
@@ -27,7 +27,7 @@ function lowAtMostHigh(d: { low: number; high: number }, ctx: z.core.$Refinement
  */
 export const randomAxisSchema = z
   .object({
-    n: z.number().int().positive(),
+    n: z.number().int().positive().max(10000).describe('How many points to sample (at most 10,000).'),
     seed: z.number().int().min(0).default(0),
     params: z.record(
       z.string(),
@@ -48,8 +48,16 @@ export interface AxisSpec {
   readonly seeds?: number[] | undefined;
 }
 
-/** Every combination of the axes, in a deterministic order (grid keys in file order, then zip, random, seeds). */
-export function expandAxes(spec: AxisSpec, file?: string): Axes[] {
+/** A sweep that expands to more runs than this is a typo (a grid axis too many), not an experiment. */
+export const MAX_RUNS = 100_000;
+
+/**
+ * Every combination of the axes, in a deterministic order (grid keys in file
+ * order, then zip, random, seeds). `where` gives the file position of a key
+ * path for errors.
+ */
+export function expandAxes(spec: AxisSpec, where: (path: readonly PropertyKey[]) => ErrorDetails = () => ({})): Axes[] {
+  checkCount(spec, where);
   let combos: Axes[] = [{}];
   for (const [path, values] of Object.entries(spec.grid ?? {})) {
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [path]: v })));
@@ -60,7 +68,7 @@ export function expandAxes(spec: AxisSpec, file?: string): Axes[] {
     for (const [path, values] of zipEntries) {
       if (values.length !== len) {
         throw new PrunelabError('E_CONFIG_INVALID', `zip lists must have equal lengths: ${zipEntries[0]![0]} has ${len}, ${path} has ${values.length}`, {
-          ...(file !== undefined && { file }),
+          ...where(['zip', path]),
           path: `zip.${path}`,
           fix: 'Give every list under zip: the same number of values, or use grid: for a product',
         });
@@ -88,6 +96,21 @@ export function expandAxes(spec: AxisSpec, file?: string): Axes[] {
     combos = combos.flatMap((c) => seeds.map((seed) => ({ ...c, seed })));
   }
   return combos;
+}
+
+/** Refuses a sweep whose axes multiply out past MAX_RUNS, before any run is built. */
+function checkCount(spec: AxisSpec, where: (path: readonly PropertyKey[]) => ErrorDetails): void {
+  const grid = Object.values(spec.grid ?? {}).reduce((n, v) => n * v.length, 1);
+  const zip = Object.values(spec.zip ?? {})[0]?.length ?? 1;
+  const total = grid * zip * (spec.random?.n ?? 1) * (spec.seeds?.length ?? 1);
+  if (total > MAX_RUNS) {
+    const first = spec.grid ? ['grid'] : spec.zip ? ['zip'] : spec.random ? ['random'] : ['seeds'];
+    throw new PrunelabError('E_CONFIG_INVALID', `the axes expand to ${total.toLocaleString('en-US')} runs, more than the ${MAX_RUNS.toLocaleString('en-US')} a sweep may have`, {
+      ...where(first),
+      path: first[0]!,
+      fix: 'Drop a grid axis or some values, or split the sweep into several files',
+    });
+  }
 }
 
 export function applyAxes(base: Record<string, unknown>, axes: Axes): Record<string, unknown> {

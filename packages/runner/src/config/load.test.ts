@@ -166,3 +166,96 @@ describe('loadSweep errors', () => {
     expect(e.message).toMatch(/--set expects path=value/);
   });
 });
+
+describe('loadSweep: every bad input is a user error with its position (issue 14)', () => {
+  it('YAML that cannot become plain data: an undefined alias, an alias bomb, an unknown tag', () => {
+    expect(loadError(`${TINY_SWEEP}description: *nope\n`).message).toMatch(/sweep\.yaml:10:14: alias \*nope refers to no anchor/);
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    expect(loadError(`${laughs}\n${TINY_SWEEP}`).message).toMatch(/sweep\.yaml:2:\d+: aliases expand more than 100 times \(an alias bomb\)/);
+    expect(loadError(TINY_SWEEP.replace('scorer: [magnitude, random]', 'scorer: !python/object [magnitude]')).message).toMatch(/sweep\.yaml:8:11: unknown YAML tag !python\/object\. Remove the tag/);
+    expect(loadError(TINY_SWEEP.replace('name: tiny', 'name: !!binary dGlueQ==')).message).toMatch(/unknown YAML tag !!binary/);
+  });
+
+  it('an empty file says so, and a missing plug-in key says which and how to add it', () => {
+    expect(loadError('').message).toMatch(/sweep\.yaml: the sweep file is empty\. Give at least dataset/);
+    expect(loadError('# only a comment\n').message).toMatch(/the sweep file is empty/);
+    expect(loadError('- a\n- b\n').message).toMatch(/sweep\.yaml:1:1: a sweep file must be a mapping of keys to values, not a list/);
+    expect(loadError(TINY_SWEEP.replace(/^dataset: .*\n/m, '')).message).toMatch(/dataset: required, but missing\. Add dataset, e\.g\. dataset: mnist/);
+  });
+
+  it('a folder or a device as the sweep file is refused without reading it', () => {
+    const dir = tempDir();
+    for (const f of [dir, '/dev/zero']) {
+      try {
+        loadSweep(f);
+        expect.unreachable();
+      } catch (e) {
+        expect((e as PrunelabError).code).toBe('E_CONFIG_INVALID');
+        expect((e as Error).message).toMatch(/cannot read this as a YAML file: it is (a folder|a character device)/);
+      }
+    }
+  });
+
+  it('extends: a folder, a device, a list or a missing file is reported at the extends entry', () => {
+    const dir = tempDir();
+    writeSweep(dir, '- a\n- b\n', 'list.yaml');
+    const at = (target: string) => loadError(`extends: [${target}]\n${TINY_SWEEP}`);
+    expect(at(dir).message).toMatch(/sweep\.yaml:1:11: extends\[0\]: base config .* is a folder, not a file/);
+    expect(at('/dev/zero').message).toMatch(/sweep\.yaml:1:11: extends\[0\]: base config \/dev\/zero is a character device, not a regular file/);
+    expect(at(join(dir, 'list.yaml')).message).toMatch(/sweep\.yaml:1:11: extends\[0\]: base config .*list\.yaml must be a mapping of keys to values, not a list/);
+    const missing = loadError(`extends: nope/nothing.yaml\n${TINY_SWEEP}`);
+    expect(missing.message).toMatch(/sweep\.yaml:1:10: extends: base config "nope\/nothing\.yaml" not found; looked for .*nope\/nothing\.yaml, .*configs\/nope\/nothing\.yaml/);
+  });
+
+  it('extends finds the project configs/ from a sweep in any folder, whatever the working directory', () => {
+    const dir = tempDir();
+    const file = writeSweep(dir, `extends: [datasets/mnist.yaml, models/lenet-300-100.yaml]\nscorer: magnitude\nprune: { sparsities: [0.5] }\n`);
+    const cwd = process.cwd();
+    try {
+      process.chdir(tempDir());
+      const s = loadSweep(file);
+      expect(s.runs[0]!.config.dataset.name).toBe('mnist');
+      expect(s.runs[0]!.config.model).toMatchObject({ name: 'mlp', preset: 'lenet-300-100' });
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('a sweep name taken from the file name follows the name rule', () => {
+    const file = writeSweep(tempDir(), TINY_SWEEP.replace('name: tiny\n', ''), "q'$(touch PWNED)'.yaml");
+    try {
+      loadSweep(file);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).message).toMatch(/name: invalid sweep name: use letters, digits.* \(got "q'\$\(touch PWNED\)'"\)\. Rename the file, or set name: in it/);
+    }
+    expect(loadError(TINY_SWEEP.replace('name: tiny', 'name: ../../escaped')).message).toMatch(/sweep\.yaml:1:7: name: /);
+  });
+
+  it('duplicate or decreasing sparsities are refused with the sorted list as the fix', () => {
+    expect(loadError(TINY_SWEEP.replace('[0.5, 0.9]', '[0.5, 0.9, 0.9]')).message).toMatch(/sweep\.yaml:6:\d+: prune\.sparsities\[2\]: sparsity 0\.9 is listed twice .*\(got 0\.9\)\. Write \[0\.5, 0\.9\]/);
+    expect(loadError(TINY_SWEEP.replace('[0.5, 0.9]', '[0.9, 0.5]')).message).toMatch(/prune\.sparsities\[1\]: sparsities must increase: 0\.5 comes after 0\.9 \(got 0\.5\)\. Write \[0\.5, 0\.9\]/);
+  });
+
+  it('zip lists of unequal length give the line of the zip', () => {
+    const e = loadError(`${TINY_SWEEP}zip:\n  train.lr: [0.1, 0.01]\n  train.epochs: [1, 2, 3]\n`);
+    expect(e.message).toMatch(/sweep\.yaml:12:\d+: zip\.train\.epochs: zip lists must have equal lengths/);
+  });
+
+  it('axes that multiply out past MAX_RUNS are refused before any run is built', () => {
+    const values = `[${Array.from({ length: 50 }, (_, i) => i).join(', ')}]`;
+    const e = loadError(`${TINY_SWEEP}grid:\n  seed: ${values}\n  train.epochs: ${values.replace(/\d+/g, (d) => String(Number(d) + 1))}\n  finetune.epochs: ${values.replace(/\d+/g, (d) => String(Number(d) + 1))}\n`.replace('grid:\n  scorer: [magnitude, random]\n', ''));
+    expect(e.message).toMatch(/the axes expand to 250,000 runs, more than the 100,000/);
+  });
+
+  it('--set cannot reach Object.prototype', () => {
+    expect(loadError(TINY_SWEEP, ['__proto__.polluted=1']).message).toMatch(/"__proto__" cannot be a config key/);
+    expect(loadError(TINY_SWEEP, ['constructor.prototype.polluted=1']).message).toMatch(/cannot be a config key/);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('epochs and batch sizes have upper bounds', () => {
+    expect(loadError(TINY_SWEEP, ['train.epochs=1e12']).message).toMatch(/train\.epochs: .*\(got 1000000000000\)\. See `prunelab schema`/);
+    expect(loadError(TINY_SWEEP, ['finetune.batchSize=1e15']).message).toMatch(/finetune\.batchSize: /);
+  });
+});

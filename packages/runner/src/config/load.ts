@@ -1,15 +1,16 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { parse as parseYamlValue } from 'yaml';
 import { z } from 'zod';
 import { PrunelabError, isPlainObject, type ErrorDetails } from '@prunelab/core';
+import { checkSweepName } from '@prunelab/store';
 import { datasetRegistry } from '@prunelab/datasets';
 import { modelRegistry, scheduleRegistry, structureRegistry } from '@prunelab/models';
 import { scorerRegistry } from '@prunelab/scorers';
 import { applyAxes, expandAxes, randomAxisSchema, type Axes } from './expand.js';
 import { deepMerge, formatPath, setPath, splitPath } from './paths.js';
 import { runConfigSchema, sweepSchema, SWEEP_ONLY_KEYS, type RunConfig } from './schema.js';
-import { readYamlFile, type YamlFile } from './yaml-file.js';
+import { configFileProblem, readYamlFile, type YamlFile } from './yaml-file.js';
 import { runLabels, type RunLabels } from './labels.js';
 import { canonicalConfig } from './identity.js';
 
@@ -25,14 +26,31 @@ export interface LoadedSweep {
   /** The sweep file's text, stored with the sweep. */
   readonly yaml: string;
   readonly runs: readonly PlannedRun[];
+  /**
+   * Where a key of a run's config is written (file:line:col), for errors found
+   * after loading, e.g. when the model is built: a value that came from an
+   * axis is reported at the axis.
+   */
+  locate(path: ReadonlyArray<PropertyKey>, axes?: Axes): ErrorDetails;
 }
 
 export interface LoadOptions {
   /** Hydra-style overrides, `path=value`, applied to the sweep before expansion. */
   readonly set?: readonly string[];
-  /** Where `extends:` also looks (the repository's configs/ folder). */
+  /**
+   * Where `extends:` also looks, after the including file's own folder and
+   * before the defaults (see extendsSearchPath).
+   */
   readonly configsDir?: string;
 }
+
+/**
+ * The project's configs/ folder, found from where prunelab is installed (this
+ * file is packages/runner/{src,dist}/config/load.*), never from the working
+ * directory: `extends: datasets/mnist.yaml` means the same file wherever the
+ * command runs.
+ */
+export const PROJECT_CONFIGS_DIR = resolve(import.meta.dirname, '../../../../configs');
 
 const fullSweepSchema = sweepSchema.extend({ random: randomAxisSchema.optional() });
 
@@ -44,56 +62,101 @@ const fullSweepSchema = sweepSchema.extend({ random: randomAxisSchema.optional()
 export function loadSweep(file: string, options: LoadOptions = {}): LoadedSweep {
   const main = readYamlFile(file);
   if (!isPlainObject(main.data)) {
-    throw new PrunelabError('E_CONFIG_INVALID', 'a sweep file must be a mapping of keys to values', { file, fix: 'See experiments/quickstart.yaml for the format' });
+    throw new PrunelabError('E_CONFIG_INVALID', `a sweep file must be a mapping of keys to values, not ${describeValue(main.data)}`, {
+      ...where(main, []),
+      fix: 'See experiments/quickstart.yaml for the format',
+    });
   }
-  let data: Record<string, unknown> = resolveExtends(main, options.configsDir, [resolve(file)]);
+  if (Object.keys(main.data).length === 0) {
+    throw new PrunelabError('E_CONFIG_INVALID', 'the sweep file is empty', { file, fix: 'Give at least dataset, model, scorer and prune.sparsities; see experiments/quickstart.yaml' });
+  }
+  const searchPath = extendsSearchPath(file, options.configsDir);
+  let data: Record<string, unknown> = resolveExtends(main, searchPath, [resolve(file)]);
   for (const assignment of options.set ?? []) data = applyOverride(data, assignment);
 
   const sweep = validate(fullSweepSchema, data, main, []);
   const base: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(data)) if (!(SWEEP_ONLY_KEYS as readonly string[]).includes(k) && k !== 'random') base[k] = v;
 
-  const axes = expandAxes(sweep, file);
+  const name = sweep.name ?? checkSweepName(basename(file, extname(file)), { file, path: 'name', fix: 'Rename the file, or set name: in it' });
+  const axes = expandAxes(sweep, (path) => where(main, path));
   const runs = axes.map((a) => {
     const raw = applyAxes(base, a);
     const config = validateRun(raw, a, main);
     return { config, axes: a, labels: runLabels(config, canonicalConfig(config)) };
   });
-  return { name: sweep.name ?? basename(file, extname(file)), file, yaml: main.text, runs };
+  return { name, file, yaml: main.text, runs, locate: (path, a = {}) => locateKey(main, path, a) };
 }
 
-function resolveExtends(y: YamlFile, configsDir: string | undefined, chain: string[]): Record<string, unknown> {
+/**
+ * Folders `extends:` searches after the including file's own: the configs/
+ * beside the sweep's folder (a project laid out as experiments/ + configs/),
+ * the one given in the options, and the project's own.
+ */
+export function extendsSearchPath(file: string, configsDir?: string): string[] {
+  const dirs = [resolve(dirname(file), '..', 'configs'), ...(configsDir !== undefined ? [resolve(configsDir)] : []), PROJECT_CONFIGS_DIR];
+  return [...new Set(dirs)].filter(isDirectory);
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  return `the ${typeof v} ${JSON.stringify(v).slice(0, 40)}`;
+}
+
+function resolveExtends(y: YamlFile, searchPath: readonly string[], chain: string[]): Record<string, unknown> {
   const data = y.data as Record<string, unknown>;
   const ext = data['extends'];
   const list = ext === undefined ? [] : Array.isArray(ext) ? ext : [ext];
   let merged: unknown = {};
   list.forEach((entry, i) => {
-    if (typeof entry !== 'string') {
-      throw new PrunelabError('E_CONFIG_INVALID', 'extends entries must be file paths', { ...where(y, ['extends', i]), path: `extends[${i}]`, value: entry });
+    const key: PropertyKey[] = Array.isArray(ext) ? ['extends', i] : ['extends'];
+    const at = { ...where(y, key), path: formatPath(key) };
+    if (typeof entry !== 'string' || entry.length === 0) {
+      throw new PrunelabError('E_CONFIG_INVALID', 'extends entries must be file paths', { ...at, value: entry, fix: 'Example: extends: [datasets/mnist.yaml]' });
     }
-    const target = findBase(entry, dirname(y.file), configsDir);
+    const tried: string[] = [];
+    const target = findBase(entry, dirname(y.file), searchPath, tried);
     if (!target) {
-      throw new PrunelabError('E_FILE_NOT_FOUND', `base config ${JSON.stringify(entry)} not found`, {
-        ...where(y, ['extends', i]),
-        path: `extends[${i}]`,
-        fix: `Give a path relative to ${dirname(y.file)}${configsDir ? ` or to ${configsDir}` : ''}`,
+      throw new PrunelabError('E_FILE_NOT_FOUND', `base config ${JSON.stringify(entry)} not found; looked for ${tried.join(', ')}`, {
+        ...at,
+        fix: `Give a path relative to ${dirname(y.file)}, or one under ${searchPath.length > 0 ? searchPath.join(' or ') : 'a configs/ folder beside the sweep\'s folder'}`,
       });
     }
+    const problem = configFileProblem(target);
+    if (problem !== undefined) {
+      throw new PrunelabError('E_CONFIG_INVALID', `base config ${target} ${problem}`, { ...at, fix: 'Name a YAML file' });
+    }
     if (chain.includes(target)) {
-      throw new PrunelabError('E_CONFIG_INVALID', `extends cycle: ${[...chain, target].join(' -> ')}`, { ...where(y, ['extends', i]), path: `extends[${i}]` });
+      throw new PrunelabError('E_CONFIG_INVALID', `extends cycle: ${[...chain, target].join(' -> ')}`, { ...at, fix: 'Remove one of the extends entries that form the cycle' });
     }
     const base = readYamlFile(target);
-    if (!isPlainObject(base.data)) throw new PrunelabError('E_CONFIG_INVALID', 'a base config must be a mapping', { file: target });
-    merged = deepMerge(merged, resolveExtends(base, configsDir, [...chain, target]));
+    if (!isPlainObject(base.data)) {
+      throw new PrunelabError('E_CONFIG_INVALID', `base config ${target} must be a mapping of keys to values, not ${describeValue(base.data)}`, {
+        ...at,
+        fix: 'A base config holds run keys, e.g. dataset: { name: mnist }',
+      });
+    }
+    merged = deepMerge(merged, resolveExtends(base, searchPath, [...chain, target]));
   });
   const own = { ...data };
   delete own['extends'];
   return deepMerge(merged, own) as Record<string, unknown>;
 }
 
-function findBase(entry: string, fromDir: string, configsDir: string | undefined): string | undefined {
-  const candidates = isAbsolute(entry) ? [entry] : [join(fromDir, entry), ...(configsDir ? [join(configsDir, entry)] : [])];
-  for (const c of candidates) {
+/** The first candidate that exists (as given, or with .yaml / .yml added); every path tried is pushed to `tried`. */
+function findBase(entry: string, fromDir: string, searchPath: readonly string[], tried: string[]): string | undefined {
+  const candidates = isAbsolute(entry) ? [entry] : [join(fromDir, entry), ...searchPath.map((d) => join(d, entry))];
+  for (const c of [...new Set(candidates.map((c) => resolve(c)))]) {
+    tried.push(c);
     for (const f of [c, `${c}.yaml`, `${c}.yml`]) if (existsSync(f)) return resolve(f);
   }
   return undefined;
@@ -114,6 +177,13 @@ function applyOverride(data: Record<string, unknown>, assignment: string): Recor
   }
   if (splitPath(path).length === 0) throw new PrunelabError('E_CONFIG_INVALID', 'empty --set path', { path: '--set', value: assignment });
   return setPath(data, path, value);
+}
+
+/** A run config key's position: at the axis when an axis sets it, else where the file writes it. */
+function locateKey(y: YamlFile, path: ReadonlyArray<PropertyKey>, axes: Axes): ErrorDetails {
+  const key = formatPath(path);
+  const axisPath = Object.keys(axes).find((a) => key === a || key.startsWith(`${a}.`) || key.startsWith(`${a}[`) || a.startsWith(`${key}.`));
+  return axisPath ? locateAxis(y, axisPath) : where(y, path);
 }
 
 function where(y: YamlFile, path: ReadonlyArray<PropertyKey>): ErrorDetails {
@@ -140,11 +210,26 @@ function issueError(issue: z.core.$ZodIssue, path: PropertyKey[], data: unknown,
   if (issue.code === 'unrecognized_keys') {
     problem = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     fix = 'Remove it, or check the spelling against `prunelab schema`';
-  } else if (issue.code === 'invalid_type') {
-    fix = value === undefined ? `Add ${key}` : undefined;
+  } else if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+    // zod says "Invalid input" for a missing plug-in slot (a union): say what is missing.
+    problem = 'required, but missing';
+    fix = `Add ${key}${REQUIRED_EXAMPLES[key] ? `, e.g. ${REQUIRED_EXAMPLES[key]}` : ''}`;
+  } else if (issue.code === 'custom' && typeof issue.params?.['fix'] === 'string') {
+    fix = issue.params['fix'];
+  } else if (issue.code === 'too_big' || issue.code === 'too_small') {
+    fix = 'See `prunelab schema` for the allowed range';
   }
   return new PrunelabError('E_CONFIG_INVALID', problem, { ...loc, path: key || '(top level)', ...(value !== undefined && { value }), ...(fix && { fix }) });
 }
+
+/** What to write for a missing required key. */
+const REQUIRED_EXAMPLES: Readonly<Record<string, string>> = {
+  dataset: 'dataset: mnist (prunelab list datasets)',
+  model: 'model: { name: mlp, preset: lenet-300-100 } (prunelab list models)',
+  scorer: 'scorer: magnitude (prunelab list scorers)',
+  prune: 'prune: { sparsities: [0.5, 0.9] }',
+  'prune.sparsities': 'sparsities: [0.5, 0.9] under prune:',
+};
 
 function locateAxis(y: YamlFile, axisPath: string): ErrorDetails {
   for (const section of ['grid', 'zip']) {

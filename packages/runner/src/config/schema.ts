@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { trainingSchema } from '@prunelab/models';
 import { attackSchema } from '@prunelab/scorers';
+import { SWEEP_NAME_PATTERN, SWEEP_NAME_RULE } from '@prunelab/store';
 
 /**
  * The schema of one run's config, and of a sweep file. Plug-in slots
@@ -42,9 +43,36 @@ export const scopeSchema = z
   .union([z.enum(['global', 'layerwise', 'erk']), z.object({ perLayer: z.record(z.string(), sparsity) }).strict()])
   .describe('How the budget is split across layers: global, layerwise, erk, or { perLayer: { layer: sparsity } }.');
 
+/**
+ * Each target is one curve point, so a repeated target would be two points at
+ * one sparsity. Unsorted lists are refused rather than sorted: sorting would
+ * change the canonical config, and with it the run id, of a config that
+ * already ran (the points of a one-shot run are numbered in list order).
+ */
+function increasing(list: readonly number[], ctx: z.core.$RefinementCtx<number[]>): void {
+  const sorted = [...new Set(list)].sort((a, b) => a - b);
+  for (let i = 1; i < list.length; i++) {
+    const [prev, cur] = [list[i - 1]!, list[i]!];
+    if (cur === prev || cur < prev) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        input: cur,
+        message: cur === prev ? `sparsity ${cur} is listed twice (each target is one curve point)` : `sparsities must increase: ${cur} comes after ${prev}`,
+        params: { fix: `Write [${sorted.join(', ')}]` },
+      });
+      return;
+    }
+  }
+}
+
 export const pruneSchema = z
   .object({
-    sparsities: z.array(sparsity).min(1).describe('Target fractions of prunable weights to remove, each in [0, 1).'),
+    sparsities: z
+      .array(sparsity)
+      .min(1)
+      .superRefine(increasing)
+      .describe('Target fractions of prunable weights to remove, each in [0, 1), in increasing order, each once.'),
     scope: scopeSchema.default('global'),
     structure: structureSchema.default({ kind: 'unstructured' }),
     exclude: z.array(z.string()).default([]).describe('Layers never pruned, e.g. [dense3].'),
@@ -85,7 +113,7 @@ const axisValues = z.array(z.unknown()).min(1);
 export const sweepSchema = z
   .object({
     $schema: z.string().optional(),
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash or underscore').optional().describe('Sweep name; defaults to the file name.'),
+    name: z.string().regex(SWEEP_NAME_PATTERN, `use ${SWEEP_NAME_RULE}`).optional().describe(`Sweep name (${SWEEP_NAME_RULE}); defaults to the file name.`),
     description: z.string().optional(),
     extends: z.union([z.string(), z.array(z.string())]).optional().describe('Base files (relative to this file, or under configs/); later keys override earlier ones.'),
     grid: z.record(z.string(), axisValues).optional().describe('Cartesian product over config paths, e.g. { scorer: [magnitude, random] }.'),

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
-import { PrunelabError } from '@prunelab/core';
+import { fileProblem, formatBytes, PrunelabError, readRegularFile } from '@prunelab/core';
+import { LineCounter, parseDocument, isNode, isAlias, visit, type Document, type Node } from 'yaml';
 import { formatPath } from './paths.js';
 
 /** A parsed YAML file that can say where a key path is (for file:line:column errors). */
@@ -11,27 +10,102 @@ export interface YamlFile {
   locate(path: ReadonlyArray<PropertyKey>): { line: number; column: number } | undefined;
 }
 
+/** A sweep or base config larger than this is a wrong file, not a config (quickstart.yaml is about 1 KiB). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * How often aliases may be expanded while the document becomes data. The yaml
+ * library's own default is 100; a sweep file needs a handful, and a small
+ * limit stops "billion laughs" alias bombs long before they cost memory.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** The tags of YAML 1.2's core schema: plain data. Anything else (!!binary, !!set, !foo) is refused. */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** Why `file` is not a readable config file, or undefined. Exported so `extends:` can report it at the entry that names it. */
+export function configFileProblem(file: string): string | undefined {
+  return fileProblem(file, MAX_CONFIG_BYTES);
+}
+
 export function readYamlFile(file: string): YamlFile {
-  if (!existsSync(file)) {
-    throw new PrunelabError('E_FILE_NOT_FOUND', 'file not found', { file, fix: 'Check the path; sweeps live in experiments/' });
+  const read = readRegularFile(file, MAX_CONFIG_BYTES);
+  if (!read.ok) {
+    if (read.problem === 'not found') {
+      throw new PrunelabError('E_FILE_NOT_FOUND', 'file not found', { file, fix: 'Check the path; sweeps live in experiments/' });
+    }
+    throw new PrunelabError('E_CONFIG_INVALID', `cannot read this as a YAML file: it ${read.problem}`, {
+      file,
+      fix: `Give the path of a YAML file (at most ${formatBytes(MAX_CONFIG_BYTES)}), e.g. experiments/quickstart.yaml`,
+    });
   }
-  const text = readFileSync(file, 'utf8');
-  return parseYaml(text, file);
+  return parseYaml(read.bytes.toString('utf8'), file);
 }
 
 export function parseYaml(text: string, file: string): YamlFile {
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  let doc: Document;
+  try {
+    // resolveKnownTags: false leaves YAML 1.1's !!binary, !!set, !!timestamp... unresolved, so they are refused below.
+    doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, resolveKnownTags: false });
+  } catch (e) {
+    throw new PrunelabError('E_YAML_PARSE', `invalid YAML: ${firstLine(e)}`, { file, fix: 'Fix the YAML syntax' });
+  }
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
   const err = doc.errors[0];
   if (err) {
     const pos = err.linePos?.[0];
-    throw new PrunelabError('E_YAML_PARSE', `invalid YAML: ${err.message.split('\n')[0]}`, {
+    const deep = err.code === 'RESOURCE_EXHAUSTION';
+    throw new PrunelabError('E_YAML_PARSE', deep ? 'invalid YAML: nested too deeply to read' : `invalid YAML: ${stripPosition(err.message)}`, {
       file,
       ...(pos && { line: pos.line, column: pos.col }),
-      fix: 'Fix the YAML syntax at that position',
+      fix: deep ? 'A sweep file nests a few levels deep; check the brackets' : 'Fix the YAML syntax at that position',
     });
   }
-  const data: unknown = doc.toJS() ?? {};
+  // Warnings are unknown tags and directives: data in a sweep file must mean exactly what it says.
+  const warning = doc.warnings[0];
+  if (warning) {
+    const pos = warning.linePos?.[0];
+    const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1];
+    throw new PrunelabError('E_YAML_PARSE', tag ? `unknown YAML tag ${shortTag(tag)}` : `invalid YAML: ${stripPosition(warning.message)}`, {
+      file,
+      ...(pos && { line: pos.line, column: pos.col }),
+      fix: tag ? 'Remove the tag: sweep files hold plain data (strings, numbers, booleans, lists and mappings)' : 'Remove it',
+    });
+  }
+  const tagged = findNode(doc, (n) => !isAlias(n) && n.tag !== undefined && !CORE_TAGS.has(n.tag));
+  if (tagged) {
+    throw new PrunelabError('E_YAML_PARSE', `unknown YAML tag ${shortTag(String(tagged.tag))}`, {
+      file,
+      ...at(tagged.range?.[0]),
+      fix: 'Remove the tag: sweep files hold plain data (strings, numbers, booleans, lists and mappings)',
+    });
+  }
+  const unresolved = findNode(doc, (n) => isAlias(n) && n.resolve(doc) === undefined);
+  if (unresolved && isAlias(unresolved)) {
+    throw new PrunelabError('E_YAML_PARSE', `alias *${unresolved.source} refers to no anchor`, {
+      file,
+      ...at(unresolved.range?.[0]),
+      fix: `Define &${unresolved.source} on a value before this line, or write the value out`,
+    });
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    // toJS throws for alias bombs (ReferenceError) and for data nested past the stack (RangeError).
+    const bomb = /alias count/i.test(firstLine(e));
+    const alias = findNode(doc, (n) => isAlias(n));
+    throw new PrunelabError('E_YAML_PARSE', bomb ? `aliases expand more than ${MAX_ALIAS_COUNT} times (an alias bomb)` : `invalid YAML: ${firstLine(e)}`, {
+      file,
+      ...(bomb && alias ? at(alias.range?.[0]) : {}),
+      fix: bomb ? 'Write the values out instead of nesting aliases of aliases' : 'Simplify the file',
+    });
+  }
   return {
     file,
     text,
@@ -48,6 +122,33 @@ export function parseYaml(text: string, file: string): YamlFile {
       return undefined;
     },
   };
+}
+
+/** The first node (in document order) that `test` accepts. */
+function findNode(doc: Document, test: (n: Node) => boolean): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, (_key, node) => {
+    if (isNode(node) && test(node)) {
+      found = node;
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return found;
+}
+
+/** `tag:yaml.org,2002:binary` as it is written, `!!binary`. */
+function shortTag(tag: string): string {
+  return tag.replace(/^tag:yaml\.org,2002:/, '!!');
+}
+
+/** The yaml library's message without its trailing " at line L, column C:" (the position is given separately). */
+function stripPosition(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error).message ?? e).split('\n')[0]!;
 }
 
 export function describePath(path: ReadonlyArray<PropertyKey>): string {

@@ -1,8 +1,9 @@
 import { canonicalJson } from '@prunelab/core';
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
-import { admmSchema, admmSteps, architectureSize, iterativeSchema, iterativeTrainings, modelRegistry, rewindIterations, stepsFor } from '@prunelab/models';
+import { admmSchema, admmSteps, iterativeSchema, iterativeTrainings, rewindIterations, stepsFor } from '@prunelab/models';
 import { splitSize } from '@prunelab/datasets';
 import { denseKey, runId } from '../config/identity.js';
+import { checkedArchitecture } from '../config/model-check.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';
 
 export interface PreparedRun extends PlannedRun {
@@ -88,8 +89,7 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
     const planned = plannedTraining(run.config, trainSize);
     // Trainings of the common budget, extra ones included (the scheduler's cost).
     const trainings = planned.steps / stepsFor(ft, trainSize);
-    const { name: modelName, ...modelOpts } = run.config.model;
-    const { params, macs } = architectureSize(modelRegistry.create(modelName, modelOpts)(ds.shape, ds.classes));
+    const { params, macs } = checkedArchitecture(sweep, run, ds.shape, ds.classes).size;
     out.push({
       ...run,
       id,

@@ -1,0 +1,72 @@
+import { PrunelabError, isPlainObject, isPrunelabError, withPosition } from '@prunelab/core';
+import { architectureSize, modelRegistry, type Architecture, type ArchitectureSize } from '@prunelab/models';
+import type { LoadedSweep, PlannedRun } from './load.js';
+import { formatPath, splitPath } from './paths.js';
+
+/**
+ * A model larger than this is a typo (a hidden layer of 1e6 units), not an
+ * experiment: 2^28 float32 parameters are 1 GiB per copy, and training keeps
+ * several (weights, gradients, Adam's two moments, masks), past what the wasm
+ * backend's 4 GiB can hold.
+ */
+export const MAX_PARAMS = 2 ** 28;
+
+/**
+ * Builds a run's architecture for its dataset at load time, and checks what
+ * needs the model to check, so that it fails before anything is written
+ * instead of in a worker: the model file itself (a tfjs import), its size, and
+ * the layer names that prune.scope.perLayer, prune.exclude and an iterative
+ * schedule's ratePerLayer refer to. Errors carry the sweep file's position.
+ */
+export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputShape: readonly number[], classes: number): { arch: Architecture; size: ArchitectureSize } {
+  const { name, ...opts } = run.config.model;
+  let arch: Architecture;
+  try {
+    arch = modelRegistry.create(name, opts)(inputShape, classes);
+  } catch (e) {
+    if (isPrunelabError(e) && e.isUserError) throw withPosition(e, sweep.locate(splitPath(e.details.path ?? 'model'), run.axes));
+    throw e;
+  }
+  const size = architectureSize(arch);
+  if (size.params > MAX_PARAMS) {
+    throw new PrunelabError('E_CONFIG_INVALID', `the model has ${size.params.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMS.toLocaleString('en-US')} prunelab can train`, {
+      ...sweep.locate(['model'], run.axes),
+      path: 'model',
+      fix: 'Use smaller layers',
+    });
+  }
+  checkLayerNames(sweep, run, prunableLayerNames(arch));
+  return { arch, size };
+}
+
+/** The names Net gives the prunable layers, in order: dense1, dense2, ... and conv1, conv2, ... */
+export function prunableLayerNames(arch: Architecture): string[] {
+  const counts = { dense: 0, conv2d: 0 };
+  const names: string[] = [];
+  for (const spec of arch.layers) {
+    if (spec.kind === 'dense') names.push(`dense${++counts.dense}`);
+    else if (spec.kind === 'conv2d') names.push(`conv${++counts.conv2d}`);
+  }
+  return names;
+}
+
+function checkLayerNames(sweep: LoadedSweep, run: PlannedRun, names: readonly string[]): void {
+  const known = new Set(names);
+  const unknown = (path: PropertyKey[], layer: string): PrunelabError =>
+    new PrunelabError('E_CONFIG_INVALID', `the model has no prunable layer ${JSON.stringify(layer)}`, {
+      ...sweep.locate(path, run.axes),
+      path: formatPath(path),
+      fix: `This model's prunable layers are ${names.join(', ')}`,
+    });
+  const scope = run.config.prune.scope;
+  if (typeof scope === 'object') {
+    for (const layer of Object.keys(scope.perLayer)) if (!known.has(layer)) throw unknown(['prune', 'scope', 'perLayer', layer], layer);
+  }
+  run.config.prune.exclude.forEach((layer, i) => {
+    if (!known.has(layer)) throw unknown(['prune', 'exclude', i], layer);
+  });
+  const rates = run.config.schedule['ratePerLayer'];
+  if (isPlainObject(rates)) {
+    for (const layer of Object.keys(rates)) if (!known.has(layer)) throw unknown(['schedule', 'ratePerLayer', layer], layer);
+  }
+}
