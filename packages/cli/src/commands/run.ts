@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { PrunelabError, setReporter } from '@prunelab/core';
 import { defaultJobs, parseShard, runSweep } from '@prunelab/runner';
 import { compare, formatCompareTable } from '@prunelab/results';
@@ -7,7 +5,9 @@ import { openDatabase } from '@prunelab/store';
 import { parse } from './args.js';
 import { dryRun } from './dry-run.js';
 import { err, out } from '../output.js';
+import { shellWord } from '../shell.js';
 import { progressReporter } from '../progress.js';
+import { closingSummary, RUN_EXIT } from './run-summary.js';
 import type { Command } from './types.js';
 
 const usage = `prunelab run <sweep.yaml> [options]
@@ -26,21 +26,29 @@ Options:
   --retry-failed       also rerun runs that failed before
   --no-gpu             do not look for a GPU lane
   --stats              print a machine-readable 'stats: {json}' line (used by npm run bench)
-  -h, --help           show this help`;
+  -h, --help           show this help
 
-/** Finds configs/ next to the sweep's experiments/ folder, or in the working directory. */
-function configsDir(file: string): string | undefined {
-  for (const c of [resolve(file, '..', '..', 'configs'), resolve('configs')]) if (existsSync(c)) return c;
-  return undefined;
-}
+Two prunelab processes may run the same sweep into the same folder: each run
+is held by one process at a time, and the other leaves it alone. A run whose
+process died (kill -9, a lost node) is taken over by the next prunelab run:
+at once on the same machine, after its lease ($PRUNELAB_LEASE_S, default
+60 s) from another machine.
+
+Exit status: 0 when every run of the sweep (this shard) is done; ${RUN_EXIT.failed} when a
+run failed, now or in an earlier invocation (see --retry-failed); ${RUN_EXIT.unfinished} when the
+rest is only unfinished or running in another process (run again later);
+${RUN_EXIT.stopped} after Ctrl-C; 2 for bad input. The closing lines say how to finish.`;
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'run a YAML sweep (resumes: finished runs are skipped)',
   usage,
   async run(argv) {
-    const { values, positionals } = parse('run', argv, {
-      jobs: { type: 'string', short: 'j' },
+    const { values, positionals } = parse(
+      'run',
+      argv,
+      {
+        jobs: { type: 'string', short: 'j' },
       set: { type: 'string', multiple: true },
       results: { type: 'string' },
       shard: { type: 'string' },
@@ -48,8 +56,10 @@ export const runCommand: Command = {
       'retry-failed': { type: 'boolean' },
       'no-gpu': { type: 'boolean' },
       stats: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    });
+        help: { type: 'boolean', short: 'h' },
+      },
+      1,
+    );
     if (values.help) {
       out(usage);
       return 0;
@@ -59,14 +69,15 @@ export const runCommand: Command = {
     let jobs = defaultJobs();
     if (values.jobs !== undefined) {
       jobs = Number(values.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1) throw new PrunelabError('E_CONFIG_INVALID', 'run: --jobs must be a positive integer', { path: '--jobs', value: values.jobs });
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024) {
+        throw new PrunelabError('E_CONFIG_INVALID', 'run: --jobs must be an integer from 1 to 1024', { path: '--jobs', value: values.jobs, fix: 'Example: -j 2 (the default is one per core)' });
+      }
     }
-    const dir = configsDir(file);
+    // extends: is resolved by the loader, from the sweep's folder and the project's configs/ (never the working directory).
     const plan = {
       file,
       ...(values.set && { set: values.set }),
       ...(values.results && { results: values.results }),
-      ...(dir !== undefined && { configsDir: dir }),
       ...(values.shard !== undefined && { shard: parseShard(values.shard) }),
     };
     if (values['dry-run']) return dryRun({ ...plan, jobs });
@@ -92,16 +103,14 @@ export const runCommand: Command = {
         db.close();
       }
       out('');
-      out(
-        `${summary.done} run(s) done, ${summary.skipped} skipped (already done), ${summary.failed.length} failed, ${summary.interrupted} interrupted; ` +
-          `${summary.denseTrained} dense model(s) trained; ${(summary.wallMs / 1000).toFixed(1)} s`,
-      );
+      const closing = closingSummary(summary, ['prunelab', 'run', ...argv]);
+      for (const line of closing.lines) out(line);
       out(`results: ${summary.database}`);
-      out(`query:   sqlite3 ${summary.database} "select scorer, sparsity, avg(accuracy) from curve_points where sweep = '${summary.sweep}' group by 1, 2"`);
+      // The path is quoted for pasting; the sweep name needs no quoting (SWEEP_NAME_PATTERN).
+      out(`query:   sqlite3 ${shellWord(summary.database)} "select scorer, sparsity, avg(accuracy) from curve_points where sweep = '${summary.sweep}' group by 1, 2"`);
       if (values.stats) out(`stats: ${JSON.stringify(summary)}`);
       for (const f of summary.failed) err(`failed: ${f.id} (${f.label}): ${f.error}`);
-      if (summary.interrupted > 0) return 130;
-      return summary.failed.length > 0 ? 1 : 0;
+      return closing.exitCode;
     } finally {
       reporter.stop();
       process.off('SIGINT', onSigint);

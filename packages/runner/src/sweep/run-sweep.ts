@@ -41,7 +41,7 @@ export interface SweepSummary {
   readonly failed: ReadonlyArray<{ id: string; label: string; error: string }>;
   /** In flight when Ctrl-C stopped this invocation, or ended without their full set of points. */
   readonly interrupted: number;
-  /** Found done by another process when this one came to them. */
+  /** Done by another process while this one ran (found done, or finished after this one left them to it). */
   readonly doneElsewhere: number;
   /** Left to another process: it held them (or had left them failed) when this one came to them, or took them over from this one. */
   readonly leftToOthers: number;
@@ -199,7 +199,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   // 4. Pruning runs. Each is claimed first: only this process's attempt may write it (see @prunelab/store attempt.ts).
   let done = 0;
   let interrupted = 0;
-  let doneElsewhere = 0;
+  let foundDone = 0;
   let leftToOthers = 0;
   let orchestrationMs = 0;
   let runWallMs = 0;
@@ -209,7 +209,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     done,
     failed: failed.length,
     interrupted,
-    skipped: doneElsewhere + leftToOthers,
+    skipped: foundDone + leftToOthers,
     total: todo.length,
     ...(lane && { lane }),
     ...(run && { run }),
@@ -221,7 +221,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
       if (c.tookOverFrom) log.info(`run ${r.id} (${runLabel(r)}): taking it over from ${c.tookOverFrom}, which has ended`);
       return c.attempt;
     }
-    if (c.status === 'done') doneElsewhere++;
+    if (c.status === 'done') foundDone++;
     else leftToOthers++;
     log.info(`skipping ${runLabel(r)}: ${c.status === 'done' ? 'another process finished it' : c.status === 'running' ? 'running in another process' : `another process left it ${c.status}`}`, progress(lane, runLabel(r)));
     return undefined;
@@ -345,6 +345,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   let notDone: RunsNotDone;
+  let doneAtEnd = 0;
   try {
     await dispatcher.run([...denseItems, ...runItems]);
   } finally {
@@ -352,7 +353,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     heartbeat.stop();
     if (!options.lanes) await Promise.all(lanes.map((l) => l.close()));
     // What is left, whoever left it: runs that failed before, runs another process holds, runs never started.
-    notDone = runsNotDone(writer.states(runs.map((r) => r.id)), runs.map((r) => r.id), owner);
+    const end = writer.states(runs.map((r) => r.id));
+    notDone = runsNotDone(end, runs.map((r) => r.id), owner);
+    doneAtEnd = [...end.values()].filter((s) => s.status === 'done').length;
     db.close();
   }
   return {
@@ -363,7 +366,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     done,
     failed,
     interrupted,
-    doneElsewhere,
+    doneElsewhere: Math.max(0, doneAtEnd - skipped - done),
     leftToOthers,
     notDone,
     stopped: stopped(),
