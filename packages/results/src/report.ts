@@ -1,6 +1,7 @@
-import { runSummaries, sweepRecord, listSweeps, type Db, type Filter, type RunSummaryRow } from '@prunelab/store';
+import { runConfigs, runSummaries, sweepRecord, listSweeps, type Db, type Filter, type RunSummaryRow } from '@prunelab/store';
 import { compare, type CompareTable } from './compare.js';
 import { compareNotes, humanRows, type HumanCell } from './compare-format.js';
+import { configGroups, effectiveConfigs, type EffectiveConfigs } from './effective-config.js';
 import type { Metric } from './curve.js';
 import { layerHeatmapHtml, layerSparsity } from './heatmap.js';
 import { esc, htmlTable } from './html.js';
@@ -74,16 +75,56 @@ function environmentHtml(runs: readonly RunSummaryRow[]): string {
     .join('\n');
 }
 
-function runsHtml(runs: readonly RunSummaryRow[], failedOnly: boolean): string {
+/** A run's values where the runs differ beyond their axes, and the --set list that added it (the effective configuration). */
+function configCell(configs: EffectiveConfigs, runId: string): string {
+  const c = configs.runs.get(runId);
+  if (!c) return '';
+  const values = configs.paths.map((p) => `${p}=${c.values[p]}`).join(', ');
+  const marked = c.overrides.length > 0 ? ` <span class="note overridden">overridden: --set ${esc(c.overrides.join(' --set '))}</span>` : '';
+  return `${esc(values)}${marked}`;
+}
+
+function runsHtml(runs: readonly RunSummaryRow[], failedOnly: boolean, configs: EffectiveConfigs): string {
   const list = failedOnly ? runs.filter((r) => r.status === 'failed' || r.status === 'interrupted') : runs;
   if (list.length === 0) return failedOnly ? '<p class="none">No failed or interrupted runs.</p>' : '<p>No runs.</p>';
-  const header = failedOnly ? ['run', 'axes', 'status', 'attempts', 'reason'] : ['run', 'axes', 'status', 'backend', 'started', 'wall (s)', 'points', 'final accuracy (%)'];
+  const showConfig = !failedOnly && (configs.paths.length > 0 || [...configs.runs.values()].some((c) => c.overrides.length > 0));
+  const header = failedOnly
+    ? ['run', 'axes', 'status', 'attempts', 'reason']
+    : ['run', 'axes', ...(showConfig ? ['configuration beyond the axes'] : []), 'status', 'backend', 'started', 'wall (s)', 'points', 'final accuracy (%)'];
   const rows = list.map((r) =>
     failedOnly
       ? [esc(r.run_id), esc(r.axes_json), esc(r.status), esc(r.attempts), `<pre>${esc(r.error ?? '(no message)')}</pre>`]
-      : [esc(r.run_id), esc(r.axes_json), esc(r.status), esc(r.backend ?? ''), esc(r.started_at ?? ''), esc(r.wall_s?.toFixed(1) ?? ''), esc(r.n_points), esc(r.final_accuracy === null ? '' : (r.final_accuracy * 100).toFixed(2))],
+      : [
+          esc(r.run_id),
+          esc(r.axes_json),
+          ...(showConfig ? [configCell(configs, r.run_id)] : []),
+          esc(r.status),
+          esc(r.backend ?? ''),
+          esc(r.started_at ?? ''),
+          esc(r.wall_s?.toFixed(1) ?? ''),
+          esc(r.n_points),
+          esc(r.final_accuracy === null ? '' : (r.final_accuracy * 100).toFixed(2)),
+        ],
   );
   return htmlTable(header, rows, { className: failedOnly ? 'failed' : 'runs' });
+}
+
+/**
+ * What the runs used, beside the file's YAML: the configuration is stored per
+ * run, so runs added with --set (or by an earlier version of the file) show
+ * their own values, marked, instead of the file's.
+ */
+function effectiveConfigHtml(configs: EffectiveConfigs): string {
+  const groups = configGroups(configs);
+  const overridden = groups.some((g) => g.overrides.length > 0);
+  if (configs.paths.length === 0 && !overridden) return '<p class="note">Every run used this configuration, with its axes\' values.</p>';
+  const header = ['runs', 'added by', ...configs.paths];
+  const rows = groups.map((g) => [
+    esc(g.runs),
+    g.overrides.length > 0 ? `<span class="overridden">--set ${esc(g.overrides.join(' --set '))}</span>` : 'the sweep file',
+    ...configs.paths.map((p) => esc(g.values[p] ?? '')),
+  ]);
+  return htmlTable(header, rows, { className: 'effective-config', caption: 'Configuration the runs used, where it differs beyond their axes (runs added by --set are marked)' });
 }
 
 /**
@@ -99,6 +140,9 @@ export async function buildReport(db: Db, sweep: string, options: ReportOptions 
   const record = sweepRecord(db, sweep)!;
   const counts = listSweeps(db).find((s) => s.name === sweep);
   const runs = runSummaries(db, sweep, resolveWhere(db, sweep, where));
+  const axes = [...new Set(runSummaries(db, sweep).flatMap((r) => Object.keys(JSON.parse(r.axes_json) as Record<string, unknown>)))];
+  const listed = new Set(runs.map((r) => r.run_id));
+  const configs = effectiveConfigs(runConfigs(db, sweep).filter((r) => listed.has(r.run_id)), axes);
   const accuracy = compare(db, sweep, { metric: 'accuracy', where, ...(options.tolerance !== undefined && { tolerance: options.tolerance }) });
   const hasRobust = accuracy.rows.length > 0 && compare(db, sweep, { metric: 'robust_accuracy', where }).rows.some((r) => r.cells.some((c) => c !== null));
   const metrics: Metric[] = hasRobust ? ['accuracy', 'robust_accuracy', 'loss'] : ['accuracy', 'loss'];
@@ -140,16 +184,17 @@ ${accuracy.rows.length > 0 ? tables.map(compareHtml).join('\n') : '<p>No finishe
 <div class="heatmaps">${layerHeatmapHtml(layerSparsity(db, sweep, { where }))}</div>
 </section>
 <section id="failed"><h2>Failed and interrupted runs</h2>
-${runsHtml(runs, true)}
+${runsHtml(runs, true, configs)}
 </section>
 <section id="runs"><h2>Runs</h2>
-${runsHtml(runs, false)}
+${runsHtml(runs, false, configs)}
 </section>
 <section id="environment"><h2>Environment</h2>
 ${environmentHtml(runs)}
 </section>
 <section id="config"><h2>Sweep configuration</h2>
 <pre class="yaml">${esc(record.yaml)}</pre>
+${effectiveConfigHtml(configs)}
 </section>
 </body>
 </html>

@@ -1,5 +1,6 @@
 import { PrunelabError } from '@prunelab/core';
-import { listSweeps, runSummaries, sweepRecord, type Db, type Filter } from '@prunelab/store';
+import { listSweeps, runConfigs, runSummaries, sweepRecord, type Db, type Filter } from '@prunelab/store';
+import { effectiveConfigs } from './effective-config.js';
 import type { Listing } from './listing.js';
 import { formatWhere, resolveWhere } from './where.js';
 
@@ -42,19 +43,44 @@ export function chooseSweep(db: Db, sweep: string | undefined): string {
   });
 }
 
-/** `prunelab results runs --sweep S`: each run's axes, status, backend, times and final accuracy (in %). */
+/**
+ * `prunelab results runs --sweep S`: each run's axes, status, backend, times
+ * and final accuracy (in %), and its effective configuration: a `config.*`
+ * column for every value that differs between the sweep's runs beyond their
+ * axes (as the run used it), and the --set list that added the run.
+ */
 export function runsListing(db: Db, sweep: string, where: Filter = []): Listing {
   requireSweep(db, sweep);
   const rows = runSummaries(db, sweep, resolveWhere(db, sweep, where));
+  const everyAxis = [...new Set(runSummaries(db, sweep).flatMap((r) => Object.keys(JSON.parse(r.axes_json) as Record<string, unknown>)))];
   const axisNames = [...new Set(rows.flatMap((r) => Object.keys(JSON.parse(r.axes_json) as Record<string, unknown>)))];
+  const configs = effectiveConfigs(runConfigs(db, sweep), everyAxis);
+  const overridden = [...configs.runs.values()].some((c) => c.overrides.length > 0);
   return {
     title: `${sweep}: ${rows.length} run(s)${where.length > 0 ? ` where ${formatWhere(where)}` : ''}`,
-    columns: ['run_id', ...axisNames.map((a) => `axis.${a}`), 'status', 'backend', 'started_at', 'ended_at', 'wall_s', 'points', 'final_accuracy_pct', 'error'],
+    columns: [
+      'run_id',
+      ...axisNames.map((a) => `axis.${a}`),
+      ...configs.paths.map((p) => `config.${p}`),
+      ...(overridden ? ['overrides'] : []),
+      'status',
+      'backend',
+      'started_at',
+      'ended_at',
+      'wall_s',
+      'points',
+      'final_accuracy_pct',
+      'error',
+    ],
     rows: rows.map((r) => {
       const axes = JSON.parse(r.axes_json) as Record<string, unknown>;
+      const config = configs.runs.get(r.run_id);
       return {
         run_id: r.run_id,
         ...Object.fromEntries(axisNames.map((a) => [`axis.${a}`, axisValue(axes[a])])),
+        ...Object.fromEntries(configs.paths.map((p) => [`config.${p}`, config?.values[p] ?? null])),
+        // Marks a run that a --set command added, with that command's list.
+        ...(overridden && { overrides: config && config.overrides.length > 0 ? `--set ${config.overrides.join(' --set ')}` : null }),
         status: r.status,
         backend: r.backend,
         started_at: r.started_at,

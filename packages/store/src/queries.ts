@@ -162,6 +162,21 @@ export function runSummaries(db: Db, sweep: string, filter: Filter = []): RunSum
     .all(sweep, ...f.params) as RunSummaryRow[];
 }
 
+export interface RunConfigRow {
+  run_id: string;
+  /** The full config the run used, defaults filled in, --set overrides applied. */
+  config_json: string;
+  /** The --set list of the command that added the run to this sweep (JSON array); null when the sweep file generates it. */
+  overrides_json: string | null;
+}
+
+/** Each run of a sweep with the configuration it used and the overrides that added it: what runs and reports show as the effective configuration. */
+export function runConfigs(db: Db, sweep: string): RunConfigRow[] {
+  return db
+    .prepare(`SELECT r.id AS run_id, r.config_json, sr.overrides_json FROM runs r JOIN sweep_runs sr ON sr.run_id = r.id WHERE sr.sweep = ? ORDER BY r.id`)
+    .all(sweep) as RunConfigRow[];
+}
+
 export interface CurvePointRow extends LabelColumns {
   run_id: string;
   step: number;
