@@ -71,5 +71,9 @@ describe('runs held by other processes, and overrides (runSweep, 2 worker thread
     await runSweep({ file, results, lanes: [lane] });
     expect(ids()).toEqual(before);
     expect(db.prepare(`SELECT COUNT(*) AS n FROM runs`).get()).toEqual({ n: 8 }); // kept in the database
+
+    // --set name=... only names a sweep: its runs are the file's, not marked as overridden.
+    expect(await runSweep({ file, results, lanes: [lane], set: ['name=tiny-copy'] })).toMatchObject({ sweep: 'tiny-copy', skipped: 4 });
+    expect(db.prepare(`SELECT COUNT(*) AS n, COUNT(overrides_json) AS marked FROM sweep_runs WHERE sweep = 'tiny-copy'`).get()).toEqual({ n: 4, marked: 0 });
   });
 });

@@ -380,6 +380,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   };
 }
 
+/** Sweep keys that name or describe the sweep without changing any run. */
+const NAMING_KEYS: readonly string[] = ['name', 'description', '$schema'];
+
 /**
  * Records the sweep and links its runs. A plain run of the file (no --set,
  * no shard) makes the sweep exactly what the file generates and says what
@@ -388,6 +391,8 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
  */
 function registerSweep(writer: Writer, plan: SweepPlan, overrides: readonly string[]): void {
   const { sweep, runs } = plan;
+  // The runs are marked with the overrides that can change them: not the sweep's name or description.
+  const marks = overrides.filter((o) => !NAMING_KEYS.includes(o.slice(0, Math.max(0, o.indexOf('='))).trim()));
   writer.upsertSweep({ name: sweep.name, file: sweep.file, yaml: sweep.yaml, gitCommit: gitCommit(dirname(sweep.file)) });
   writer.registerRuns(
     sweep.name,
@@ -402,7 +407,7 @@ function registerSweep(writer: Writer, plan: SweepPlan, overrides: readonly stri
       budget: r.budget,
       denseKey: r.denseKey,
     })),
-    overrides,
+    marks,
   );
   if (overrides.length > 0) {
     log.info(`--set ${overrides.join(' ')}: its runs are added to ${sweep.name}, marked as overridden; no run leaves the sweep`);
