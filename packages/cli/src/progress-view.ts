@@ -100,7 +100,9 @@ export function renderProgress(s: ProgressState, columns: number): string[] {
   for (const [lane, running] of s.lanes) {
     for (const [label, t] of running) tasks.push(`  ${lane}: ${label} (${t.phase})`);
   }
-  if (tasks.length === 0 && !s.stopping) tasks.push('  idle: waiting for work');
+  const r = s.runs;
+  const allEnded = r.done + r.failed + r.interrupted + r.skipped >= r.total && s.dense.done >= s.dense.total;
+  if (tasks.length === 0 && !s.stopping && !allEnded) tasks.push('  idle: waiting for work');
   const shown = tasks.length > MAX_TASK_LINES ? tasks.slice(0, MAX_TASK_LINES - 1) : tasks;
   for (const t of shown) lines.push(fit(t, width));
   if (shown.length < tasks.length) lines.push(fit(`  … and ${tasks.length - shown.length} more`, width));

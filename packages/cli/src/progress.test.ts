@@ -71,6 +71,11 @@ describe('progress display', () => {
     );
   });
 
+  it('says idle only while work is left', () => {
+    expect(renderProgress(state({}), 80)).toEqual(['[--------------------] runs 0/8 done | ETA ?', '  idle: waiting for work']);
+    expect(renderProgress(state({ runs: { total: 8, done: 8, failed: 0, interrupted: 0, skipped: 0 }, etaSeconds: 0 }), 80)).toEqual(['[####################] runs 8/8 done | ETA 0s']);
+  });
+
   it('helpers: durations and cuts', () => {
     expect([0, 59, 60, 3599, 3600, 86_399].map(formatDuration)).toEqual(['0s', '59s', '1m00s', '59m59s', '1h00m', '23h59m']);
     expect(fit('abcdef', 6)).toBe('abcdef');
