@@ -3,6 +3,8 @@ export type { BackendInfo, BackendName, BackendPreference } from './backend.js';
 export { Net } from './net.js';
 export { architectureSize, convOut, layerGeometry, type ArchitectureSize, type LayerGeometry } from './geometry.js';
 export type { Architecture, LayerSpec, ParamLayer, Activation } from './net.js';
+export { extendsUnitOutput } from './forward.js';
+export type { ForwardHooks, LayerObservation } from './forward.js';
 export { getWeights, setWeights, serializeWeights, deserializeWeights } from './weights.js';
 export type { NamedArray } from './weights.js';
 export { trainingSchema, makeOptimizer } from './optimizer.js';

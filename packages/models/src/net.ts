@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '@prunelab/core';
-import { denseMatMul } from './ops/dense.js';
+import { forwardPass, type ForwardHooks } from './forward.js';
 import { layerGeometry } from './geometry.js';
-import { applyFixed, fixedParamCount, type FixedOp } from './ops/fixed.js';
+import { fixedParamCount, type FixedOp } from './ops/fixed.js';
 import { setWeights, type NamedArray } from './weights.js';
 
 /**
@@ -49,6 +49,10 @@ export interface ParamLayer {
   readonly bias: tf.Variable;
   /** Spatial size of this layer's output (conv) or 1 (dense), for FLOP counts. */
   readonly outPixels: number;
+  /** Index of this layer in `arch.layers`. */
+  readonly index: number;
+  /** Shape of one example's pre-activation output: [units] (dense) or [h, w, filters] (conv). */
+  readonly outShape: readonly number[];
 }
 
 let netCounter = 0;
@@ -62,7 +66,7 @@ export class Net {
     const id = netCounter++;
     let shape = [...arch.inputShape];
     const counts = { dense: 0, conv2d: 0 };
-    for (const spec of arch.layers) {
+    for (const [index, spec] of arch.layers.entries()) {
       const g = layerGeometry(spec, shape);
       let layer: ParamLayer | undefined;
       if ((spec.kind === 'dense' || spec.kind === 'conv2d') && g.kernel !== undefined) {
@@ -77,6 +81,8 @@ export class Net {
           kernel: variable(glorot(kernel, size / units, size / kernel.at(-2)!, rng), true, `n${id}/${name}/kernel`),
           bias: variable(tf.zeros([units]), true, `n${id}/${name}/bias`),
           outPixels: g.outPixels,
+          index,
+          outShape: g.out,
         };
       }
       shape = g.out;
@@ -89,28 +95,18 @@ export class Net {
     if (arch.initialWeights && !options.randomInit) setWeights(this, arch.initialWeights);
   }
 
-  /** Logits for a batch shaped [b, ...inputShape]. */
+  /** Logits for a batch shaped [b, ...inputShape]: the forward pass without hooks. */
   forward(x: tf.Tensor): tf.Tensor2D {
-    return tf.tidy(() => {
-      let h: tf.Tensor = x;
-      this.arch.layers.forEach((spec, i) => {
-        const p = this.byLayer[i];
-        if (spec.kind === 'dense' && p) {
-          h = tf.add(denseMatMul(h as tf.Tensor2D, p.kernel as tf.Tensor2D), p.bias);
-          if (spec.activation === 'relu') h = tf.relu(h);
-        } else if (spec.kind === 'conv2d' && p) {
-          h = tf.add(tf.conv2d(h as tf.Tensor4D, p.kernel as tf.Tensor4D, spec.stride, spec.padding), p.bias);
-          if (spec.activation === 'relu') h = tf.relu(h);
-        } else if (spec.kind === 'maxpool') {
-          h = tf.maxPool(h as tf.Tensor4D, spec.size, spec.stride, 'valid');
-        } else if (spec.kind === 'flatten') {
-          h = tf.reshape(h, [h.shape[0]!, -1]);
-        } else if (spec.kind === 'fixed') {
-          h = applyFixed(spec.op, h);
-        }
-      });
-      return h as tf.Tensor2D;
-    });
+    return tf.tidy(() => forwardPass(this, x));
+  }
+
+  /**
+   * The same pass with hooks (forward.ts): replaced kernels, perturbed
+   * pre-activations, observed layers, an ablated unit, a start in the middle.
+   * Not tidied: the caller owns the tensors, observed ones included.
+   */
+  forwardWith(x: tf.Tensor, hooks: ForwardHooks): tf.Tensor2D {
+    return forwardPass(this, x, hooks);
   }
 
   /** Every trainable variable, kernels and biases. */
