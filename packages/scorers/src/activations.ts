@@ -1,12 +1,14 @@
 import type { LoadedDataset } from '@prunelab/datasets';
 import { tf, type Net } from '@prunelab/models';
 import { forEachBatch } from './calibration.js';
-import { forwardWith } from './forward.js';
+
 
 /**
  * Every unit's output over the calibration set: the post-activation output of
- * each prunable layer (after ReLU when the layer has one), conv channels
- * globally average-pooled over positions. values[l] is row-major [N, units].
+ * each prunable layer (after its ReLU and the per-channel layers an imported
+ * model carries after it, such as a folded batch norm or an Activation layer;
+ * see packages/models/src/forward.ts), conv channels globally average-pooled
+ * over positions. values[l] is row-major [N, units].
  */
 export interface UnitActivations {
   readonly values: Float32Array[];
@@ -24,7 +26,7 @@ export function collectUnitActivations(net: Net, ds: LoadedDataset, positions: r
   forEachBatch(ds, positions, ({ xs, labels: ys }) => {
     const b = xs.shape[0]!;
     tf.tidy(() => {
-      forwardWith(net, xs, {
+      net.forwardWith(xs, {
         observe: ({ param, post }) => {
           const pooled = post.rank === 4 ? tf.mean(post, [1, 2]) : post;
           values[param]!.set(pooled.dataSync(), offset * units[param]!);

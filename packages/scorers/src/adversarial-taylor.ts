@@ -4,7 +4,7 @@ import { Accumulator } from './accumulate.js';
 import { attackFields, clipRange } from './attacks/common.js';
 import { craft } from './attacks/robust-accuracy.js';
 import { calibrationFields, calibrationPositions, forEachBatch } from './calibration.js';
-import { kernelGrads } from './forward.js';
+import { kernelGrads } from './gradients.js';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext } from './types.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tf } from '@prunelab/models';
 import { calibrationFields, calibrationPositions, forEachBatch } from './calibration.js';
-import { forwardWith, spreadUnitScores } from './forward.js';
+import { spreadUnitScores } from './units.js';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext, UnitScoredLayer } from './types.js';
 
@@ -9,13 +9,16 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * Average Percentage of Zeros (Hu et al. 2016, "Network Trimming: A
  * Data-Driven Neuron Pruning Approach towards Efficient Deep Architectures"):
  *
- *     APoZ_j = (1 / (N * P)) sum_n sum_p [ relu(z_j)_{n,p} == 0 ]
+ *     APoZ_j = (1 / (N * P)) sum_n sum_p [ a_j{n,p} == 0 ]
  *     importance_j = 1 - APoZ_j
  *
  * over the calibration set, P the output positions of a conv channel (1 for
- * a dense neuron). A unit that is almost always off is unimportant. Layers
- * without a ReLU (e.g. the output layer) count exact zeros of their output,
- * which are rare, so they score about 1. Unit granularity only: each weight
+ * a dense neuron), a_j the unit's output: relu(z_j) for a ReLU layer, after
+ * any per-channel layers an imported model carries after it (batch norm,
+ * activation, dropout; see packages/models/src/forward.ts). A unit that is
+ * almost always off is unimportant. Layers without a ReLU (e.g. the output
+ * layer) count exact zeros of their output, which are rare, so they score
+ * about 1. Unit granularity only: each weight
  * of unit j gets (1 - APoZ_j) / (weights in unit j); `unitScores` holds 1 - APoZ_j.
  */
 export const apozSchema = z.object({ ...calibrationFields }).strict();
@@ -26,7 +29,7 @@ export async function apozScores(ctx: ScoreContext, o: z.output<typeof apozSchem
   const counts = new Float64Array(net.params.length);
   forEachBatch(ds, calibrationPositions(ds, seed, o.batches, o.batchSize), ({ xs }) => {
     tf.tidy(() => {
-      forwardWith(net, xs, {
+      net.forwardWith(xs, {
         observe: ({ param, post }) => {
           const axes = post.rank === 4 ? [0, 1, 2] : [0];
           const z = tf.sum(tf.cast(tf.equal(post, 0), 'float32'), axes).dataSync();

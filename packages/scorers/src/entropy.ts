@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { binColumn, collectUnitActivations } from './activations.js';
 import { calibrationFields, calibrationPositions } from './calibration.js';
-import { spreadUnitScores } from './forward.js';
+import { spreadUnitScores } from './units.js';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext, UnitScoredLayer } from './types.js';
 
@@ -12,7 +12,8 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  *     H_j = - sum_{i=1..m} p_i log p_i   (natural log)
  *
  * over m equal-width bins between the min and max of unit j's output across
- * the calibration set; the output is the post-activation (after ReLU) value,
+ * the calibration set; the output is the post-activation value (after ReLU
+ * and any per-channel layers carried after it, see activations.ts),
  * globally average-pooled over positions for conv channels. A unit whose
  * output barely varies carries little information: low entropy, less
  * important. Unit granularity only: each weight of unit j gets H_j / (weights

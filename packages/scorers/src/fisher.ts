@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { tf } from '@prunelab/models';
 import { Accumulator } from './accumulate.js';
 import { calibrationFields, calibrationPositions, forEachBatch } from './calibration.js';
-import { disposeTrace, exampleLosses, layerDeltas, squaredGradSum } from './forward.js';
+import { disposeTrace, exampleLosses, layerDeltas, squaredGradSum } from './gradients.js';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext } from './types.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { binColumn, collectUnitActivations } from './activations.js';
 import { calibrationFields, calibrationPositions } from './calibration.js';
-import { spreadUnitScores } from './forward.js';
+import { spreadUnitScores } from './units.js';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext, UnitScoredLayer } from './types.js';
 

@@ -3,7 +3,8 @@ import { createRng } from '@prunelab/core';
 import { tf } from '@prunelab/models';
 import { Accumulator } from './accumulate.js';
 import { calibrationFields, calibrationPositions, forEachBatch } from './calibration.js';
-import { exampleLosses, forwardWith, kernelGrads, paramLayerIndices, spreadUnitScores } from './forward.js';
+import { exampleLosses, kernelGrads } from './gradients.js';
+import { spreadUnitScores } from './units.js';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext, UnitScoredLayer } from './types.js';
 
@@ -14,14 +15,17 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * Mozer & Smolensky 1989, "Skeletonization", for unit ablation).
  *
  * `level: 'unit'` (default): measured by ablation. For each unit j of each
- * prunable layer, its kernel column and bias are zeroed (equivalently its
- * output is zero, since relu(0) = 0) and
+ * prunable layer, its output (post-activation, see packages/models/src/
+ * forward.ts) is set to zero and
  *
  *     S_j = max(0, L(ablate j) - L)
  *
- * on the calibration set (mean cross-entropy). The net's variables are never
- * written: the ablated forward continues from the cached output of that layer
- * with channel j zeroed. Each weight of unit j gets S_j / (weights in unit j);
+ * on the calibration set (mean cross-entropy). For a ReLU or linear layer
+ * with nothing carried after it this equals zeroing the unit's kernel column
+ * and bias (relu(0) = 0); after a carried-along batch norm it removes the
+ * unit's contribution entirely rather than leaving the norm's offset. The
+ * net's variables are never written: the ablated forward continues from the
+ * cached output of that layer with channel j zeroed. Each weight of unit j gets S_j / (weights in unit j);
  * `unitScores` holds S_j. A unit whose removal lowers the loss scores 0.
  *
  * `level: 'weight'`: Gaussian weight noise eps_k ~ N(0, (sigma |w_k|)^2)
@@ -55,7 +59,6 @@ export async function noiseSensitivityScores(ctx: ScoreContext, o: Options): Pro
 
 function ablationScores({ net, ds, seed }: ScoreContext, o: Options): UnitScoredLayer[] {
   const classes = net.arch.classes;
-  const archIndex = paramLayerIndices(net);
   const units = net.params.map((p) => p.kernel.shape.at(-1)!);
   const increase = units.map((u) => new Float64Array(u));
   let base = 0;
@@ -63,17 +66,14 @@ function ablationScores({ net, ds, seed }: ScoreContext, o: Options): UnitScored
     const posts: tf.Tensor[] = [];
     try {
       base += tf.tidy(() => {
-        const logits = forwardWith(net, xs, { observe: ({ param, post }) => void (posts[param] = tf.keep(post)) });
+        const logits = net.forwardWith(xs, { observe: ({ param, post }) => void (posts[param] = tf.keep(post)) });
         return tf.sum(exampleLosses(logits, labels, classes)).dataSync()[0]!;
       });
       net.params.forEach((_, l) => {
         const h = posts[l]!;
         for (let j = 0; j < units[l]!; j++) {
           increase[l]![j]! += tf.tidy(() => {
-            const keep = new Float32Array(units[l]!).fill(1);
-            keep[j] = 0;
-            const ablated = tf.mul(h, tf.tensor1d(keep));
-            const logits = forwardWith(net, xs, { start: { layer: archIndex[l]! + 1, param: l + 1, h: ablated } });
+            const logits = net.forwardWith(xs, { start: { after: l, h }, ablate: { param: l, unit: j } });
             return tf.sum(exampleLosses(logits, labels, classes)).dataSync()[0]!;
           });
         }

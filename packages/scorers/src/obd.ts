@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { tf } from '@prunelab/models';
 import { Accumulator } from './accumulate.js';
 import { calibrationFields, calibrationPositions, forEachBatch } from './calibration.js';
-import { disposeTrace, exampleLosses, forwardWith, layerDeltas, squaredGradSum } from './forward.js';
+import { disposeTrace, exampleLosses, layerDeltas, squaredGradSum } from './gradients.js';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext } from './types.js';
 
@@ -53,7 +53,7 @@ export async function obdScores(ctx: ScoreContext, o: z.output<typeof obdSchema>
       });
       return;
     }
-    const probs = tf.tidy(() => tf.softmax(forwardWith(net, xs)));
+    const probs = tf.tidy(() => tf.softmax(net.forward(xs)));
     try {
       for (let c = 0; c < classes; c++) {
         tf.tidy(() => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { log } from '@prunelab/core';
 import { getWeights, setWeights, tf } from '@prunelab/models';
 import { calibrationPositions, forEachBatch } from './calibration.js';
-import { kernelGrads } from './forward.js';
+import { kernelGrads } from './gradients.js';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext, UnitScoredLayer } from './types.js';
 
