@@ -3,21 +3,13 @@ import { isPrunelabError } from '@prunelab/core';
 import { loadDataset } from '@prunelab/datasets';
 import { initBackend, Net, tf } from '@prunelab/models';
 import { scorerRegistry } from './index.js';
-import type { ScorerEntry } from './types.js';
-import { snapshot, tinyConv } from './test-utils/fixtures.js';
+import { smallOptions, snapshot, tinyConv } from './test-utils/fixtures.js';
 
 const backend = (process.env['PRUNELAB_TEST_BACKEND'] ?? 'cpu') as 'cpu' | 'wasm';
 
 beforeAll(async () => {
   await initBackend(backend);
 });
-
-/** Small budgets so every scorer runs in well under a second. */
-function smallOptions(entry: ScorerEntry): Record<string, unknown> {
-  const keys = Object.keys((entry.schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
-  const wanted: Record<string, unknown> = { batches: 2, batchSize: 16, steps: 5, samples: 2, eps: 0.05 };
-  return Object.fromEntries(Object.entries(wanted).filter(([k]) => keys.includes(k)));
-}
 
 async function cases(): Promise<Array<{ label: string; net: Net; ds: Awaited<ReturnType<typeof loadDataset>> }>> {
   const ds = await loadDataset({ name: 'synthetic', kind: 'teacher', layers: [6, 5, 3], trainSize: 64, valSize: 8, testSize: 8, seed: 1 });

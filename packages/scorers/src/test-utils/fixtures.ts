@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { LoadedDataset } from '@prunelab/datasets';
 import { Net, tf, type LayerSpec } from '@prunelab/models';
+import type { ScorerEntry } from '../types.js';
 
 /** A LoadedDataset over the given float rows: every row is in train, val and test. */
 export function tinyDataset(x: readonly number[][], y: readonly number[], shape: readonly number[], classes = 2): LoadedDataset {
@@ -70,4 +72,11 @@ export function tinyConv(): { net: Net; ds: LoadedDataset } {
   const x = rows(6, 25, 11);
   const y = x.map((r) => (r[12]! > 0 ? 1 : 0));
   return { net: m, ds: tinyDataset(x, y, [5, 5, 1]) };
+}
+
+/** Small budgets (where the scorer has the option) so every scorer runs in well under a second. */
+export function smallOptions(entry: ScorerEntry, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const keys = entry.schema instanceof z.ZodObject ? Object.keys(entry.schema.shape) : [];
+  const wanted: Record<string, unknown> = { batches: 2, batchSize: 16, steps: 5, samples: 2, eps: 0.05, ...overrides };
+  return Object.fromEntries(Object.entries(wanted).filter(([k]) => keys.includes(k)));
 }
