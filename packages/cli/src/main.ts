@@ -1,9 +1,10 @@
 import { isPrunelabError, setReporter, streamReporter, USER_ERROR_EXIT } from '@prunelab/core';
 import { commands, helpText } from './commands/index.js';
-import { err, out } from './output.js';
+import { endQuietlyOnClosedPipe, err, out } from './output.js';
 
 /** Runs one CLI invocation and returns its exit status (0 ok, 1 failures, 2 bad input). */
 export async function main(argv: readonly string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   setReporter(streamReporter((line) => process.stderr.write(line), process.env['PRUNELAB_DEBUG'] ? 'debug' : 'info'));
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

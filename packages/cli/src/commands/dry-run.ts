@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { canonicalJson } from '@prunelab/core';
+import { canonicalJson, PrunelabError, type ErrorDetails } from '@prunelab/core';
 import { initBackend, measureThroughput, modelRegistry } from '@prunelab/models';
 import { denseModel, denseRewindFile, doneRunIds, openDatabase, resultPaths } from '@prunelab/store';
 import { estimateSweep, planSweep, runLabel, type PlanOptions, type PreparedRun } from '@prunelab/runner';
@@ -52,7 +52,7 @@ export async function dryRun(options: PlanOptions & { jobs: number }): Promise<n
     if (m === undefined) {
       const { name, ...opts } = r.config.model;
       const arch = modelRegistry.create(name, opts)(r.dataset.shape, r.dataset.classes);
-      const t = measureThroughput(arch, r.dataset, { ...cfg, epochs: 1 });
+      const t = calibrate(() => measureThroughput(arch, r.dataset, { ...cfg, epochs: 1 }), plan.sweep.locate(['model'], r.axes), `${name} with batch size ${cfg.batchSize}`);
       m = { label: `${name} batch ${cfg.batchSize} ${cfg.optimizer}`, examplesPerSecond: t.examplesPerSecond, evaluationMs: t.evaluationMs };
       rates.set(key, m);
     }
@@ -67,6 +67,27 @@ export async function dryRun(options: PlanOptions & { jobs: number }): Promise<n
   out(`estimated time: ~${duration(e.seconds)} on ${options.jobs} worker(s), scoring not included`);
   out(`  calibrated on ${backend.name}: ${measured}`);
   return 0;
+}
+
+/**
+ * A model or batch that fits the schema's bounds can still be too large for
+ * this machine's backend: the allocation fails with a RangeError (or the wasm
+ * heap's own out-of-memory error), which is the sweep's problem, not a crash.
+ */
+function calibrate<T>(measure: () => T, where: ErrorDetails, what: string): T {
+  try {
+    return measure();
+  } catch (e) {
+    const message = String((e as Error).message ?? e);
+    if (e instanceof RangeError || /alloc|out of memory|memory access out of bounds/i.test(message)) {
+      throw new PrunelabError('E_CONFIG_INVALID', `cannot allocate ${what} on this machine (${message.split('\n')[0]})`, {
+        ...where,
+        path: 'model',
+        fix: 'Use a smaller model or batch size',
+      });
+    }
+    throw e;
+  }
 }
 
 function duration(seconds: number): string {

@@ -55,7 +55,7 @@ export const listCommand: Command = {
   summary: 'list the registered scorers, datasets, models, schedules or structures',
   usage,
   async run(argv) {
-    const { values, positionals } = parse('list', argv, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    const { values, positionals } = parse('list', argv, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, 1);
     if (values.help) {
       out(usage);
       return 0;

@@ -15,7 +15,7 @@ export const mergeCommand: Command = {
   summary: 'merge shard databases into one (idempotent; conflicts reported)',
   usage,
   async run(argv) {
-    const { values, positionals } = parse('merge', argv, { into: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    const { values, positionals } = parse('merge', argv, { into: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, Infinity);
     if (values.help) {
       out(usage);
       return 0;

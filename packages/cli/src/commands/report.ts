@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { PrunelabError } from '@prunelab/core';
 import { buildReport, parseWhere } from '@prunelab/results';
-import { resultPaths } from '@prunelab/store';
+import { reportFile, resultPaths } from '@prunelab/store';
 import { parse } from './args.js';
 import { openSweepAsync, readOptions, readOptionsHelp, sweepOptionHelp, whereOptionHelp } from './results.js';
 import { parseNumberList } from './compare.js';
@@ -27,7 +27,7 @@ export const reportCommand: Command = {
   summary: 'write a self-contained HTML report of a sweep',
   usage,
   async run(argv) {
-    const { values } = parse('report', argv, { ...readOptions, sweep: { type: 'string' }, out: { type: 'string' }, where: { type: 'string' }, tolerance: { type: 'string' } }, false);
+    const { values } = parse('report', argv, { ...readOptions, sweep: { type: 'string' }, out: { type: 'string' }, where: { type: 'string' }, tolerance: { type: 'string' } });
     if (values.help) {
       out(usage);
       return 0;
@@ -43,7 +43,8 @@ export const reportCommand: Command = {
       sweep,
       html: await buildReport(db, sweep, { where, ...(tolerance !== undefined && { tolerance }) }),
     }));
-    const file = values.out ?? join(resultPaths(values.results).reports, `${sweep}.html`);
+    // The default page stays inside the results folder whatever the sweep is called (a merged shard could name it ../x).
+    const file = values.out ?? reportFile(resultPaths(values.results), sweep);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, html);
     out(`wrote ${file}`);

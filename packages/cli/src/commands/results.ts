@@ -89,7 +89,7 @@ export const resultsCommand: Command = {
   summary: 'list sweeps (results list) or a sweep\'s runs (results runs --sweep S)',
   usage,
   async run(argv) {
-    const { values, positionals } = parse('results', argv, { ...readOptions, sweep: { type: 'string' }, where: { type: 'string' }, format: { type: 'string' } });
+    const { values, positionals } = parse('results', argv, { ...readOptions, sweep: { type: 'string' }, where: { type: 'string' }, format: { type: 'string' } }, 1);
     if (values.help) {
       out(usage);
       return 0;

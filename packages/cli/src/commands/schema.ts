@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { randomAxisSchema, runConfigSchema, sweepSchema } from '@prunelab/runner';
 import { out } from '../output.js';
+import { parse } from './args.js';
 import { SLOTS, slotJsonSchema, withoutRequired, type Slot } from './option-schemas.js';
 import type { Command } from './types.js';
 
@@ -83,7 +84,12 @@ export const schemaCommand: Command = {
   name: 'schema',
   summary: 'print the JSON Schema of sweep files (prunelab schema > sweep.schema.json)',
   usage: 'prunelab schema',
-  async run() {
+  async run(argv) {
+    const { values } = parse('schema', argv, { help: { type: 'boolean', short: 'h' } });
+    if (values.help) {
+      out(schemaCommand.usage);
+      return 0;
+    }
     out(JSON.stringify(sweepJsonSchema(), null, 2));
     return 0;
   },

@@ -5,13 +5,16 @@ export interface Shard {
   readonly count: number;
 }
 
-/** Parses `i/n` (1 <= i <= n). */
+export const MAX_SHARDS = 100_000;
+
+/** Parses `i/n` (1 <= i <= n <= MAX_SHARDS). */
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : Number.NaN;
   const count = m ? Number(m[2]) : Number.NaN;
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new PrunelabError('E_CONFIG_INVALID', '--shard must be i/n with 1 <= i <= n', {
+  // A shard count past MAX_SHARDS (or past exact integers, 1/1e20) is a typo: nearly every shard would be empty.
+  if (!m || count < 1 || index < 1 || index > count || count > MAX_SHARDS) {
+    throw new PrunelabError('E_CONFIG_INVALID', `must be i/n with 1 <= i <= n <= ${MAX_SHARDS}`, {
       path: '--shard',
       value: text,
       fix: 'Example: --shard 2/8 (with Slurm: --shard $SLURM_ARRAY_TASK_ID/8 and --array=1-8)',
