@@ -37,6 +37,29 @@ function valueText(metric: string, kind: Kind): (x: number) => string {
   return inPercent(metric, kind) ? (x) => (x * 100).toFixed(kind === 'sparsity' ? 1 : 2) : (x) => x.toFixed(3);
 }
 
+/** Examples in a short form: 48000 → 48k, 1250000 → 1.25M. */
+export function examplesText(x: number): string {
+  if (x >= 1e6) return `${Number((x / 1e6).toPrecision(3))}M`;
+  if (x >= 1e3) return `${Number((x / 1e3).toPrecision(3))}k`;
+  return `${Math.round(x)}`;
+}
+
+// Rows whose mean training is within this fraction of the least are "the common budget".
+const SAME_TRAINING = 0.005;
+
+/** How much more a row trained than the least-trained row, or null when it is within SAME_TRAINING of it. */
+export function trainingRatio(t: CompareTable, r: CompareTable['rows'][number]): number | null {
+  if (!r.training || t.leastTraining === null || t.leastTraining <= 0) return null;
+  const ratio = r.training.mean / t.leastTraining;
+  return ratio > 1 + SAME_TRAINING ? ratio : null;
+}
+
+function trainingCell(t: CompareTable, r: CompareTable['rows'][number]): HumanCell {
+  if (!r.training) return { main: 'not recorded', n: '', ci: '', at: '', best: false };
+  const ratio = trainingRatio(t, r);
+  return { main: `${examplesText(r.training.mean)}${ratio !== null ? ` (${ratio.toFixed(2)}x) !` : ''}`, n: '', ci: '', at: '', best: false };
+}
+
 /** A summary split for printing: the value (± std) and the detail (n, interval) that the table puts on a second line. */
 export interface SummaryParts {
   readonly main: string;
@@ -88,6 +111,7 @@ export function humanRows(t: CompareTable): { header: string[]; rows: HumanCell[
       return `s=${pct(c)}${a !== null ? ` (achieved ${pct(a)})` : ''}`;
     }),
     ...EXTRAS.map((e) => labels[e]),
+    'training (examples)',
   ];
   const rows = t.rows.map((r) => [
     { ...summaryParts(r.dense, metricText), at: '', best: false },
@@ -96,6 +120,7 @@ export function humanRows(t: CompareTable): { header: string[]; rows: HumanCell[
       return { ...parts, main: `${parts.main}${c?.interpolated ? ' ~' : ''}`, at: cellAt(c, t.columns[j]!, achieved[j] ?? null), best: r.best.includes(j) };
     }),
     ...EXTRAS.map((e) => ({ ...summaryParts(r[e], valueText(t.metric, extraKind[e])), at: '', best: r.bestExtras.includes(e) })),
+    trainingCell(t, r),
   ]);
   return { header, rows, strategies: t.rows.map((r) => r.strategy) };
 }
@@ -130,6 +155,13 @@ export function compareNotes(t: CompareTable, bestMark: string): string[] {
     'AUC: trapezoid area under each run\'s curve from 0 to its highest achieved sparsity, divided by that sparsity (the average over the range).',
     '[95% CI]: Student-t interval over the runs, clipped to the range the metric can take.',
     'Compression: total / nonzero parameters (non-prunable included) at each run\'s highest target.',
+    'Training: examples each run trained on after its dense model (fine-tuning, and any training its schedule adds: ADMM, rewound or re-initialised training, mask derivation), mean over runs.' +
+      (t.rows.some((r) => trainingRatio(t, r) !== null)
+        ? ' (k.kkx) ! marks a row that trained k.kk times as much as the least-trained row: it got more training than the common budget, so its accuracy is not a like-for-like comparison.'
+        : ''),
+    ...(t.configPaths.length > 0
+      ? [`Rows are also split by ${t.configPaths.join(', ')}: runs with the same strategy labels but a different value there (e.g. added with --set) are never averaged together.`]
+      : []),
   ];
 }
 
@@ -155,6 +187,9 @@ export function compareColumns(t: CompareTable): { columns: string[]; rows: Arra
     ...stats('dense', 'metric'),
     ...t.columns.flatMap((c) => [...stats(sparsityKey(c), 'metric'), `${sparsityKey(c)}_achieved_pct`, `${sparsityKey(c)}_interpolated`, `${sparsityKey(c)}_best`]),
     ...EXTRAS.flatMap((e) => [...stats(extraPrefix[e], extraKind[e]), `${extraPrefix[e]}_best`]),
+    'training_examples_mean',
+    'training_ratio_to_least',
+    ...t.configPaths.map((p) => `config.${p}`),
   ];
   const vals = (s: Summary | null, kind: Kind): Value[] => {
     if (!s) return [null, null, null, null, null, null];
@@ -168,6 +203,9 @@ export function compareColumns(t: CompareTable): { columns: string[]; rows: Arra
     ...vals(r.dense, 'metric'),
     ...r.cells.flatMap((c, j) => [...vals(c, 'metric'), c ? toPct(c.achieved) : null, c ? c.interpolated : null, r.best.includes(j)]),
     ...EXTRAS.flatMap((e) => [...vals(r[e], extraKind[e]), r.bestExtras.includes(e)]),
+    r.training ? r.training.mean : null,
+    r.training && t.leastTraining ? r.training.mean / t.leastTraining : null,
+    ...t.configPaths.map((p) => r.config[p] ?? null),
   ]);
   return { columns, rows };
 }

@@ -2,6 +2,7 @@ import { PrunelabError, unknownNameError } from '@prunelab/core';
 import { sweepCurve, type Db, type Filter } from '@prunelab/store';
 import { higherIsBetter, lastPoint, maxSparsityWithin, normalizedAuc, runCurves, sparsityGranularity, STRATEGY_FIELDS, valueAt, type Metric, type RunCurve, type StrategyField } from './curve.js';
 import { summarize, type Range, type Summary } from './stats.js';
+import { sweepEffectiveConfigs } from './effective-config.js';
 import { resolveWhere } from './where.js';
 
 /** A cell: the summary over seeds, whether any run's value in it was interpolated, and the sparsity it stands for. */
@@ -21,6 +22,11 @@ export const EXTRA_COLUMNS: readonly ExtraColumn[] = ['withinTolerance', 'auc', 
 export interface CompareRow {
   readonly strategy: string;
   readonly key: Readonly<Record<string, string>>;
+  /**
+   * The row's value at each of the table's `configPaths`: what tells its runs
+   * apart from other rows with the same strategy labels (a `--set` override).
+   */
+  readonly config: Readonly<Record<string, string>>;
   /** Finished runs in this row (seeds, and any other axis not in `by`). */
   readonly runs: number;
   /** The metric of the rows' dense models, at sparsity 0. */
@@ -35,6 +41,12 @@ export interface CompareRow {
   readonly auc: Summary | null;
   /** Total over nonzero parameters at each run's highest target, summarised over runs. */
   readonly compression: Summary | null;
+  /**
+   * Examples trained on after dense training (fine-tuning, ADMM, rewound or
+   * re-initialised training, mask derivation), summarised over runs; null when
+   * no run recorded it. Schedules that train beyond the common budget show here.
+   */
+  readonly training: Summary | null;
   /** The extra columns where this row is the best. */
   readonly bestExtras: readonly ExtraColumn[];
   /** How close to a column an evaluated point must be to count as evaluated there (see sparsityGranularity). */
@@ -54,6 +66,15 @@ export interface CompareTable {
   /** Which metric the within-tolerance column measures. */
   readonly toleranceMetric: 'accuracy' | 'robust_accuracy';
   readonly filter: Filter;
+  /**
+   * Config paths whose values differ between runs with the same strategy
+   * labels and that no axis of the sweep accounts for (a run added by
+   * `--set dataset.trainSize=3000`): rows are split by them, so runs that
+   * trained differently are never averaged together.
+   */
+  readonly configPaths: readonly string[];
+  /** The least mean training of any row (examples), the reference for "more training". */
+  readonly leastTraining: number | null;
   /** The metric of all dense models (each run's dense point), at sparsity 0. */
   readonly dense: Summary | null;
   /** True when any cell holds an interpolated value. */
@@ -119,11 +140,16 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
   // For loss the within-tolerance column still speaks of accuracy, as its name says.
   const pick = metric === 'loss' ? (p: { accuracy: number }) => p.accuracy : (p: { value: number }) => p.value;
 
-  const groups = new Map<string, { key: Record<string, string>; curves: RunCurve[] }>();
+  const configs = sweepEffectiveConfigs(db, sweep);
+  const configPaths = configs.paths.filter((p) => p !== 'seed');
+  const groups = new Map<string, { key: Record<string, string>; config: Record<string, string>; curves: RunCurve[] }>();
   for (const c of curves) {
-    const name = effectiveBy.map((f) => c.labels[f]).join(' / ');
+    const values = configs.runs.get(c.runId)?.values ?? {};
+    const config = Object.fromEntries(configPaths.map((p) => [p, values[p] ?? '(unset)']));
+    const suffix = configPaths.length > 0 ? ` [${configPaths.map((p) => `${p}=${config[p]}`).join(', ')}]` : '';
+    const name = effectiveBy.map((f) => c.labels[f]).join(' / ') + suffix;
     let g = groups.get(name);
-    if (!g) groups.set(name, (g = { key: Object.fromEntries(effectiveBy.map((f) => [f, c.labels[f]])), curves: [] }));
+    if (!g) groups.set(name, (g = { key: Object.fromEntries(effectiveBy.map((f) => [f, c.labels[f]])), config, curves: [] }));
     g.curves.push(c);
   }
 
@@ -143,6 +169,7 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
       return {
         strategy,
         key: g.key,
+        config: g.config,
         runs: g.curves.length,
         dense: summaryOf(
           g.curves.map((c) => c.dense?.value),
@@ -161,6 +188,10 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
         compression: summaryOf(
           g.curves.map((c) => lastPoint(c)?.compression),
           [1, Infinity],
+        ),
+        training: summaryOf(
+          g.curves.map((c) => c.trainExamples),
+          [0, Infinity],
         ),
       };
     });
@@ -181,6 +212,8 @@ export function compare(db: Db, sweep: string, options: CompareOptions = {}): Co
     tolerance,
     toleranceMetric,
     filter,
+    configPaths,
+    leastTraining: base.reduce<number | null>((m, r) => (r.training && (m === null || r.training.mean < m) ? r.training.mean : m), null),
     // Runs of several scorers share one dense model per seed: count each dense model once.
     dense: summaryOf([...new Map(curves.map((c) => [`${c.labels.dataset}|${c.labels.model}|${c.seed}`, c.dense?.value])).values()], rangeOf(metric)),
     interpolated: base.some((r) => r.cells.some((c) => c?.interpolated === true)),

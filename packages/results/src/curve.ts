@@ -27,6 +27,8 @@ export interface RunCurve {
   readonly labels: Readonly<Record<StrategyField, string>>;
   readonly dense: CurvePoint | undefined;
   readonly points: readonly CurvePoint[];
+  /** Examples the run trained on after dense training, all phases; undefined when not recorded (runs from before it was). */
+  readonly trainExamples: number | undefined;
 }
 
 const metricValue = (r: CurvePointRow, metric: Metric): number | null => (metric === 'robust_accuracy' ? r.robust_accuracy : r[metric]);
@@ -66,6 +68,7 @@ export function runCurves(rows: readonly CurvePointRow[], metric: Metric): RunCu
       labels: { scorer: first.scorer, structure: first.structure, scope: first.scope, schedule: first.schedule, model: first.model, dataset: first.dataset },
       dense: denseRow ? points.find((p) => p.target === 0 && p.sparsity === denseRow.sparsity) : undefined,
       points,
+      trainExamples: first.train_examples ?? undefined,
     });
   }
   return curves.sort((a, b) => a.runId.localeCompare(b.runId));

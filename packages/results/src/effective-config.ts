@@ -1,4 +1,4 @@
-import type { RunConfigRow } from '@prunelab/store';
+import { runConfigs, runSummaries, type Db, type RunConfigRow } from '@prunelab/store';
 
 /** One run's effective configuration, as results and reports show it. */
 export interface RunConfigView {
@@ -72,4 +72,14 @@ export function configGroups(c: EffectiveConfigs): Array<{ runs: number; overrid
     else groups.set(key, { runs: 1, overrides: v.overrides, values: v.values });
   }
   return [...groups.values()];
+}
+
+/** The sweep's axis names: every key any of its runs' axes set (seed included). */
+export function sweepAxes(db: Db, sweep: string): string[] {
+  return [...new Set(runSummaries(db, sweep).flatMap((r) => Object.keys(JSON.parse(r.axes_json) as Record<string, unknown>)))];
+}
+
+/** `effectiveConfigs` over every run of a sweep, against every axis of the sweep. */
+export function sweepEffectiveConfigs(db: Db, sweep: string): EffectiveConfigs {
+  return effectiveConfigs(runConfigs(db, sweep), sweepAxes(db, sweep));
 }

@@ -1,7 +1,7 @@
 import { runConfigs, runSummaries, sweepRecord, listSweeps, type Db, type Filter, type RunSummaryRow } from '@prunelab/store';
 import { compare, type CompareTable } from './compare.js';
 import { compareNotes, humanRows, type HumanCell } from './compare-format.js';
-import { configGroups, effectiveConfigs, type EffectiveConfigs } from './effective-config.js';
+import { configGroups, effectiveConfigs, sweepAxes, type EffectiveConfigs } from './effective-config.js';
 import type { Metric } from './curve.js';
 import { layerHeatmapHtml, layerSparsity } from './heatmap.js';
 import { esc, htmlTable } from './html.js';
@@ -140,7 +140,7 @@ export async function buildReport(db: Db, sweep: string, options: ReportOptions 
   const record = sweepRecord(db, sweep)!;
   const counts = listSweeps(db).find((s) => s.name === sweep);
   const runs = runSummaries(db, sweep, resolveWhere(db, sweep, where));
-  const axes = [...new Set(runSummaries(db, sweep).flatMap((r) => Object.keys(JSON.parse(r.axes_json) as Record<string, unknown>)))];
+  const axes = sweepAxes(db, sweep);
   const listed = new Set(runs.map((r) => r.run_id));
   const configs = effectiveConfigs(runConfigs(db, sweep).filter((r) => listed.has(r.run_id)), axes);
   const accuracy = compare(db, sweep, { metric: 'accuracy', where, ...(options.tolerance !== undefined && { tolerance: options.tolerance }) });

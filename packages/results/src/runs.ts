@@ -1,6 +1,6 @@
 import { PrunelabError } from '@prunelab/core';
-import { listSweeps, runConfigs, runSummaries, sweepRecord, type Db, type Filter } from '@prunelab/store';
-import { effectiveConfigs } from './effective-config.js';
+import { listSweeps, runSummaries, sweepRecord, type Db, type Filter } from '@prunelab/store';
+import { sweepEffectiveConfigs } from './effective-config.js';
 import type { Listing } from './listing.js';
 import { formatWhere, resolveWhere } from './where.js';
 
@@ -52,9 +52,8 @@ export function chooseSweep(db: Db, sweep: string | undefined): string {
 export function runsListing(db: Db, sweep: string, where: Filter = []): Listing {
   requireSweep(db, sweep);
   const rows = runSummaries(db, sweep, resolveWhere(db, sweep, where));
-  const everyAxis = [...new Set(runSummaries(db, sweep).flatMap((r) => Object.keys(JSON.parse(r.axes_json) as Record<string, unknown>)))];
   const axisNames = [...new Set(rows.flatMap((r) => Object.keys(JSON.parse(r.axes_json) as Record<string, unknown>)))];
-  const configs = effectiveConfigs(runConfigs(db, sweep), everyAxis);
+  const configs = sweepEffectiveConfigs(db, sweep);
   const overridden = [...configs.runs.values()].some((c) => c.overrides.length > 0);
   return {
     title: `${sweep}: ${rows.length} run(s)${where.length > 0 ? ` where ${formatWhere(where)}` : ''}`,

@@ -15,6 +15,12 @@ export interface RawRun {
   readonly error?: string;
   /** The dense point first (target 0, sparsity 0), then the pruned operating points. */
   readonly points: readonly RawPoint[];
+  /** Training after dense training, by phase: [steps, examples]; none recorded when absent. */
+  readonly training?: Readonly<Record<string, readonly [steps: number, examples: number]>>;
+  /** Config values beyond the scorer (dotted paths), as a --set would change them. */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** The --set list that added the run to the sweep. */
+  readonly overrides?: readonly string[];
 }
 
 export const SWEEP = 'syn';
@@ -60,20 +66,36 @@ export const UNIT_RUNS: readonly RawRun[] = [
 
 const LAYERS = ['dense1', 'dense2', 'out'];
 
+/** {'dataset.trainSize': 3000} → {dataset: {trainSize: 3000}}, as a run's stored config nests them. */
+function nest(flat: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [path, value] of Object.entries(flat)) {
+    const keys = path.split('.');
+    let at = out;
+    for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+    at[keys.at(-1)!] = value;
+  }
+  return out;
+}
+
 /** Writes the runs above through the store's Writer into `dir/prunelab.sqlite`. */
 export function buildSyntheticDb(dir: string, runs: readonly RawRun[] = RUNS): string {
   const file = join(dir, 'prunelab.sqlite');
   const db: Db = openDatabase(file);
   const w = new Writer(db);
   w.upsertSweep({ name: SWEEP, file: 'experiments/syn.yaml', yaml: `name: ${SWEEP}\ndescription: '${DESCRIPTION}'\ngrid:\n  scorer: [magnitude, random]\n`, gitCommit: null });
-  w.registerRuns(
+  const register = (list: readonly RawRun[], overrides: readonly string[] = []) =>
+    w.registerRuns(
     SWEEP,
-    runs.map((r) => ({
-      id: r.id, sweep: SWEEP, config: { scorer: r.scorer, description: DESCRIPTION }, seed: r.seed, dataset: 'synthetic', model: 'mlp',
+    list.map((r) => ({
+      id: r.id, sweep: SWEEP, config: { scorer: r.scorer, seed: r.seed, description: DESCRIPTION, ...nest(r.config ?? {}) }, seed: r.seed, dataset: 'synthetic', model: 'mlp',
       scorer: r.scorer, structure: r.structure, scope: 'global', schedule: r.schedule ?? 'one-shot', axes: { scorer: r.scorer, seed: r.seed },
       datasetIdentity: {}, budget: {}, denseKey: `dense-${r.seed}`,
     })),
+    overrides,
   );
+  register(runs.filter((r) => !r.overrides));
+  for (const r of runs) if (r.overrides) register([r], r.overrides);
   const owner = newOwner();
   for (const r of runs) {
     const claim = w.claimRun(r.id, { owner, leaseMs: 60_000, retryFailed: false, lane: 'cpu' });
@@ -96,6 +118,9 @@ export function buildSyntheticDb(dir: string, runs: readonly RawRun[] = RUNS): s
         });
       }
     });
+    if (r.training) {
+      w.recordTraining(run, Object.fromEntries(Object.entries(r.training).map(([phase, [steps, examples]]) => [phase, { steps, examples }])));
+    }
     run.finish(r.status === 'done' ? { status: 'done' } : { status: 'failed', error: r.error ?? 'failed' });
   }
   db.close();
