@@ -1,6 +1,5 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { parse as parseYamlValue } from 'yaml';
 import { z } from 'zod';
 import { PrunelabError, isPlainObject, type ErrorDetails } from '@prunelab/core';
 import { checkSweepName } from '@prunelab/store';
@@ -10,7 +9,7 @@ import { scorerRegistry } from '@prunelab/scorers';
 import { applyAxes, expandAxes, randomAxisSchema, type Axes } from './expand.js';
 import { deepMerge, formatPath, setPath, splitPath } from './paths.js';
 import { runConfigSchema, sweepSchema, SWEEP_ONLY_KEYS, type RunConfig } from './schema.js';
-import { configFileProblem, readYamlFile, type YamlFile } from './yaml-file.js';
+import { configFileProblem, parseValue, readYamlFile, type YamlFile } from './yaml-file.js';
 import { runLabels, type RunLabels } from './labels.js';
 import { canonicalConfig } from './identity.js';
 
@@ -169,13 +168,12 @@ function applyOverride(data: Record<string, unknown>, assignment: string): Recor
   }
   const path = assignment.slice(0, eq).trim();
   const text = assignment.slice(eq + 1);
-  let value: unknown;
-  try {
-    value = parseYamlValue(text);
-  } catch {
-    value = text;
+  const value = parseValue(text, assignment);
+  if (splitPath(path).length === 0) throw new PrunelabError('E_CONFIG_INVALID', 'empty --set path', { path: '--set', value: assignment, fix: 'Example: --set train.lr=0.01' });
+  if (splitPath(path)[0] === 'extends') {
+    // Base files are merged before overrides apply, so this would be silently ignored.
+    throw new PrunelabError('E_CONFIG_INVALID', '--set cannot change extends (base files are read before overrides)', { path: '--set', value: assignment, fix: 'Edit extends: in the sweep file, or --set the keys themselves' });
   }
-  if (splitPath(path).length === 0) throw new PrunelabError('E_CONFIG_INVALID', 'empty --set path', { path: '--set', value: assignment });
   return setPath(data, path, value);
 }
 
@@ -200,11 +198,14 @@ function validate<S extends z.ZodType>(schema: S, data: unknown, y: YamlFile, pr
 }
 
 function issueError(issue: z.core.$ZodIssue, path: PropertyKey[], data: unknown, y: YamlFile, axes?: Axes): PrunelabError {
-  const value = valueAt(data, issue.path);
+  // An unknown key is shown under its parent, but located at the key itself (or at the axis that sets it).
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const value = unknown === undefined ? valueAt(data, issue.path) : undefined;
   const key = formatPath(path);
+  const located = formatPath(unknown === undefined ? path : [...path, unknown]);
   // A value that came from an axis is reported at the axis in the file.
-  const axisPath = axes && Object.keys(axes).find((a) => key === a || key.startsWith(`${a}.`) || key.startsWith(`${a}[`));
-  const loc = axisPath ? locateAxis(y, axisPath) : where(y, path);
+  const axisPath = axes && Object.keys(axes).find((a) => located === a || located.startsWith(`${a}.`) || located.startsWith(`${a}[`) || a.startsWith(`${located}.`));
+  const loc = axisPath ? locateAxis(y, axisPath) : where(y, unknown === undefined ? path : [...path, unknown]);
   let problem = issue.message;
   let fix: string | undefined;
   if (issue.code === 'unrecognized_keys') {

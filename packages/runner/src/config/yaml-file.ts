@@ -66,46 +66,7 @@ export function parseYaml(text: string, file: string): YamlFile {
       fix: deep ? 'A sweep file nests a few levels deep; check the brackets' : 'Fix the YAML syntax at that position',
     });
   }
-  // Warnings are unknown tags and directives: data in a sweep file must mean exactly what it says.
-  const warning = doc.warnings[0];
-  if (warning) {
-    const pos = warning.linePos?.[0];
-    const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1];
-    throw new PrunelabError('E_YAML_PARSE', tag ? `unknown YAML tag ${shortTag(tag)}` : `invalid YAML: ${stripPosition(warning.message)}`, {
-      file,
-      ...(pos && { line: pos.line, column: pos.col }),
-      fix: tag ? 'Remove the tag: sweep files hold plain data (strings, numbers, booleans, lists and mappings)' : 'Remove it',
-    });
-  }
-  const tagged = findNode(doc, (n) => !isAlias(n) && n.tag !== undefined && !CORE_TAGS.has(n.tag));
-  if (tagged) {
-    throw new PrunelabError('E_YAML_PARSE', `unknown YAML tag ${shortTag(String(tagged.tag))}`, {
-      file,
-      ...at(tagged.range?.[0]),
-      fix: 'Remove the tag: sweep files hold plain data (strings, numbers, booleans, lists and mappings)',
-    });
-  }
-  const unresolved = findNode(doc, (n) => isAlias(n) && n.resolve(doc) === undefined);
-  if (unresolved && isAlias(unresolved)) {
-    throw new PrunelabError('E_YAML_PARSE', `alias *${unresolved.source} refers to no anchor`, {
-      file,
-      ...at(unresolved.range?.[0]),
-      fix: `Define &${unresolved.source} on a value before this line, or write the value out`,
-    });
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
-  } catch (e) {
-    // toJS throws for alias bombs (ReferenceError) and for data nested past the stack (RangeError).
-    const bomb = /alias count/i.test(firstLine(e));
-    const alias = findNode(doc, (n) => isAlias(n));
-    throw new PrunelabError('E_YAML_PARSE', bomb ? `aliases expand more than ${MAX_ALIAS_COUNT} times (an alias bomb)` : `invalid YAML: ${firstLine(e)}`, {
-      file,
-      ...(bomb && alias ? at(alias.range?.[0]) : {}),
-      fix: bomb ? 'Write the values out instead of nesting aliases of aliases' : 'Simplify the file',
-    });
-  }
+  const data = plainData(doc, (problem, offset, fix) => new PrunelabError('E_YAML_PARSE', problem, { file, ...at(offset), fix })) ?? {};
   return {
     file,
     text,
@@ -122,6 +83,55 @@ export function parseYaml(text: string, file: string): YamlFile {
       return undefined;
     },
   };
+}
+
+/**
+ * The document as plain data, refusing what is not: unknown tags and
+ * directives (the yaml library's warnings), tags outside the core schema,
+ * aliases without an anchor, and alias bombs. `fail` builds the error from a
+ * problem, the offset of the node it is about, and the fix.
+ */
+function plainData(doc: Document, fail: (problem: string, offset: number | undefined, fix: string) => PrunelabError): unknown {
+  const warning = doc.warnings[0];
+  if (warning) {
+    const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1];
+    throw fail(tag ? `unknown YAML tag ${shortTag(tag)}` : `invalid YAML: ${stripPosition(warning.message)}`, warning.pos[0], tag ? PLAIN : 'Remove it');
+  }
+  const tagged = findNode(doc, (n) => !isAlias(n) && n.tag !== undefined && !CORE_TAGS.has(n.tag));
+  if (tagged) throw fail(`unknown YAML tag ${shortTag(String(tagged.tag))}`, tagged.range?.[0], PLAIN);
+  const unresolved = findNode(doc, (n) => isAlias(n) && n.resolve(doc) === undefined);
+  if (unresolved && isAlias(unresolved)) {
+    throw fail(`alias *${unresolved.source} refers to no anchor`, unresolved.range?.[0], `Define &${unresolved.source} on a value before this line, or write the value out`);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // toJS throws for alias bombs (ReferenceError) and for data nested past the stack (RangeError).
+    const bomb = /alias count/i.test(firstLine(e));
+    const alias = findNode(doc, (n) => isAlias(n));
+    throw fail(
+      bomb ? `aliases expand more than ${MAX_ALIAS_COUNT} times (an alias bomb)` : `invalid YAML: ${firstLine(e)}`,
+      bomb ? alias?.range?.[0] : undefined,
+      bomb ? 'Write the values out instead of nesting aliases of aliases' : 'Simplify the file',
+    );
+  }
+}
+
+const PLAIN = 'Remove the tag: sweep files hold plain data (strings, numbers, booleans, lists and mappings)';
+
+/**
+ * A `--set` value, typed as YAML (`seeds=[0, 1]` is a list): text that is not
+ * YAML stays text, as before, but a tag or an alias is refused as in a file.
+ */
+export function parseValue(text: string, assignment: string): unknown {
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { uniqueKeys: true, resolveKnownTags: false });
+  } catch {
+    return text;
+  }
+  if (doc.errors.length > 0) return text;
+  return plainData(doc, (problem, _offset, fix) => new PrunelabError('E_CONFIG_INVALID', problem, { path: '--set', value: assignment, fix }));
 }
 
 /** The first node (in document order) that `test` accepts. */
