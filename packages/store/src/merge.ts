@@ -1,6 +1,6 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { PrunelabError } from '@prunelab/core';
-import { openDatabase, type Db } from './open.js';
+import { checkHeader, openDatabase, type Db } from './open.js';
 import { checkSweepName } from './paths.js';
 
 export interface MergeReport {
@@ -24,7 +24,9 @@ const RANK: Record<string, number> = { done: 4, failed: 3, interrupted: 2, runni
  */
 export function mergeDatabases(target: string, sources: readonly string[]): MergeReport {
   // Every source is checked before the target is opened: a bad source must not leave a new, empty target behind.
-  for (const s of sources) checkSource(s, target);
+  // Headers first (no file is opened), so a bad source is found before SQLite touches a good one.
+  for (const s of sources) checkExists(s, target);
+  for (const s of sources) checkSource(s);
   const db = openDatabase(target);
   let sweeps = 0;
   let runsAdded = 0;
@@ -78,11 +80,16 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
  * <results>/<name>.html), so a shard database naming a sweep ../../x could
  * otherwise write outside the results folder.
  */
-function checkSource(source: string, target: string): void {
+function checkExists(source: string, target: string): void {
   if (!existsSync(source)) throw new PrunelabError('E_FILE_NOT_FOUND', 'database to merge not found', { file: source, fix: 'Check the path (shards are <results>/shards/*/prunelab.sqlite)' });
   if (existsSync(target) && realpathSync(source) === realpathSync(target)) {
     throw new PrunelabError('E_CONFIG_INVALID', 'a database cannot be merged into itself', { file: source, path: '--into', fix: 'Name the shard databases and a different --into' });
   }
+  if (!statSync(source).isFile()) throw new PrunelabError('E_DATABASE_INVALID', 'this is a folder or device, not a results database', { file: source, fix: 'Name the shard databases (prunelab.sqlite files)' });
+  checkHeader(source, true);
+}
+
+function checkSource(source: string): void {
   const db = openDatabase(source, { readonly: true });
   try {
     const names = db.prepare(`SELECT name FROM sweeps UNION SELECT sweep FROM sweep_runs UNION SELECT sweep FROM runs`).pluck().all() as unknown[];

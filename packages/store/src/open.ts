@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PrunelabError } from '@prunelab/core';
@@ -25,6 +25,7 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   if (kind && !kind.isFile()) {
     throw new PrunelabError('E_DATABASE_INVALID', `this is ${kind.isDirectory() ? 'a folder' : 'not a regular file'}, not a results database`, { file, fix: DB_FIX });
   }
+  if (kind) checkHeader(file, readonly);
   if (!readonly) ensureFolder(dirname(file));
   let db: Db;
   try {
@@ -52,6 +53,36 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
 }
 
 const DB_FIX = 'Name a prunelab results database (the prunelab.sqlite that prunelab run writes in its results folder)';
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Checks a database file from its 100-byte header, before SQLite opens it:
+ * opening creates -wal and -shm files beside a WAL database, so a file that
+ * is refused anyway should not be opened at all. The header says whether it
+ * is SQLite and its user_version (offset 60), which is prunelab's schema
+ * version. Exported for merge, which checks every source before it opens any.
+ */
+export function checkHeader(file: string, readonly: boolean): void {
+  const header = Buffer.alloc(100);
+  let n: number;
+  const fd = openSync(file, 'r');
+  try {
+    n = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n === 0) {
+    // An empty file is a fresh database to a writer, and nothing to read for a reader.
+    if (readonly) throw new PrunelabError('E_DATABASE_INVALID', 'this database is empty: no prunelab tables', { file, fix: DB_FIX });
+    return;
+  }
+  if (n < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) throw new PrunelabError('E_DATABASE_INVALID', 'this is not an SQLite database', { file, fix: DB_FIX });
+  const version = header.readUInt32BE(60);
+  if (version > MIGRATIONS.length) {
+    throw new PrunelabError('E_DATABASE_INVALID', `database schema version ${version} is newer than this prunelab (${MIGRATIONS.length})`, { file, fix: 'Upgrade prunelab' });
+  }
+}
 
 /**
  * A file SQLite cannot read, or a SQLite database some other program made
