@@ -73,6 +73,8 @@ function parseAll(images: Uint8Array, labels: Uint8Array): 'ok' | 'error' {
   } catch (e) {
     if (!isPrunelabError(e)) throw e;
     expect(e.code).toBe('E_DATASET_CORRUPT');
+    // Every corruption message says what to do, not only what is wrong.
+    expect(e.details.fix).toMatch(/download/);
     return 'error';
   }
 }

@@ -10,6 +10,8 @@ import { corruptError } from './errors.js';
  * against the actual length, so a flipped bit cannot ask for gigabytes.
  */
 export const IDX_LABELS_MAGIC = 2049;
+/** What every IDX corruption message tells the user to do: the bytes are wrong, so only another copy helps. */
+export const IDX_FIX = 'The file is damaged or is not an IDX file: download it again, or point dataset.dir (or PRUNELAB_DATA) at an intact copy';
 export const IDX_IMAGES_MAGIC = 2051;
 
 export interface IdxImages {
@@ -42,17 +44,17 @@ function header(bytes: Uint8Array, file: string, magic: number, dims: number): n
     const found = u32(bytes, 0);
     if (found !== magic) {
       const kind = magic === IDX_LABELS_MAGIC ? 'labels' : 'images';
-      throw corruptError(file, `bad IDX magic number (${kind})`, magic, found);
+      throw corruptError(file, `bad IDX magic number (${kind})`, magic, found, IDX_FIX);
     }
   }
-  if (bytes.length < need) throw corruptError(file, 'file too short for the IDX header (bytes)', `at least ${need}`, bytes.length);
+  if (bytes.length < need) throw corruptError(file, 'file too short for the IDX header (bytes)', `at least ${need}`, bytes.length, IDX_FIX);
   const out: number[] = [];
   for (let d = 0; d < dims; d++) out.push(u32(bytes, 4 + 4 * d));
   return out;
 }
 
 function checkDim(file: string, what: string, expected: number | undefined, found: number): void {
-  if (expected !== undefined && found !== expected) throw corruptError(file, what, expected, found);
+  if (expected !== undefined && found !== expected) throw corruptError(file, what, expected, found, IDX_FIX);
 }
 
 export function parseIdxImages(bytes: Uint8Array, file: string, expect: IdxExpect = {}): IdxImages {
@@ -60,19 +62,19 @@ export function parseIdxImages(bytes: Uint8Array, file: string, expect: IdxExpec
   checkDim(file, 'image count', expect.n, n);
   checkDim(file, 'image rows', expect.rows, rows);
   checkDim(file, 'image columns', expect.cols, cols);
-  if (rows === 0 || cols === 0) throw corruptError(file, 'image size (rows x columns)', 'both > 0', `${rows}x${cols}`);
+  if (rows === 0 || cols === 0) throw corruptError(file, 'image size (rows x columns)', 'both > 0', `${rows}x${cols}`, IDX_FIX);
   const length = 16 + n * rows * cols;
-  if (bytes.length !== length) throw corruptError(file, `file length for ${n} images of ${rows}x${cols} (bytes)`, length, bytes.length);
+  if (bytes.length !== length) throw corruptError(file, `file length for ${n} images of ${rows}x${cols} (bytes)`, length, bytes.length, IDX_FIX);
   return { n, rows, cols, x: bytes.subarray(16) };
 }
 
 export function parseIdxLabels(bytes: Uint8Array, file: string, classes: number, expect: IdxExpect = {}): IdxLabels {
   const [n] = header(bytes, file, IDX_LABELS_MAGIC, 1) as [number];
   checkDim(file, 'label count', expect.n, n);
-  if (bytes.length !== 8 + n) throw corruptError(file, `file length for ${n} labels (bytes)`, 8 + n, bytes.length);
+  if (bytes.length !== 8 + n) throw corruptError(file, `file length for ${n} labels (bytes)`, 8 + n, bytes.length, IDX_FIX);
   const y = bytes.subarray(8);
   for (let i = 0; i < n; i++) {
-    if (y[i]! >= classes) throw corruptError(file, `label of example ${i}`, `< ${classes}`, y[i]);
+    if (y[i]! >= classes) throw corruptError(file, `label of example ${i}`, `< ${classes}`, y[i], IDX_FIX);
   }
   return { n, y };
 }
@@ -80,6 +82,6 @@ export function parseIdxLabels(bytes: Uint8Array, file: string, classes: number,
 /** Images and labels must describe the same examples. */
 export function checkSameCount(images: IdxImages, imagesFile: string, labels: IdxLabels, labelsFile: string): void {
   if (images.n !== labels.n) {
-    throw corruptError(labelsFile, `label count does not match the image count of ${imagesFile}`, images.n, labels.n);
+    throw corruptError(labelsFile, `label count does not match the image count of ${imagesFile}`, images.n, labels.n, 'The two files come from different downloads: download both again');
   }
 }
