@@ -2,7 +2,7 @@ export { resultPaths, denseModelFile, denseRewindFile, DATABASE_FILE, SWEEP_NAME
 export type { ResultPaths } from './paths.js';
 export { MIGRATIONS, TABLES, VIEWS, RUN_STATUSES } from './schema.js';
 export type { RunStatus } from './schema.js';
-export { openDatabase, migrate, schemaVersion } from './open.js';
+export { openDatabase, migrate, schemaVersion, ensureFolder } from './open.js';
 export type { Db } from './open.js';
 export { Writer } from './writer.js';
 export type { RunRecord, PointRecord, DenseModelRecord, RunState, Unlinked, TrainingRecord } from './writer.js';

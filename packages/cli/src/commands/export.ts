@@ -1,7 +1,8 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrunelabError } from '@prunelab/core';
 import { checkFormat, compare, formatCompare, formatListing, parseWhere, pointsListing, runsListing } from '@prunelab/results';
+import { ensureFolder } from '@prunelab/store';
 import { parse } from './args.js';
 import { openSweep, parseMetric, readOptions, readOptionsHelp, requireOption } from './results.js';
 import { out } from '../output.js';
@@ -52,7 +53,7 @@ export const exportCommand: Command = {
       return formatListing(what === 'runs' ? runsListing(db, sweep, where) : pointsListing(db, sweep, where), format);
     });
     if (values.out) {
-      mkdirSync(dirname(values.out), { recursive: true });
+      ensureFolder(dirname(values.out));
       writeFileSync(values.out, text.endsWith('\n') ? text : `${text}\n`);
       out(`wrote ${values.out}`);
     } else {

@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { PrunelabError } from '@prunelab/core';
 import { checkStrategyFields, parseWhere, PLOT_AXES, plotData, plotSpec, renderSvg, svgToPng, type PlotAxis } from '@prunelab/results';
+import { ensureFolder } from '@prunelab/store';
 import { parse } from './args.js';
 import { openSweep, parseMetric, readOptions, readOptionsHelp, requireOption, sweepOptionHelp, whereOptionHelp } from './results.js';
 import { out } from '../output.js';
@@ -51,7 +52,7 @@ export const plotCommand: Command = {
     const { sweep, data } = openSweep(values, values.sweep, (db, sweep) => ({ sweep, data: plotData(db, sweep, { x, metric, where, ...(by && { by }) }) }));
     if (data.length === 0) throw new PrunelabError('E_CONFIG_INVALID', `plot: sweep ${JSON.stringify(sweep)} has no finished runs${where.length > 0 ? ' matching --where' : ''}`, { path: '--sweep' });
     const svg = await renderSvg(plotSpec(data, { x, metric, title: `${sweep}: ${metric} vs ${x}` }));
-    mkdirSync(dirname(file), { recursive: true });
+    ensureFolder(dirname(file));
     writeFileSync(file, ext === '.png' ? svgToPng(svg) : svg);
     out(`wrote ${file}`);
     return 0;

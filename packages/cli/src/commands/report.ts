@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrunelabError } from '@prunelab/core';
 import { buildReport, parseWhere } from '@prunelab/results';
-import { reportFile, resultPaths } from '@prunelab/store';
+import { ensureFolder, reportFile, resultPaths } from '@prunelab/store';
 import { parse } from './args.js';
 import { openSweepAsync, readOptions, readOptionsHelp, sweepOptionHelp, whereOptionHelp } from './results.js';
 import { parseNumberList } from './compare.js';
@@ -45,7 +45,7 @@ export const reportCommand: Command = {
     }));
     // The default page stays inside the results folder whatever the sweep is called (a merged shard could name it ../x).
     const file = values.out ?? reportFile(resultPaths(values.results), sweep);
-    mkdirSync(dirname(file), { recursive: true });
+    ensureFolder(dirname(file));
     writeFileSync(file, html);
     out(`wrote ${file}`);
     return 0;
