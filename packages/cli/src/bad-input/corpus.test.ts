@@ -54,7 +54,7 @@ describe('the bad-input corpus', () => {
 
   // Controls: the fixtures the cases break are valid, so each case fails for the reason it names.
   it.concurrent(
-    'controls: the base sweep, the tfjs model fixture and an empty results database are accepted',
+    'controls: the base sweep, the tfjs model fixture and an empty results database are accepted, and extends: finds the project configs/ from any folder',
     async () => {
       const sweepDir = caseDir();
       put(sweepDir, 'sweep.yaml', BASE);
@@ -62,14 +62,19 @@ describe('the bad-input corpus', () => {
       modelFolder({ modelTopology: MODEL_TOPOLOGY, weightsManifest: [{ paths: ['weights.bin'], weights: MODEL_WEIGHTS }] })(modelDir);
       const dbDir = caseDir();
       openDatabase(join(dbDir, 'ok.sqlite')).close();
-      const [a, b, c] = await Promise.all([
+      // Issue 13: a sweep outside the repository, run from its own folder, extends the project's configs/training/.
+      const extendsDir = caseDir();
+      put(extendsDir, 'sweep.yaml', `extends: [training/lottery-adam.yaml]\n${BASE}`);
+      const [a, b, c, d] = await Promise.all([
         slot(() => runCli(['run', 'sweep.yaml', '--dry-run'], sweepDir)),
         slot(() => runCli(['run', 'sweep.yaml', '--dry-run'], modelDir)),
         slot(() => runCli(['results', 'list', '--db', 'ok.sqlite'], dbDir)),
+        slot(() => runCli(['run', 'sweep.yaml', '--dry-run'], extendsDir)),
       ]);
       expect(a.status, `base sweep: ${a.stderr}`).toBe(0);
       expect(b.status, `tfjs model: ${b.stderr}`).toBe(0);
       expect(c.status, `results database: ${c.stderr}`).toBe(0);
+      expect(d.status, `extends from another folder: ${d.stderr}`).toBe(0);
       expect(existsSync(join(sweepDir, 'results')), 'dry-run writes nothing').toBe(false);
     },
     CASE_TIMEOUT,

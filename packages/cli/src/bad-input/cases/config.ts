@@ -58,6 +58,7 @@ export const configCases: BadInput[] = [
   { name: 'a block structure of 0 rows', setup: sweep('[0.5, 0.9] }', '[0.5, 0.9], structure: { kind: block, rows: 0, cols: 2 } }'), args: run(), message: /prune\.structure\.rows: / },
   { name: 'a synthetic dataset too large to generate', setup: sweep('trainSize: 60,', 'trainSize: 100000000,'), args: run(), message: /dataset\.trainSize: .*exceeds the maximum/ },
   { name: 'a model too large to train', setup: sweep('hidden: [4]', 'hidden: [100000, 100000]'), args: run(), message: re(`${at(3)}model: the model has [\\d,]+ parameters, more than the 268,435,456 prunelab can train`) },
+  { name: 'run --dry-run on a model too large to allocate (a RangeError in calibration)', setup: sweep('hidden: [4]', 'hidden: [100000, 100000]'), args: run('--dry-run'), message: re(`${at(3)}model: the model has [\\d,]+ parameters, more than the 268,435,456 prunelab can train`) },
   { name: 'a robust attack with a negative eps', setup: sweep('scorer: magnitude', 'scorer: magnitude\nrobust: { attack: fgsm, eps: -1 }'), args: run(), message: /robust\.eps: / },
   { name: 'an iterative schedule rate per layer naming a missing layer', setup: sweep('scorer: magnitude', 'scorer: magnitude\nschedule: { name: iterative, rate: 0.2, ratePerLayer: { dense7: 0.1 } }'), args: run(), message: /sweep\.yaml:5:\d+: schedule\.ratePerLayer\.dense7: the model has no prunable layer "dense7"/ },
 ];
