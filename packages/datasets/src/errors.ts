@@ -6,12 +6,12 @@ import { PrunelabError } from '@prunelab/core';
  * A corrupt error always names the file and gives the expected and the found
  * value, so a damaged download can be told apart from a wrong file.
  */
-export function corruptError(file: string, what: string, expected: unknown, found: unknown, fix?: string): PrunelabError {
-  return new PrunelabError('E_DATASET_CORRUPT', `${what}: expected ${show(expected)}, found ${show(found)}`, {
-    file,
-    ...(fix !== undefined && { fix }),
-  });
+export function corruptError(file: string, what: string, expected: unknown, found: unknown, fix: string = CORRUPT_FIX): PrunelabError {
+  return new PrunelabError('E_DATASET_CORRUPT', `${what}: expected ${show(expected)}, found ${show(found)}`, { file, fix });
 }
+
+/** Bytes that are wrong can only be replaced: the fix every corruption message gives unless it has a better one. */
+const CORRUPT_FIX = 'The file is damaged or is not in the expected format: download it again';
 
 export function missingError(problem: string, fix: string, file?: string): PrunelabError {
   return new PrunelabError('E_DATASET_MISSING', problem, { fix, ...(file !== undefined && { file }) });

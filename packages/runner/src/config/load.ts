@@ -219,9 +219,28 @@ function issueError(issue: z.core.$ZodIssue, path: PropertyKey[], data: unknown,
     fix = issue.params['fix'];
   } else if (issue.code === 'too_big' || issue.code === 'too_small') {
     fix = 'See `prunelab schema` for the allowed range';
+  } else if (issue.code === 'invalid_value') {
+    fix = `Use one of: ${issue.values.map((v) => String(v)).join(', ')}`;
+  } else if (issue.code === 'invalid_type') {
+    fix = TYPE_FIXES[issue.expected] ?? `Give a ${issue.expected}`;
+  } else if (issue.code === 'invalid_format') {
+    fix = key === 'name' ? 'Rename it, e.g. name: my-sweep' : 'See `prunelab schema` for the format';
   }
+  // Every message states a fix: what the key accepts is in the schema.
+  fix ??= `See \`prunelab schema\` for what ${key || 'a sweep file'} accepts`;
   return new PrunelabError('E_CONFIG_INVALID', problem, { ...loc, path: key || '(top level)', ...(value !== undefined && { value }), ...(fix && { fix }) });
 }
+
+/** What to write instead of a value of the wrong type (zod's expected type). */
+const TYPE_FIXES: Readonly<Record<string, string>> = {
+  number: 'Write a finite number, without quotes',
+  int: 'Write a whole number, without quotes',
+  string: 'Write a string',
+  boolean: 'Write true or false',
+  array: 'Write a list, e.g. [a, b]',
+  record: 'Write a mapping, e.g. { key: value }',
+  object: 'Write a mapping, e.g. { key: value }',
+};
 
 /** What to write for a missing required key. */
 const REQUIRED_EXAMPLES: Readonly<Record<string, string>> = {
