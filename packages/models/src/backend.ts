@@ -61,8 +61,8 @@ async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
       if (!mod) continue;
       await tf.setBackend('tensorflow');
       await tf.ready();
-      // tfjs-node-gpu falls back to the CPU build of TF when CUDA is missing.
-      const gpu = pkg.endsWith('-gpu') && hasCudaDevice(mod);
+      // tfjs-node-gpu runs on the CPU when CUDA is missing; its backend says where it placed ops.
+      const gpu = pkg.endsWith('-gpu') && (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
       return { name, package: `${pkg}@${versionOf(mod)}`, tfjsVersion: tf.version_core, gpu };
     }
     return undefined;
@@ -130,11 +130,6 @@ function versionOf(mod: Record<string, unknown>): string {
   const v = mod['version'];
   if (v && typeof v === 'object' && 'tfjs-node' in v) return String((v as Record<string, unknown>)['tfjs-node']);
   return tf.version_core;
-}
-
-function hasCudaDevice(_mod: Record<string, unknown>): boolean {
-  // TF logs device placement only; the gpu-check script reports the adapter.
-  return process.env['CUDA_VISIBLE_DEVICES'] !== '' && process.env['CUDA_VISIBLE_DEVICES'] !== '-1';
 }
 
 export { tf };

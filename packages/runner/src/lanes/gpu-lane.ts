@@ -33,6 +33,29 @@ function probeWebgpuAdapter(): string | undefined {
   }
 }
 
+/**
+ * Loads @tensorflow/tfjs-node-gpu in a child process and asks TensorFlow
+ * whether it placed ops on a GPU. The npm package can be present without its
+ * native binding (its install step downloads libtensorflow, which fails
+ * offline), and the CPU build of TensorFlow loads fine on a machine without
+ * CUDA: neither is a GPU lane. A child process, because loading libtensorflow
+ * takes seconds and prints to stderr.
+ */
+export function probeCuda(entry = pathToFileURL(require.resolve('@tensorflow/tfjs-node-gpu')).href): { gpu: boolean; reason: string } {
+  const script =
+    `import(${JSON.stringify(entry)}).then(async (m) => { const tf = m.default ?? m; await tf.setBackend('tensorflow'); ` +
+    'process.stdout.write(JSON.stringify({ gpu: tf.backend().isUsingGpuDevice === true })); process.exit(0); })' +
+    '.catch((e) => { process.stdout.write(JSON.stringify({ error: String(e && e.message || e).split("\\n")[0] })); process.exit(0); })';
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const out = JSON.parse(r.stdout || 'null') as { gpu?: boolean; error?: string } | null;
+    if (out?.gpu === true) return { gpu: true, reason: '' };
+    return { gpu: false, reason: out?.error ? `it does not load (${out.error.slice(0, 160)})` : 'TensorFlow sees no CUDA device' };
+  } catch {
+    return { gpu: false, reason: `its probe failed${r.error ? ` (${r.error.message})` : ''}` };
+  }
+}
+
 let said = false;
 const sayOnce = (message: string) => {
   if (said) return;
@@ -50,9 +73,14 @@ const sayOnce = (message: string) => {
  * Both are optional dependencies. Without either, the lane is absent and we say so once.
  */
 export async function detectGpuLane(): Promise<Lane[]> {
+  let cuda = '';
   if (installed('@tensorflow/tfjs-node-gpu')) {
-    log.info('GPU lane: @tensorflow/tfjs-node-gpu (CUDA), 1 worker');
-    return [createPoolLane({ name: 'gpu', threads: 1, backend: 'tensorflow' })];
+    const probe = probeCuda();
+    if (probe.gpu) {
+      log.info('GPU lane: @tensorflow/tfjs-node-gpu (CUDA), 1 worker');
+      return [createPoolLane({ name: 'gpu', threads: 1, backend: 'tensorflow' })];
+    }
+    cuda = `@tensorflow/tfjs-node-gpu is installed but ${probe.reason}`;
   }
   if (installed('webgpu') && installed('@tensorflow/tfjs-backend-webgpu')) {
     const adapter = probeWebgpuAdapter();
@@ -60,9 +88,9 @@ export async function detectGpuLane(): Promise<Lane[]> {
       log.info(`GPU lane: WebGPU (Dawn) on ${adapter}, 1 worker`);
       return [createPoolLane({ name: 'gpu', threads: 1, backend: 'webgpu' })];
     }
-    sayOnce('no GPU lane: @tensorflow/tfjs-node-gpu is not installed and WebGPU (Dawn) found no adapter; running on CPU lanes only');
+    sayOnce(`no GPU lane: ${cuda || '@tensorflow/tfjs-node-gpu is not installed'} and WebGPU (Dawn) found no adapter; running on CPU lanes only`);
     return [];
   }
-  sayOnce('no GPU lane: neither @tensorflow/tfjs-node-gpu nor webgpu + @tensorflow/tfjs-backend-webgpu is installed; running on CPU lanes only');
+  sayOnce(`no GPU lane: ${cuda ? `${cuda}, and` : 'neither @tensorflow/tfjs-node-gpu nor'} webgpu + @tensorflow/tfjs-backend-webgpu ${cuda ? 'are not' : 'is'} installed; running on CPU lanes only`);
   return [];
 }
