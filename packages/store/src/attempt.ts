@@ -59,10 +59,11 @@ export class AttemptStatements {
 
   constructor(readonly db: Db) {
     this.read = db.prepare(`SELECT status, owner, lease_until FROM runs WHERE id = ?`);
-    // Compare-and-set on the state just read, inside an IMMEDIATE transaction.
+    // Compare-and-set on the state just read, inside an IMMEDIATE transaction. A
+    // new attempt starts with no points and no training record of its own.
     this.take = db.prepare(
       `UPDATE runs SET status = 'running', owner = @owner, lease_until = @until, lane = @lane, backend = NULL, started_at = @nowIso, ended_at = NULL,
-         error = NULL, error_stack = NULL, attempts = attempts + 1
+         error = NULL, error_stack = NULL, attempts = attempts + 1, training_json = NULL, train_steps = NULL, train_examples = NULL
        WHERE id = @id AND status = @prevStatus AND owner IS @prevOwner`,
     );
     this.clearPoints = db.prepare(`DELETE FROM points WHERE run_id = ?`);

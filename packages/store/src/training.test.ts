@@ -41,6 +41,21 @@ describe('the training each run got after dense training', () => {
     db.close();
   });
 
+  it('a new attempt starts without the training record of an earlier one', () => {
+    const db = openDatabase(file());
+    const w = new Writer(db);
+    w.upsertSweep({ name: 's', file: null, yaml: '', gitCommit: null });
+    w.registerRuns('s', [run('a')]);
+    const first = w.claimRun('a', { owner: newOwner(), leaseMs: 60_000, retryFailed: false, lane: 'cpu' });
+    if (!first.claimed) throw new Error('not claimed');
+    expect(w.recordTraining(first.attempt, { finetune: { steps: 7, examples: 420 } })).toBe(true);
+    first.attempt.finish({ status: 'failed', error: 'boom' });
+    const retry = w.claimRun('a', { owner: newOwner(), leaseMs: 60_000, retryFailed: true, lane: 'cpu' });
+    if (!retry.claimed) throw new Error('not claimed again');
+    expect(runSummaries(db, 's')[0]).toMatchObject({ train_steps: null, train_examples: null, training_json: null });
+    db.close();
+  });
+
   it('an older database migrates: every view keeps its columns in place, the totals come last, old runs have none', () => {
     expect(TRAINING_MIGRATION).toBeGreaterThan(0);
     const f = file();
