@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SweepSummary } from '@prunelab/runner';
-import { closingSummary, RUN_EXIT, shellWord } from './run-summary.js';
+import { closingSummary, RUN_EXIT } from './run-summary.js';
+import { shellWord } from '../shell.js';
 
 const summary = (s: Partial<SweepSummary>): SweepSummary => ({
   sweep: 'tiny',

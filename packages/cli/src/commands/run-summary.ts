@@ -1,4 +1,5 @@
 import type { SweepSummary } from '@prunelab/runner';
+import { shellWord } from '../shell.js';
 
 /** Exit statuses of `prunelab run` beyond 0 (every run done) and 2 (bad input). */
 export const RUN_EXIT = {
@@ -9,11 +10,6 @@ export const RUN_EXIT = {
   /** Stopped by Ctrl-C. */
   stopped: 130,
 } as const;
-
-/** Quotes a word for a POSIX shell when it holds anything but plain path characters. */
-export function shellWord(word: string): string {
-  return /^[\w./=:@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The closing lines of `prunelab run` and its exit status. Both count every
