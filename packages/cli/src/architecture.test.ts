@@ -20,6 +20,11 @@ describe('package boundaries', () => {
     ['datasets', '@prunelab/models'],
     ['models', '@prunelab/scorers'],
     ['results', '@prunelab/runner'],
+    ['engine', '@prunelab/models'],
+    ['models', '@prunelab/pruning'],
+    ['pruning', '@prunelab/scorers'],
+    ['scorers', '@prunelab/pruning'],
+    ['datasets', '@prunelab/engine'],
   ])('%s may not import %s', async (pkg, dep) => {
     expect(await boundaryErrors(pkg, dep)).not.toEqual([]);
   });
@@ -28,6 +33,9 @@ describe('package boundaries', () => {
     ['scorers', '@prunelab/models'],
     ['runner', '@prunelab/store'],
     ['models', '@prunelab/projection'],
+    ['models', '@prunelab/engine'],
+    ['pruning', '@prunelab/models'],
+    ['runner', '@prunelab/pruning'],
   ])('%s may import %s', async (pkg, dep) => {
     expect(await boundaryErrors(pkg, dep)).toEqual([]);
   });

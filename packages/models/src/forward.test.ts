@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedDataset } from '@prunelab/datasets';
-import { initBackend, tf } from './backend.js';
+import { initBackend, tf, denseMatMul } from '@prunelab/engine';
 import { extendsUnitOutput, type LayerObservation } from './forward.js';
 import { Net, type Architecture, type LayerSpec } from './net.js';
-import { denseMatMul } from './ops/dense.js';
 import { applyFixed, type FixedOp } from './ops/fixed.js';
 import { crossEntropy } from './data.js';
 import { train } from './train.js';

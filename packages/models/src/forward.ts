@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { denseMatMul } from './ops/dense.js';
+import { denseMatMul } from '@prunelab/engine';
 import { applyFixed } from './ops/fixed.js';
 import type { LayerSpec, Net } from './net.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tf } from './backend.js';
+import { tf } from '@prunelab/engine';
 import { architectureSize } from './geometry.js';
 import { Net, type Architecture } from './net.js';
 import { modelRegistry } from './zoo/all.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tf } from './backend.js';
+import { tf } from '@prunelab/engine';
 import { measureThroughput } from './throughput.js';
 import { blobs, config, mlpArch } from './test-utils/fixtures.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { epochOrder, splitSize, type LoadedDataset } from '@prunelab/datasets';
 import { BatchBuffer, crossEntropy } from './data.js';
 import { makeOptimizer, type TrainingConfig } from './optimizer.js';
-import type { MaskSet } from './masks.js';
+import type { MaskSet } from './mask-set.js';
 import type { Net } from './net.js';
 
 export interface TrainOptions {

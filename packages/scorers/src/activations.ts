@@ -1,5 +1,6 @@
 import type { LoadedDataset } from '@prunelab/datasets';
-import { tf, type Net } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import type { Net } from '@prunelab/models';
 import { forEachBatch } from './calibration.js';
 
 

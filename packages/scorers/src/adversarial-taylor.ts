@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tf } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
 import { Accumulator } from './accumulate.js';
 import { attackFields, clipRange } from './attacks/common.js';
 import { craft } from './attacks/robust-accuracy.js';

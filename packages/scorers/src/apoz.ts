@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tf } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
 import { calibrationFields, calibrationPositions, forEachBatch } from './calibration.js';
 import { spreadUnitScores } from './units.js';
 import { scorerRegistry } from './registry.js';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { createRng, permutation } from '@prunelab/core';
 import { splitSize, type LoadedDataset } from '@prunelab/datasets';
-import { BatchBuffer, tf } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import { BatchBuffer } from '@prunelab/models';
 
 /**
  * Calibration data: `batches` batches of `batchSize` examples from the TRAIN

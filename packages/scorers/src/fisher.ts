@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tf } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
 import { Accumulator } from './accumulate.js';
 import { calibrationFields, calibrationPositions, forEachBatch } from './calibration.js';
 import { disposeTrace, exampleLosses, layerDeltas, squaredGradSum } from './gradients.js';

@@ -1,4 +1,5 @@
-import { tf, type Net } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import type { Net } from '@prunelab/models';
 
 /**
  * Gradients the scorers need, all through the net's own forward pass

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { crossEntropy, getWeights, initBackend, setWeights, tf, type Net } from '@prunelab/models';
+import { initBackend, tf } from '@prunelab/engine';
+import { crossEntropy, getWeights, setWeights, type Net } from '@prunelab/models';
 import type { LoadedDataset } from '@prunelab/datasets';
 import { calibrationPositions, fgsm, pgd, robustAccuracy, scorerRegistry } from './index.js';
 import type { UnitScoredLayer } from './types.js';

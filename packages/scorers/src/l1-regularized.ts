@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { splitSize } from '@prunelab/datasets';
-import { getWeights, setWeights, tf, train, trainingSchema } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import { getWeights, setWeights, train, trainingSchema } from '@prunelab/models';
 import { scorerRegistry } from './registry.js';
 import type { ScoreContext, UnitScoredLayer } from './types.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createRng } from '@prunelab/core';
-import { tf } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
 import { Accumulator } from './accumulate.js';
 import { calibrationFields, calibrationPositions, forEachBatch } from './calibration.js';
 import { exampleLosses, kernelGrads } from './gradients.js';

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isPrunelabError } from '@prunelab/core';
 import { loadDataset } from '@prunelab/datasets';
-import { initBackend, Net, tf } from '@prunelab/models';
+import { initBackend, tf } from '@prunelab/engine';
+import { Net } from '@prunelab/models';
 import { scorerRegistry } from './index.js';
 import { smallOptions, snapshot, tinyConv } from './test-utils/fixtures.js';
 

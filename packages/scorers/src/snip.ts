@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { log } from '@prunelab/core';
-import { getWeights, setWeights, tf } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import { getWeights, setWeights } from '@prunelab/models';
 import { calibrationPositions, forEachBatch } from './calibration.js';
 import { kernelGrads } from './gradients.js';
 import { scorerRegistry } from './registry.js';

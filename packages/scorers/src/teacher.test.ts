@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type Teacher } from '@prunelab/datasets';
-import { initBackend, modelRegistry, Net, train, trainingSchema } from '@prunelab/models';
+import { initBackend } from '@prunelab/engine';
+import { modelRegistry, Net, train, trainingSchema } from '@prunelab/models';
 import { scorerRegistry } from './index.js';
 
 /**

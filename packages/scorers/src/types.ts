@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { RegistryEntry } from '@prunelab/core';
 import type { LoadedDataset } from '@prunelab/datasets';
-import type { NamedArray, Net, ScoredLayer } from '@prunelab/models';
+import type { NamedArray, Net } from '@prunelab/models';
+import type { LayerScores } from '@prunelab/projection';
 
 export type ScorerFamily = 'sparsity' | 'robustness' | 'information' | 'baseline';
 export type Granularity = 'weight' | 'unit';
@@ -28,7 +29,7 @@ export interface ScoreContext {
  * 'l1' reduction over the unit recovers the unit score exactly (their unit
  * scores are never negative).
  */
-export interface UnitScoredLayer extends ScoredLayer {
+export interface UnitScoredLayer extends LayerScores {
   readonly unitScores?: Float32Array;
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { canonicalJson, PrunelabError, type ErrorDetails } from '@prunelab/core';
-import { initBackend, measureThroughput, modelRegistry } from '@prunelab/models';
+import { initBackend } from '@prunelab/engine';
+import { measureThroughput, modelRegistry } from '@prunelab/models';
 import { denseModel, denseRewindFile, doneRunIds, openDatabase, resultPaths } from '@prunelab/store';
 import { estimateSweep, planSweep, runLabel, type PlanOptions, type PreparedRun } from '@prunelab/runner';
 import { out } from '../output.js';

@@ -1,6 +1,7 @@
 import { PrunelabError } from '@prunelab/core';
 import { datasetRegistry, listDatasets } from '@prunelab/datasets';
-import { modelRegistry, scheduleRegistry, structureRegistry } from '@prunelab/models';
+import { modelRegistry } from '@prunelab/models';
+import { scheduleRegistry, structureRegistry } from '@prunelab/pruning';
 import { scorerRegistry } from '@prunelab/scorers';
 import { checkFormat, parse } from './args.js';
 import { optionsJsonSchema, type EntrySource } from './option-schemas.js';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { RegistryEntry } from '@prunelab/core';
 import { datasetRegistry } from '@prunelab/datasets';
-import { modelRegistry, scheduleRegistry, structureRegistry } from '@prunelab/models';
+import { modelRegistry } from '@prunelab/models';
+import { scheduleRegistry, structureRegistry } from '@prunelab/pruning';
 import { scorerRegistry } from '@prunelab/scorers';
 
 type Json = Record<string, unknown>;

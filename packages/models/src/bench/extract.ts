@@ -7,7 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { project } from '@prunelab/projection';
-import { initBackend, tf } from '../backend.js';
+import { initBackend, tf } from '@prunelab/engine';
 import { Net, type Architecture } from '../net.js';
 import { netMetrics } from '../metrics.js';
 import { modelRegistry } from '../zoo/all.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '@prunelab/datasets';
-import { initBackend, type BackendName } from '../backend.js';
+import { initBackend, type BackendName } from '@prunelab/engine';
 import { Net } from '../net.js';
 import { train } from '../train.js';
 import { modelRegistry } from '../zoo/all.js';

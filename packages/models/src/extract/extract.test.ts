@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, tf } from '../backend.js';
+import { initBackend, tf } from '@prunelab/engine';
 import { Net, type Architecture } from '../net.js';
 import { netMetrics } from '../metrics.js';
 import { modelRegistry } from '../zoo/all.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPrunelabError } from '@prunelab/core';
-import { initBackend, tf } from '../backend.js';
+import { initBackend, tf } from '@prunelab/engine';
 import { modelRegistry } from '../zoo/all.js';
 
 /**

@@ -1,12 +1,11 @@
+// Test fixtures shared by the tests of models and of the packages built on it
+// (exported as @prunelab/models/test-utils, for tests only: no build output).
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
-import { project } from '@prunelab/projection';
+import { project, type LayerScores } from '@prunelab/projection';
 import * as tf from '@tensorflow/tfjs-core';
 import { Net, type Architecture } from '../net.js';
 import { trainingSchema, type TrainingConfig } from '../optimizer.js';
-import { evaluate } from '../evaluate.js';
 import { getWeights, type NamedArray } from '../weights.js';
-import type { CurvePoint, ScheduleContext, ScoredLayer, TrainingLedger } from '../schedules/types.js';
-import { TrainingRecorder } from '../schedules/ledger.js';
 
 export function blobs(): Promise<LoadedDataset> {
   return loadDataset({ name: 'synthetic', kind: 'blobs', dims: 8, classes: 3, trainSize: 512, valSize: 64, testSize: 256 });
@@ -25,7 +24,7 @@ export function mlpArch(dims = 8, classes = 3, hidden = [16, 12]): Architecture 
 }
 
 /** |w| per weight: magnitude scores (Han et al. 2015). */
-export function magnitudeScores(net: Net): ScoredLayer[] {
+export function magnitudeScores(net: Net): LayerScores[] {
   return net.params.map((p) => ({ name: p.name, shape: [...p.kernel.shape], scores: Float32Array.from(p.kernel.dataSync(), Math.abs) }));
 }
 
@@ -39,42 +38,6 @@ export function zeroPattern(net: Net): Uint8Array {
     o += p.length;
   }
   return out;
-}
-
-export interface FakeRun {
-  readonly ctx: ScheduleContext;
-  readonly points: CurvePoint[];
-  /** The zero pattern at every finetuned point. */
-  readonly patterns: Uint8Array[];
-  /** The training the schedule recorded so far, per phase. */
-  training(): TrainingLedger;
-}
-
-/** A ScheduleContext like the runner's, with a magnitude scorer and in-memory points. */
-export function fakeContext(net: Net, ds: LoadedDataset, o: { targets: number[]; initialWeights: readonly NamedArray[]; denseWeights: readonly NamedArray[]; rewindWeights?: ReadonlyMap<number, readonly NamedArray[]>; finetune?: TrainingConfig; prune?: Record<string, unknown> }): FakeRun {
-  const points: CurvePoint[] = [];
-  const patterns: Uint8Array[] = [];
-  const recorder = new TrainingRecorder();
-  const ctx: ScheduleContext = {
-    net,
-    ds,
-    initialWeights: o.initialWeights,
-    denseWeights: o.denseWeights,
-    ...(o.rewindWeights && { rewindWeights: o.rewindWeights }),
-    targets: o.targets,
-    prune: { scope: 'global', structure: { kind: 'unstructured' }, exclude: [], ...o.prune },
-    finetune: o.finetune ?? config(),
-    seed: 7,
-    score: async (n) => magnitudeScores(n),
-    evaluate: async (n) => evaluate(n, ds, 'test'),
-    emit: (p) => {
-      points.push(p);
-      if (p.phase === 'finetuned') patterns.push(zeroPattern(net));
-    },
-    checkCancelled: () => undefined,
-    recordTraining: (phase, done) => recorder.record(phase, done),
-  };
-  return { ctx, points, patterns, training: () => recorder.ledger() };
 }
 
 /** Glorot kernels scaled by 1.5 and nonzero biases, so folding a removed unit's constant output matters. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { initBackend, tf } from '../backend.js';
+import { initBackend, tf } from '@prunelab/engine';
 import { Net } from '../net.js';
 import { fileIOHandler } from '../io/fs-handler.js';
 import { modelRegistry } from './all.js';

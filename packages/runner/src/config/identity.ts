@@ -1,6 +1,7 @@
 import { contentHash, stripDefaults } from '@prunelab/core';
 import { datasetRegistry } from '@prunelab/datasets';
-import { modelRegistry, scheduleRegistry } from '@prunelab/models';
+import { modelRegistry } from '@prunelab/models';
+import { scheduleRegistry } from '@prunelab/pruning';
 import { scorerRegistry } from '@prunelab/scorers';
 import { NON_SEMANTIC_KEYS, runConfigSchema, type RunConfig } from './schema.js';
 

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { log } from '@prunelab/core';
-import type { BackendPreference } from '@prunelab/models';
+import type { BackendPreference } from '@prunelab/engine';
 import { LANE_BROKEN, type WorkerResult, type WorkerTask } from '../worker/messages.js';
 import type { Lane } from './types.js';
 

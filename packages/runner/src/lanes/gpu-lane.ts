@@ -22,8 +22,8 @@ function installed(pkg: string): boolean {
  * in the user's terminal or crash the sweep.
  */
 function probeWebgpuAdapter(): string | undefined {
-  const models = pathToFileURL(require.resolve('@prunelab/models')).href;
-  const script = `import(${JSON.stringify(models)}).then((m) => m.webgpuAdapter()).then((a) => { process.stdout.write(JSON.stringify(a ?? null)); process.exit(0); })`;
+  const engine = pathToFileURL(require.resolve('@prunelab/engine')).href;
+  const script = `import(${JSON.stringify(engine)}).then((m) => m.webgpuAdapter()).then((a) => { process.stdout.write(JSON.stringify(a ?? null)); process.exit(0); })`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     return (JSON.parse(r.stdout || 'null') as string | null) ?? undefined;

@@ -1,7 +1,7 @@
 import { canonicalJson } from '@prunelab/core';
-import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
-import { admmSchema, admmSteps, iterativeSchema, iterativeTrainings, rewindIterations, stepsFor } from '@prunelab/models';
-import { splitSize } from '@prunelab/datasets';
+import { loadDataset, type LoadedDataset, splitSize } from '@prunelab/datasets';
+import { stepsFor } from '@prunelab/models';
+import { admmSchema, admmSteps, iterativeSchema, iterativeTrainings, rewindIterations } from '@prunelab/pruning';
 import { denseKey, runId } from '../config/identity.js';
 import { checkedArchitecture } from '../config/model-check.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';

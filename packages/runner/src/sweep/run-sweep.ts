@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { PrunelabError, log } from '@prunelab/core';
 import { Writer, denseModel, denseModelFile, denseRewindFile, newOwner, openDatabase, resultPaths, type RunAttempt } from '@prunelab/store';
-import type { BackendInfo } from '@prunelab/models';
+import type { BackendInfo } from '@prunelab/engine';
 import { createCpuLane, defaultJobs } from '../lanes/cpu-lane.js';
 import { detectGpuLane } from '../lanes/gpu-lane.js';
 import type { Lane } from '../lanes/types.js';

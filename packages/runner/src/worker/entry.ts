@@ -1,25 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LoadedDataset } from '@prunelab/datasets';
-import {
-  Net,
-  deserializeWeights,
-  evaluate,
-  getWeights,
-  initBackend,
-  modelRegistry,
-  scheduleRegistry,
-  serializeWeights,
-  setWeights,
-  tf,
-  train,
-  captureWeightsAt,
-  keepOutputUnits,
-  TrainingRecorder,
-  type BackendInfo,
-  type NamedArray,
-  type ScheduleContext,
-} from '@prunelab/models';
+import { initBackend, tf, type BackendInfo } from '@prunelab/engine';
+import { Net, deserializeWeights, evaluate, getWeights, modelRegistry, serializeWeights, setWeights, train, type NamedArray } from '@prunelab/models';
+import { scheduleRegistry, captureWeightsAt, keepOutputUnits, TrainingRecorder, type ScheduleContext } from '@prunelab/pruning';
 import { robustAccuracy, scorerRegistry } from '@prunelab/scorers';
 import type { RunConfig } from '../config/schema.js';
 import { CANCELLED, LANE_BROKEN, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerTask } from './messages.js';

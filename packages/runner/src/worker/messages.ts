@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { LoadedDataset } from '@prunelab/datasets';
-import type { BackendInfo, BackendPreference, CurvePoint, TrainingLedger } from '@prunelab/models';
+import type { BackendInfo, BackendPreference } from '@prunelab/engine';
+import type { CurvePoint, TrainingLedger } from '@prunelab/pruning';
 import type { RunConfig } from '../config/schema.js';
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LoadedDataset } from '@prunelab/datasets';
-import { crossEntropy, tf, type Net } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import { crossEntropy, type Net } from '@prunelab/models';
 
 /** Valid input range after normalisation: one bound for all values, or one per channel (last axis). */
 export interface ClipRange {

@@ -1,4 +1,5 @@
-import { tf, type Net } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import type { Net } from '@prunelab/models';
 import { clip, inputGrad, type ClipRange } from './common.js';
 
 /**

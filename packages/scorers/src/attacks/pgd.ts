@@ -1,5 +1,6 @@
 import { createRng } from '@prunelab/core';
-import { tf, type Net } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import type { Net } from '@prunelab/models';
 import { clip, inputGrad, type ClipRange } from './common.js';
 
 /**

@@ -1,5 +1,6 @@
 import { splitSize, type LoadedDataset, type SplitName } from '@prunelab/datasets';
-import { BatchBuffer, tf, type Net } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import { BatchBuffer, type Net } from '@prunelab/models';
 import { attackSchema, clipRange, type AttackConfig, type ClipRange } from './common.js';
 import { fgsm } from './fgsm.js';
 import { pgd } from './pgd.js';

@@ -3,7 +3,8 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '@prunelab/datasets';
-import { getWeights, initBackend, modelRegistry, Net, tf } from '@prunelab/models';
+import { initBackend, tf } from '@prunelab/engine';
+import { getWeights, modelRegistry, Net } from '@prunelab/models';
 import { scorerRegistry } from '../index.js';
 
 /**

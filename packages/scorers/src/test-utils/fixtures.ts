@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { LoadedDataset } from '@prunelab/datasets';
-import { Net, tf, type LayerSpec } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import { Net, type LayerSpec } from '@prunelab/models';
 import type { ScorerEntry } from '../types.js';
 
 /** A LoadedDataset over the given float rows: every row is in train, val and test. */

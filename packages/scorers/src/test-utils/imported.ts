@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fileIOHandler, tf, type Architecture, type Net } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import { fileIOHandler, type Architecture, type Net } from '@prunelab/models';
 
 /**
  * Keras-style Sequential models for the scorer x model test, built with

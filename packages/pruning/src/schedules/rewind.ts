@@ -1,5 +1,4 @@
-import { getWeights, type NamedArray } from '../weights.js';
-import type { Net } from '../net.js';
+import { getWeights, type NamedArray, type Net } from '@prunelab/models';
 
 /**
  * Saves the net's weights after the given optimizer steps of dense training,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { project } from '@prunelab/projection';
-import { Net } from '../net.js';
-import { tf } from '../backend.js';
-import { magnitudeScores, mlpArch } from '../test-utils/fixtures.js';
+import { Net } from '@prunelab/models';
+import { tf } from '@prunelab/engine';
+import { magnitudeScores, mlpArch } from '@prunelab/models/test-utils';
 import { keepOutputUnits } from './output.js';
 
 const unit = { kind: 'unit', reduce: 'l2' } as const;

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Net } from './net.js';
-
-/** 0/1 float masks for the prunable kernels, keyed by layer name. Layers absent from the map are dense. */
-export type MaskSet = ReadonlyMap<string, tf.Tensor>;
+import type { MaskSet, Net } from '@prunelab/models';
 
 /** Builds tensors from projection masks (Uint8Array per layer). Caller disposes with disposeMasks. */
 export function masksFromArrays(net: Net, masks: ReadonlyArray<{ name: string; mask: Uint8Array }>): MaskSet {

@@ -4,9 +4,7 @@ import { scheduleRegistry } from './registry.js';
 import { emitPoint } from './point.js';
 import { specAt } from './spec.js';
 import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
-import { Net } from '../net.js';
-import { train } from '../train.js';
-import { getWeights, setWeights, type NamedArray } from '../weights.js';
+import { Net, train, getWeights, setWeights, type NamedArray } from '@prunelab/models';
 import type { ScheduleContext, TrainingPhase } from './types.js';
 
 /**

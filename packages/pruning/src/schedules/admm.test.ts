@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedDataset } from '@prunelab/datasets';
 import { isPrunelabError } from '@prunelab/core';
-import { initBackend, tf } from '../backend.js';
-import { Net } from '../net.js';
-import { stepsFor, train } from '../train.js';
+import { initBackend, tf } from '@prunelab/engine';
+import { Net, stepsFor, train } from '@prunelab/models';
 import { admmSchema, admmSteps, runAdmm } from './admm.js';
 import { blobs, config, fakeContext, mlpArch, trainedWeights } from '../test-utils/fixtures.js';
 

@@ -6,8 +6,7 @@ import { splitSize } from '@prunelab/datasets';
 import { scheduleRegistry } from './registry.js';
 import { emitPoint, pruneAndFinetune } from './point.js';
 import { specAt } from './spec.js';
-import { stepsFor, train } from '../train.js';
-import { setWeights } from '../weights.js';
+import { stepsFor, train, setWeights } from '@prunelab/models';
 import type { ScheduleContext } from './types.js';
 
 /**

@@ -1,16 +1,6 @@
 import type { LoadedDataset } from '@prunelab/datasets';
-import type { Evaluation } from '../evaluate.js';
-import type { NetMetrics } from '../metrics.js';
-import type { Net } from '../net.js';
-import type { TrainingConfig } from '../optimizer.js';
-import type { NamedArray } from '../weights.js';
-
-/** Per-weight importance of one prunable layer, the input of the projection. */
-export interface ScoredLayer {
-  readonly name: string;
-  readonly shape: number[];
-  readonly scores: Float32Array;
-}
+import type { LayerScores } from '@prunelab/projection';
+import type { Evaluation, NetMetrics, Net, TrainingConfig, NamedArray } from '@prunelab/models';
 
 /** Scope, structure and exclusions: the projection spec minus the sparsity. */
 export interface PruneSpec {
@@ -77,7 +67,8 @@ export interface ScheduleContext {
   readonly finetune: TrainingConfig;
   readonly seed: number;
   /** Scores the net's current weights with the run's scorer. */
-  score(net: Net): Promise<ScoredLayer[]>;
+  /** Per-weight importance of every prunable layer: the projection's input. */
+  score(net: Net): Promise<LayerScores[]>;
   /** Test-split evaluation (plus robust accuracy when enabled). */
   evaluate(net: Net): Promise<Evaluation & { robustAccuracy?: number }>;
   /** Streams a point to the main thread. */

@@ -1,4 +1,4 @@
-import type { Net } from '../net.js';
+import type { Net } from '@prunelab/models';
 import { structureRegistry } from './all.js';
 
 /**

@@ -1,6 +1,5 @@
-import { netMetrics } from '../metrics.js';
+import { netMetrics, train } from '@prunelab/models';
 import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
-import { train } from '../train.js';
 import type { CurvePoint, Phase, ScheduleContext } from './types.js';
 
 /** Evaluates the net as it stands and emits one curve point. */

@@ -1,13 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isProjectionError, project, type Structure } from '@prunelab/projection';
-import { initBackend, tf } from '../backend.js';
-import { Net, type Architecture } from '../net.js';
-import { netMetrics } from '../metrics.js';
-import { structureRegistry } from '../structures/all.js';
-import { keepOutputUnits } from '../structures/output.js';
-import { modelRegistry } from '../zoo/all.js';
-import { magnitudeScores, randomize } from '../test-utils/fixtures.js';
-import { extractNet } from './extract.js';
+import { initBackend, tf } from '@prunelab/engine';
+import { extractNet, modelRegistry, Net, netMetrics, type Architecture } from '@prunelab/models';
+import { magnitudeScores, randomize } from '@prunelab/models/test-utils';
+import { structureRegistry } from './all.js';
+import { keepOutputUnits } from './output.js';
 
 beforeAll(async () => {
   await initBackend('cpu');

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedDataset } from '@prunelab/datasets';
-import { initBackend, tf } from '../backend.js';
-import { Net } from '../net.js';
-import { stepsFor, train } from '../train.js';
+import { initBackend, tf } from '@prunelab/engine';
+import { Net, stepsFor, train } from '@prunelab/models';
 import { trainingTotal } from './ledger.js';
 import { scheduleRegistry } from './all.js';
 import { blobs, config, fakeContext, mlpArch, trainedWeights } from '../test-utils/fixtures.js';

@@ -4,9 +4,8 @@ import { splitSize } from '@prunelab/datasets';
 import { scheduleRegistry } from './registry.js';
 import { emitPoint } from './point.js';
 import { specAt } from './spec.js';
-import { applyMasks, disposeMasks, masksFromArrays, type MaskSet } from '../masks.js';
-import { stepsFor, trainAsync } from '../train.js';
-import { setWeights } from '../weights.js';
+import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
+import { type MaskSet, stepsFor, trainAsync, setWeights } from '@prunelab/models';
 import type { ScheduleContext } from './types.js';
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { project } from '@prunelab/projection';
 import { scheduleRegistry } from './registry.js';
 import { emitPoint, pruneAndFinetune } from './point.js';
-import { setWeights } from '../weights.js';
+import { setWeights } from '@prunelab/models';
 import type { ScheduleContext } from './types.js';
 
 /**

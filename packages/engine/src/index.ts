@@ -1,0 +1,3 @@
+export { initBackend, tf, webgpuAdapter } from './backend.js';
+export type { BackendInfo, BackendName, BackendPreference } from './backend.js';
+export { denseMatMul } from './ops/dense.js';

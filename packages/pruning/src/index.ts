@@ -1,0 +1,17 @@
+export { masksFromArrays, applyMasks, disposeMasks } from './masks.js';
+export { scheduleRegistry } from './schedules/all.js';
+export type { ScheduleEntry } from './schedules/all.js';
+export { emitPoint } from './schedules/point.js';
+export type { ScheduleContext, Schedule, PruneSpec, CurvePoint, Phase, TrainingPhase, TrainingAmount, TrainingLedger } from './schedules/types.js';
+export { TRAINING_PHASES } from './schedules/types.js';
+export { TrainingRecorder, trainingTotal } from './schedules/ledger.js';
+export { captureWeightsAt } from './schedules/rewind.js';
+export { iterativeLevels, iterativeTrainings, rewindIterations, iterativeSchema } from './schedules/iterative.js';
+export type { IterativeOptions } from './schedules/iterative.js';
+export { cubicSparsity, updateSteps, gradualSchema } from './schedules/gradual.js';
+export type { CubicSchedule, GradualOptions } from './schedules/gradual.js';
+export { admmSchema, admmSteps } from './schedules/admm.js';
+export type { AdmmOptions, AdmmSteps } from './schedules/admm.js';
+export { structureRegistry } from './structures/all.js';
+export { keepOutputUnits } from './structures/output.js';
+export type { StructureEntry } from './structures/all.js';
