@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { denseMatMul } from '@prunelab/engine';
 import { applyFixed } from './ops/fixed.js';
-import type { LayerSpec, Net } from './net.js';
+import type { LayerSpec } from './architecture.js';
+import type { NetLayers } from './param-layer.js';
 
 /**
  * The network's one forward pass. `Net.forward` is this pass without hooks
@@ -67,7 +68,7 @@ export function extendsUnitOutput(spec: LayerSpec): boolean {
  * live in the caller's scope, so wrap the call (or the tf.grads around it) in
  * tf.tidy.
  */
-export function forwardPass(net: Net, x: tf.Tensor, hooks: ForwardHooks = {}): tf.Tensor2D {
+export function forwardPass(net: NetLayers, x: tf.Tensor, hooks: ForwardHooks = {}): tf.Tensor2D {
   const layers = net.arch.layers;
   // Unit-output bookkeeping costs nothing when nobody observes or ablates (Net.forward).
   const watch = hooks.observe !== undefined || hooks.ablate !== undefined;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '@prunelab/engine';
 import { architectureSize } from './geometry.js';
-import { Net, type Architecture } from './net.js';
+import type { Architecture } from './architecture.js';
+import { Net } from './net.js';
 import { modelRegistry } from './zoo/all.js';
 
 // The shape-only counts must agree with a built Net: parameters with

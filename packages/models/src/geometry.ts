@@ -1,5 +1,5 @@
 import { fixedOutShape, fixedParamCount } from './ops/fixed.js';
-import type { Architecture, LayerSpec } from './net.js';
+import type { Architecture, LayerSpec } from './architecture.js';
 
 /**
  * Shapes of an architecture, from its plain data alone (no tensors). The Net

@@ -1,10 +1,10 @@
 export { Net } from './net.js';
 export { architectureSize, convOut, layerGeometry, type ArchitectureSize, type LayerGeometry } from './geometry.js';
-export type { Architecture, LayerSpec, ParamLayer, Activation } from './net.js';
+export type { Architecture, LayerSpec, Activation, NamedArray } from './architecture.js';
+export type { ParamLayer, NetLayers } from './param-layer.js';
 export { extendsUnitOutput } from './forward.js';
 export type { ForwardHooks, LayerObservation } from './forward.js';
 export { getWeights, setWeights, serializeWeights, deserializeWeights } from './weights.js';
-export type { NamedArray } from './weights.js';
 export { trainingSchema, makeOptimizer } from './optimizer.js';
 export type { TrainingConfig } from './optimizer.js';
 export { BatchBuffer, crossEntropy } from './data.js';

@@ -1,35 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '@prunelab/core';
+import type { Architecture } from './architecture.js';
 import { forwardPass, type ForwardHooks } from './forward.js';
 import { layerGeometry } from './geometry.js';
-import { fixedParamCount, type FixedOp } from './ops/fixed.js';
-import { setWeights, type NamedArray } from './weights.js';
-
-/**
- * A network as plain data (the architecture) plus tfjs variables (the weights).
- * We keep our own small layer set instead of tfjs-layers so that the training
- * loop controls every variable directly: masks are applied to gradients and
- * re-applied after each optimizer step, which tf.LayersModel.fit cannot do.
- */
-export type Activation = 'relu' | 'linear';
-
-export type LayerSpec =
-  | { kind: 'dense'; units: number; activation: Activation }
-  | { kind: 'conv2d'; filters: number; kernel: number; stride: number; padding: 'same' | 'valid'; activation: Activation }
-  | { kind: 'maxpool'; size: number; stride: number }
-  | { kind: 'flatten' }
-  /** A non-prunable layer of an imported model, computed in forward but never pruned or trained. */
-  | { kind: 'fixed'; op: FixedOp; source?: string };
-
-export interface Architecture {
-  readonly inputShape: readonly number[];
-  readonly classes: number;
-  readonly layers: readonly LayerSpec[];
-  /** Weights to start from instead of the seeded init (an imported model's own weights). */
-  readonly initialWeights?: readonly NamedArray[];
-  /** Human-readable remarks from building it (e.g. layers of an imported model that are carried along unpruned). */
-  readonly notes?: readonly string[];
-}
+import { fixedParamCount } from './ops/fixed.js';
+import type { NetLayers, ParamLayer } from './param-layer.js';
+import { setWeights } from './weights.js';
 
 export interface NetOptions {
   /**
@@ -41,23 +17,16 @@ export interface NetOptions {
   readonly initStream?: string;
 }
 
-/** A layer with weights. `kernel` is [in, out] (dense) or [kh, kw, in, out] (conv), as in tfjs. */
-export interface ParamLayer {
-  readonly name: string;
-  readonly kind: 'dense' | 'conv2d';
-  readonly kernel: tf.Variable;
-  readonly bias: tf.Variable;
-  /** Spatial size of this layer's output (conv) or 1 (dense), for FLOP counts. */
-  readonly outPixels: number;
-  /** Index of this layer in `arch.layers`. */
-  readonly index: number;
-  /** Shape of one example's pre-activation output: [units] (dense) or [h, w, filters] (conv). */
-  readonly outShape: readonly number[];
-}
-
 let netCounter = 0;
 
-export class Net {
+/**
+ * A network as plain data (the architecture, architecture.ts) plus tfjs
+ * variables (the weights). We keep our own small layer set instead of
+ * tfjs-layers so that the training loop controls every variable directly:
+ * masks are applied to gradients and re-applied after each optimizer step,
+ * which tf.LayersModel.fit cannot do.
+ */
+export class Net implements NetLayers {
   readonly params: ParamLayer[] = [];
   private readonly byLayer: Array<ParamLayer | undefined> = [];
 

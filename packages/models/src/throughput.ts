@@ -1,5 +1,6 @@
 import type { LoadedDataset } from '@prunelab/datasets';
-import { Net, type Architecture } from './net.js';
+import type { Architecture } from './architecture.js';
+import { Net } from './net.js';
 import type { TrainingConfig } from './optimizer.js';
 import { evaluate } from './evaluate.js';
 import { train } from './train.js';

@@ -1,22 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Net } from './net.js';
-
-/** A named copy of one variable's values, in tfjs order (row-major). */
-export interface NamedArray {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
-}
+import type { NamedArray } from './architecture.js';
+import type { NetLayers } from './param-layer.js';
 
 /** Copies every kernel and bias out of the net (layer name + '/kernel' or '/bias'). */
-export function getWeights(net: Net): NamedArray[] {
+export function getWeights(net: NetLayers): NamedArray[] {
   return net.params.flatMap((p) => [
     { name: `${p.name}/kernel`, shape: p.kernel.shape, data: p.kernel.dataSync() as Float32Array },
     { name: `${p.name}/bias`, shape: p.bias.shape, data: p.bias.dataSync() as Float32Array },
   ]);
 }
 
-export function setWeights(net: Net, weights: readonly NamedArray[]): void {
+export function setWeights(net: NetLayers, weights: readonly NamedArray[]): void {
   const byName = new Map(weights.map((w) => [w.name, w]));
   for (const p of net.params) {
     for (const [suffix, v] of [['kernel', p.kernel], ['bias', p.bias]] as const) {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fileIOHandler } from '../io/fs-handler.js';
-import type { LayerSpec, Net } from '../net.js';
+import type { LayerSpec } from '../architecture.js';
+import type { Net } from '../net.js';
 
 /**
  * Our Net as a tfjs-layers Sequential model with the same weights, so an

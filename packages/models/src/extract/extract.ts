@@ -1,5 +1,5 @@
-import { Net, type Architecture, type LayerSpec } from '../net.js';
-import type { NamedArray } from '../weights.js';
+import type { Architecture, LayerSpec, NamedArray } from '../architecture.js';
+import { Net } from '../net.js';
 import { affineKeep, analyzeUnits, type LayerUnits } from './units.js';
 
 /**

@@ -1,5 +1,7 @@
 import { fixedOnConstant, fixedParamCount } from '../ops/fixed.js';
-import type { LayerSpec, Net, ParamLayer } from '../net.js';
+import type { LayerSpec } from '../architecture.js';
+import type { Net } from '../net.js';
+import type { ParamLayer } from '../param-layer.js';
 
 /**
  * Which output units (dense neurons, conv filters) of each prunable layer can

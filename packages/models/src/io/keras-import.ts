@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isPrunelabError } from '@prunelab/core';
 import { modelError } from './model-error.js';
 import { FIXED_ACTIVATIONS, type FixedActivation, type FixedOp } from '../ops/fixed.js';
-import type { Activation, Architecture, LayerSpec } from '../net.js';
-import type { NamedArray } from '../weights.js';
+import type { Activation, Architecture, LayerSpec, NamedArray } from '../architecture.js';
 
 /**
  * Translates a Sequential tfjs LayersModel (model.json topology + weights, e.g.

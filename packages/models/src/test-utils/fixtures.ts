@@ -3,9 +3,10 @@
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
 import { project, type LayerScores } from '@prunelab/projection';
 import * as tf from '@tensorflow/tfjs-core';
-import { Net, type Architecture } from '../net.js';
+import type { Architecture, NamedArray } from '../architecture.js';
+import { Net } from '../net.js';
 import { trainingSchema, type TrainingConfig } from '../optimizer.js';
-import { getWeights, type NamedArray } from '../weights.js';
+import { getWeights } from '../weights.js';
 
 export function blobs(): Promise<LoadedDataset> {
   return loadDataset({ name: 'synthetic', kind: 'blobs', dims: 8, classes: 3, trainSize: 512, valSize: 64, testSize: 256 });

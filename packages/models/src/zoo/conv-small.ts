@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { modelRegistry } from './registry.js';
-import type { LayerSpec } from '../net.js';
+import type { LayerSpec } from '../architecture.js';
 
 /**
  * A small VGG-style network for CIFAR-10 (Simonyan & Zisserman 2015 blocks of

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { modelRegistry } from './registry.js';
-import type { LayerSpec } from '../net.js';
+import type { LayerSpec } from '../architecture.js';
 
 /**
  * LeNet-5 (LeCun et al. 1998). `caffe` is the Caffe variant used by Han et al.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { modelRegistry } from './registry.js';
-import type { LayerSpec } from '../net.js';
+import type { LayerSpec } from '../architecture.js';
 
 /**
  * Fully connected ReLU network. The `lenet-300-100` preset is LeCun et al.

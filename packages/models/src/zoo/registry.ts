@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { Registry, type RegistryEntry } from '@prunelab/core';
-import type { Architecture } from '../net.js';
+import type { Architecture } from '../architecture.js';
 
 /** Builds an architecture for a dataset's input shape and class count. */
 export type ArchitectureFactory = (inputShape: readonly number[], classes: number) => Architecture;
