@@ -1,4 +1,4 @@
-import { isPrunelabError, setReporter, streamReporter, USER_ERROR_EXIT } from '@prunelab/core';
+import { closestFirst, isPrunelabError, setReporter, streamReporter, USER_ERROR_EXIT } from '@prunelab/core';
 import { commands, helpText } from './commands/index.js';
 import { endQuietlyOnClosedPipe, err, out } from './output.js';
 
@@ -17,7 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    err(`error[E_UNKNOWN_NAME]: unknown command ${JSON.stringify(name)}. Valid commands: ${commands.map((c) => c.name).join(', ')}`);
+    err(`error[E_UNKNOWN_NAME]: unknown command ${JSON.stringify(name)}. Valid commands: ${closestFirst(name, commands.map((c) => c.name)).join(', ')}`);
     return USER_ERROR_EXIT;
   }
   try {

@@ -6,6 +6,8 @@
  * the fix. Codes are part of the public contract: tests and scripts match on
  * them, so never rename one.
  */
+import { closestFirst } from './closest.js';
+
 export type ErrorCode =
   | 'E_FILE_NOT_FOUND'
   | 'E_YAML_PARSE'
@@ -95,11 +97,10 @@ export function isPrunelabError(e: unknown): e is PrunelabError {
   return e instanceof PrunelabError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'PrunelabError');
 }
 
-/** Closest valid names first; used by every "unknown name" message. */
+/** An unknown name, with every valid name listed closest first (closest.ts), so a typo's fix leads the list. */
 export function unknownNameError(kind: string, name: string, valid: readonly string[], details: ErrorDetails = {}): PrunelabError {
-  const sorted = [...valid].sort();
   return new PrunelabError('E_UNKNOWN_NAME', `unknown ${kind} ${JSON.stringify(name)}`, {
     ...details,
-    fix: `Valid ${kind} names: ${sorted.join(', ')}`,
+    fix: `Valid ${kind} names: ${closestFirst(name, valid).join(', ')}`,
   });
 }

@@ -1,5 +1,6 @@
 export { PrunelabError, isPrunelabError, unknownNameError, withPosition, USER_ERROR_EXIT } from './errors.js';
 export type { ErrorCode, ErrorDetails } from './errors.js';
+export { closestFirst } from './closest.js';
 export { log, getReporter, setReporter, silentReporter, streamReporter, recordingReporter } from './reporter.js';
 export type { Reporter, ReporterEvent, LogLevel } from './reporter.js';
 export { Registry } from './registry.js';

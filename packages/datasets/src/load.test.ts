@@ -25,7 +25,7 @@ describe('loadDataset', () => {
   it('rejects an unknown name, listing the valid ones', async () => {
     const e = await caught(() => loadDataset({ name: 'imagenet' }, { file: 'exp.yaml' }));
     expect(e.code).toBe('E_UNKNOWN_NAME');
-    expect(e.message).toBe('exp.yaml: dataset.name: unknown dataset "imagenet". Valid dataset names: cifar10, fashion-mnist, mnist, synthetic');
+    expect(e.message).toBe('exp.yaml: dataset.name: unknown dataset "imagenet". Valid dataset names: mnist, cifar10, synthetic, fashion-mnist');
   });
 
   it('registry.create validates and loads too', async () => {

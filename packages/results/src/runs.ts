@@ -1,4 +1,4 @@
-import { PrunelabError } from '@prunelab/core';
+import { closestFirst, PrunelabError } from '@prunelab/core';
 import { listSweeps, runSummaries, sweepRecord, type Db, type Filter } from '@prunelab/store';
 import { sweepEffectiveConfigs } from './effective-config.js';
 import type { Listing } from './listing.js';
@@ -19,7 +19,7 @@ export function requireSweep(db: Db, sweep: string): void {
   const names = listSweeps(db).map((s) => s.name);
   throw new PrunelabError('E_UNKNOWN_NAME', `unknown sweep ${JSON.stringify(sweep)}`, {
     path: '--sweep',
-    fix: names.length > 0 ? `Known sweeps: ${names.join(', ')}` : 'The database holds no sweeps yet: run one first',
+    fix: names.length > 0 ? `Known sweeps: ${closestFirst(sweep, names).join(', ')}` : 'The database holds no sweeps yet: run one first',
   });
 }
 

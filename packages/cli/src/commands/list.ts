@@ -1,4 +1,4 @@
-import { PrunelabError } from '@prunelab/core';
+import { closestFirst, PrunelabError } from '@prunelab/core';
 import { datasetRegistry, listDatasets } from '@prunelab/datasets';
 import { modelRegistry } from '@prunelab/models';
 import { scheduleRegistry, structureRegistry } from '@prunelab/pruning';
@@ -64,7 +64,7 @@ export const listCommand: Command = {
     const kind = positionals[0];
     const listing = kind ? listings[kind] : undefined;
     if (!listing) {
-      throw new PrunelabError('E_UNKNOWN_NAME', `list: unknown kind ${JSON.stringify(kind ?? '')}`, { fix: `Valid kinds: ${Object.keys(listings).join(', ')}` });
+      throw new PrunelabError('E_UNKNOWN_NAME', `list: unknown kind ${JSON.stringify(kind ?? '')}`, { fix: `Valid kinds: ${closestFirst(kind ?? '', Object.keys(listings)).join(', ')}` });
     }
     const format = checkFormat('list', values.format, ['table', 'json']);
     const { rows, columns } = listing();

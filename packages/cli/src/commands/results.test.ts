@@ -65,7 +65,7 @@ describe('results, compare, plot, export commands', () => {
     expect((await cli('compare', '--sweep', 'tiny', '--db', db)).code).toBe(0);
     const unknown = await cli('compare', '--sweep', 'tiny', '--db', db, '--where', 'colour=red');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error\[E_UNKNOWN_NAME\]: .*Valid --where field names: backend, dataset, model, run_id, schedule, scope, scorer, seed, status, structure/);
+    expect(unknown.stderr).toMatch(/^error\[E_UNKNOWN_NAME\]: .*Valid --where field names: scorer, model, scope, status, run_id, schedule, seed, backend, dataset, structure$/m);
     expect((await cli('compare', '--sweep', 'nope', '--db', db)).stderr).toContain('Known sweeps: tiny');
     expect((await cli('compare', '--sweep', 'tiny', '--db', db, '--format', 'xml')).code).toBe(2);
     expect((await cli('compare', '--sweep', 'tiny', '--db', join(dir, 'missing.sqlite'))).stderr).toContain('error[E_FILE_NOT_FOUND]');
