@@ -2,14 +2,16 @@ import { analyzeUnits, effectiveMacs, remainingParams } from './extract/units.js
 import type { Net } from './net.js';
 
 /**
- * What a curve point reports about the network itself. FLOPs are
- * multiply-accumulates per example.
+ * What a curve point reports about the network itself. Each field is named
+ * after the `points` column it is stored in (docs/querying.md documents
+ * them). FLOPs are multiply-accumulates per example.
  *
- * - `sparsity`, `perLayer`, `nonzeroPrunable`: zeros among the prunable
+ * - `sparsity`, `perLayer` (per_layer_json), `nonzeroParams`,
+ *   `prunableParams`: zeros, nonzero and total weights among the prunable
  *   kernels (excluded layers left out), the quantity the targets are set on.
  * - `totalParams`: every parameter of the dense network (biases, excluded
  *   layers and fixed layers' constants included).
- * - `nonzeroParams`: the parameters of the network that remains once
+ * - `nonzeroTotal`: the parameters of the network that remains once
  *   everything that can no longer affect the output is removed, which is the
  *   network `extractNet` builds with its prunable kernels' zeros not counted
  *   (see `remainingParams` in extract/units.ts). A unit (neuron, filter) whose
@@ -22,17 +24,17 @@ import type { Net } from './net.js';
  *   but the prunable zeros (Blalock et al. 2020), unless a whole unit was
  *   zeroed, whose dead outgoing weights and bias then drop out the same way.
  *   The output layer's units are never removed.
- * - compression (computed by the store) = totalParams / nonzeroParams.
+ * - compression (computed by the store) = totalParams / nonzeroTotal.
  * - `macsEffective` counts the same surviving nonzero weights: it equals the
  *   FLOPs of the network `extractNet` builds, with its zeros skipped.
  */
 export interface NetMetrics {
   readonly sparsity: number;
   readonly perLayer: Record<string, number>;
-  readonly prunableParams: number;
-  readonly nonzeroPrunable: number;
-  readonly totalParams: number;
   readonly nonzeroParams: number;
+  readonly prunableParams: number;
+  readonly totalParams: number;
+  readonly nonzeroTotal: number;
   readonly macsDense: number;
   readonly macsEffective: number;
 }
@@ -40,7 +42,7 @@ export interface NetMetrics {
 export function netMetrics(net: Net, exclude: readonly string[] = []): NetMetrics {
   const perLayer: Record<string, number> = {};
   let prunable = 0;
-  let nonzeroPrunable = 0;
+  let nonzeroParams = 0;
   let macsDense = 0;
   for (const p of net.params) {
     const w = p.kernel.dataSync();
@@ -50,16 +52,16 @@ export function netMetrics(net: Net, exclude: readonly string[] = []): NetMetric
     if (exclude.includes(p.name)) continue;
     perLayer[p.name] = 1 - nz / w.length;
     prunable += w.length;
-    nonzeroPrunable += nz;
+    nonzeroParams += nz;
   }
   const analysis = analyzeUnits(net);
   return {
-    sparsity: prunable === 0 ? 0 : 1 - nonzeroPrunable / prunable,
+    sparsity: prunable === 0 ? 0 : 1 - nonzeroParams / prunable,
     perLayer,
     prunableParams: prunable,
-    nonzeroPrunable,
+    nonzeroParams,
     totalParams: net.totalParams(),
-    nonzeroParams: remainingParams(net, exclude, analysis),
+    nonzeroTotal: remainingParams(net, exclude, analysis),
     macsDense,
     macsEffective: effectiveMacs(net, analysis),
   };

@@ -74,7 +74,7 @@ export class AttemptStatements {
     this.addPoint = db.prepare(
       `INSERT INTO points (run_id, step, phase, on_curve, target_sparsity, sparsity, nonzero_params, prunable_params, total_params, nonzero_total,
          accuracy, loss, robust_accuracy, macs_dense, macs_effective, per_layer_json, wall_ms)
-       SELECT @runId, @step, @phase, @onCurve, @targetSparsity, @sparsity, @nonzeroPrunable, @prunableParams, @totalParams, @nonzeroParams,
+       SELECT @runId, @step, @phase, @onCurve, @targetSparsity, @sparsity, @nonzeroParams, @prunableParams, @totalParams, @nonzeroTotal,
          @accuracy, @loss, @robustAccuracy, @macsDense, @macsEffective, @perLayer, @wallMs
        WHERE EXISTS (SELECT 1 FROM runs WHERE id = @runId AND owner = @owner AND status = 'running')
        ON CONFLICT(run_id, step) DO UPDATE SET phase = excluded.phase, accuracy = excluded.accuracy, loss = excluded.loss`,
@@ -147,10 +147,10 @@ export class RunAttempt {
       onCurve: p.onCurve ? 1 : 0,
       targetSparsity: p.targetSparsity,
       sparsity: p.sparsity,
-      nonzeroPrunable: p.nonzeroPrunable,
+      nonzeroParams: p.nonzeroParams,
       prunableParams: p.prunableParams,
       totalParams: p.totalParams,
-      nonzeroParams: p.nonzeroParams,
+      nonzeroTotal: p.nonzeroTotal,
       accuracy: p.accuracy,
       loss: p.loss,
       robustAccuracy: p.robustAccuracy ?? null,

@@ -78,10 +78,10 @@ describe.each(structureRegistry.list())('counting under structure $name', (entry
       }
       expect(small.params.map((p) => p.name)).toEqual(net.params.map((p) => p.name));
       const counted = extractedCounts(small, exclude);
-      expect(metrics.nonzeroParams).toBe(counted.params);
+      expect(metrics.nonzeroTotal).toBe(counted.params);
       expect(metrics.macsEffective).toBe(counted.macs);
       // Unit structures leave no zero inside a kept unit: the count is the extracted model's size.
-      if (entry.granularity === 'unit') expect(metrics.nonzeroParams).toBe(small.totalParams());
+      if (entry.granularity === 'unit') expect(metrics.nonzeroTotal).toBe(small.totalParams());
       small.dispose();
       net.dispose();
       expect(tf.memory().numTensors).toBe(before);
@@ -97,7 +97,7 @@ describe('nonzero parameters', () => {
     const m = netMetrics(net, exclude);
     expect(m.sparsity).toBe(1 - 13 / 128);
     // 784*13 kernel + 13 biases + 13*10 output kernel + 10 output biases.
-    expect(m.nonzeroParams).toBe(784 * 13 + 13 + 13 * 10 + 10);
+    expect(m.nonzeroTotal).toBe(784 * 13 + 13 + 13 * 10 + 10);
     expect(m.totalParams).toBe(784 * 128 + 128 + 128 * 10 + 10);
     net.dispose();
   });
@@ -107,7 +107,7 @@ describe('nonzero parameters', () => {
     randomize(net, 11);
     prune(net, structureRegistry.create('unstructured', {}), 0.5);
     const m = netMetrics(net);
-    expect(m.nonzeroParams).toBe(m.totalParams - (m.prunableParams - m.nonzeroPrunable));
+    expect(m.nonzeroTotal).toBe(m.totalParams - (m.prunableParams - m.nonzeroParams));
     net.dispose();
   });
 
@@ -125,7 +125,7 @@ describe('nonzero parameters', () => {
     const output = net.params[1]!.kernel.dataSync();
     let deadOut = 0;
     for (let o = 0; o < 10; o++) if (output[5 * 10 + o] !== 0) deadOut++;
-    expect(m.nonzeroParams).toBe(m.totalParams - (m.prunableParams - m.nonzeroPrunable) - 1 - deadOut);
+    expect(m.nonzeroTotal).toBe(m.totalParams - (m.prunableParams - m.nonzeroParams) - 1 - deadOut);
     net.dispose();
   });
 });

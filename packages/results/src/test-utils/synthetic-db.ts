@@ -106,15 +106,15 @@ export function buildSyntheticDb(dir: string, runs: readonly RawRun[] = RUNS): s
       const nonzero = Math.round(PRUNABLE * (1 - sparsity));
       run.addPoint({
         step, phase: step === 0 ? 'dense' : 'finetuned', onCurve: true, targetSparsity: target, sparsity,
-        nonzeroPrunable: nonzero, prunableParams: PRUNABLE, totalParams: TOTAL_PARAMS, nonzeroParams: nonzero + (TOTAL_PARAMS - PRUNABLE),
+        nonzeroParams: nonzero, prunableParams: PRUNABLE, totalParams: TOTAL_PARAMS, nonzeroTotal: nonzero + (TOTAL_PARAMS - PRUNABLE),
         accuracy, loss: 1 - accuracy, macsDense: PRUNABLE, macsEffective: nonzero,
         perLayer: Object.fromEntries(LAYERS.map((l, i) => [l, Math.min(1, sparsity * (1 + (i - 1) * 0.1))])), wallMs: 1,
       });
       // A pruned-but-not-fine-tuned point that must never reach the curves.
       if (step > 0) {
         run.addPoint({
-          step: 100 + step, phase: 'pruned', onCurve: false, targetSparsity: target, sparsity, nonzeroPrunable: nonzero, prunableParams: PRUNABLE,
-          totalParams: TOTAL_PARAMS, nonzeroParams: nonzero + 100, accuracy: 0.01, loss: 9, macsDense: PRUNABLE, macsEffective: nonzero, perLayer: {}, wallMs: 1,
+          step: 100 + step, phase: 'pruned', onCurve: false, targetSparsity: target, sparsity, nonzeroParams: nonzero, prunableParams: PRUNABLE,
+          totalParams: TOTAL_PARAMS, nonzeroTotal: nonzero + 100, accuracy: 0.01, loss: 9, macsDense: PRUNABLE, macsEffective: nonzero, perLayer: {}, wallMs: 1,
         });
       }
     });
