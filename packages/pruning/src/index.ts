@@ -2,7 +2,7 @@ export { masksFromArrays, applyMasks, disposeMasks } from './masks.js';
 export { scheduleRegistry } from './schedules/all.js';
 export type { ScheduleEntry } from './schedules/all.js';
 export { emitPoint } from './schedules/point.js';
-export type { ScheduleContext, Schedule, PruneSpec, CurvePoint, Phase, TrainingPhase, TrainingAmount, TrainingLedger } from './schedules/types.js';
+export type { ScheduleContext, Schedule, PruneSpec, SchedulePoint, Phase, TrainingPhase, TrainingAmount, TrainingLedger } from './schedules/types.js';
 export { TRAINING_PHASES } from './schedules/types.js';
 export { TrainingRecorder, trainingTotal } from './schedules/ledger.js';
 export { captureWeightsAt } from './schedules/rewind.js';

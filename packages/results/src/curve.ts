@@ -9,14 +9,20 @@ export const STRATEGY_FIELDS: readonly StrategyField[] = ['scorer', 'structure',
 
 export const higherIsBetter = (metric: Metric): boolean => metric !== 'loss';
 
-/** One evaluated operating point of a run: the dense model at 0, then each target. */
-export interface CurvePoint {
-  readonly target: number;
+/**
+ * One evaluated operating point of a run as results read it (the dense model
+ * at 0, then each target): a CurvePointRow of the store with the value of the
+ * metric being compared. Fields are named after the columns they come from
+ * (`perLayer` is per_layer_json, parsed).
+ */
+export interface RunCurvePoint {
+  readonly targetSparsity: number;
   readonly sparsity: number;
+  /** The compared metric's value (accuracy, robust_accuracy or loss). */
   readonly value: number;
   readonly accuracy: number;
   readonly compression: number;
-  readonly macs: number;
+  readonly macsEffective: number;
   readonly perLayer: Readonly<Record<string, number>>;
 }
 
@@ -25,8 +31,8 @@ export interface RunCurve {
   readonly runId: string;
   readonly seed: number;
   readonly labels: Readonly<Record<StrategyField, string>>;
-  readonly dense: CurvePoint | undefined;
-  readonly points: readonly CurvePoint[];
+  readonly dense: RunCurvePoint | undefined;
+  readonly points: readonly RunCurvePoint[];
   /** Examples the run trained on after dense training, all phases; undefined when not recorded (runs from before it was). */
   readonly trainExamples: number | undefined;
 }
@@ -44,29 +50,29 @@ export function runCurves(rows: readonly CurvePointRow[], metric: Metric): RunCu
   const curves: RunCurve[] = [];
   for (const [runId, list] of byRun) {
     const first = list[0]!;
-    const points = list.flatMap((r): CurvePoint[] => {
+    const points = list.flatMap((r): RunCurvePoint[] => {
       const value = metricValue(r, metric);
       if (value === null) return [];
       return [
         {
-          target: r.target_sparsity,
+          targetSparsity: r.target_sparsity,
           sparsity: r.sparsity,
           value,
           accuracy: r.accuracy,
           compression: r.compression,
-          macs: r.macs_effective,
+          macsEffective: r.macs_effective,
           perLayer: JSON.parse(r.per_layer_json) as Record<string, number>,
         },
       ];
     });
-    points.sort((a, b) => a.sparsity - b.sparsity || a.target - b.target);
+    points.sort((a, b) => a.sparsity - b.sparsity || a.targetSparsity - b.targetSparsity);
     const denseIndex = list.findIndex((r) => r.phase === 'dense');
     const denseRow = denseIndex >= 0 ? list[denseIndex] : undefined;
     curves.push({
       runId,
       seed: first.seed,
       labels: { scorer: first.scorer, structure: first.structure, scope: first.scope, schedule: first.schedule, model: first.model, dataset: first.dataset },
-      dense: denseRow ? points.find((p) => p.target === 0 && p.sparsity === denseRow.sparsity) : undefined,
+      dense: denseRow ? points.find((p) => p.targetSparsity === 0 && p.sparsity === denseRow.sparsity) : undefined,
       points,
       trainExamples: first.train_examples ?? undefined,
     });
@@ -88,7 +94,7 @@ const SAME_SPARSITY = 1e-9;
  */
 export function sparsityGranularity(curves: readonly RunCurve[]): number {
   let gap = SAME_SPARSITY;
-  for (const c of curves) for (const p of c.points) gap = Math.max(gap, Math.abs(p.sparsity - p.target));
+  for (const c of curves) for (const p of c.points) gap = Math.max(gap, Math.abs(p.sparsity - p.targetSparsity));
   return gap;
 }
 
@@ -110,10 +116,10 @@ export interface ValueAt {
  *    evaluated points (the dense point at 0 included), marked interpolated.
  * Never extrapolates: past the run's highest achieved sparsity the answer is undefined.
  */
-export function valueAt(points: readonly CurvePoint[], s: number, granularity = SAME_SPARSITY): ValueAt | undefined {
-  const atTarget = points.find((p) => Math.abs(p.target - s) <= SAME_SPARSITY);
+export function valueAt(points: readonly RunCurvePoint[], s: number, granularity = SAME_SPARSITY): ValueAt | undefined {
+  const atTarget = points.find((p) => Math.abs(p.targetSparsity - s) <= SAME_SPARSITY);
   if (atTarget) return { value: atTarget.value, interpolated: false, sparsity: atTarget.sparsity };
-  let near: CurvePoint | undefined;
+  let near: RunCurvePoint | undefined;
   for (const p of points) {
     if (Math.abs(p.sparsity - s) <= granularity + SAME_SPARSITY && (!near || Math.abs(p.sparsity - s) < Math.abs(near.sparsity - s))) near = p;
   }
@@ -136,7 +142,7 @@ export function valueAt(points: readonly CurvePoint[], s: number, granularity = 
  * different sparsities stay on one scale. Undefined without a point at 0 or
  * with no pruned point.
  */
-export function normalizedAuc(points: readonly CurvePoint[]): number | undefined {
+export function normalizedAuc(points: readonly RunCurvePoint[]): number | undefined {
   if (points.length < 2 || points[0]!.sparsity > SAME_SPARSITY) return undefined;
   let area = 0;
   for (let i = 0; i + 1 < points.length; i++) {
@@ -154,7 +160,7 @@ export function normalizedAuc(points: readonly CurvePoint[]): number | undefined
  * 0.01 is one percentage point). Only evaluated points count: between two
  * points nothing was measured. 0 when even the first pruned point misses.
  */
-export function maxSparsityWithin(curve: RunCurve, tolerance: number, pick: (p: CurvePoint) => number): number | undefined {
+export function maxSparsityWithin(curve: RunCurve, tolerance: number, pick: (p: RunCurvePoint) => number): number | undefined {
   if (!curve.dense) return undefined;
   // The epsilon keeps a point exactly one point below dense (0.96 vs 0.97) inside despite float rounding.
   const limit = pick(curve.dense) - tolerance - 1e-12;
@@ -164,8 +170,8 @@ export function maxSparsityWithin(curve: RunCurve, tolerance: number, pick: (p: 
 }
 
 /** The run's point at its highest target: where compression is reported. */
-export function lastPoint(curve: RunCurve): CurvePoint | undefined {
-  let last: CurvePoint | undefined;
-  for (const p of curve.points) if (!last || p.target > last.target || (p.target === last.target && p.sparsity > last.sparsity)) last = p;
+export function lastPoint(curve: RunCurve): RunCurvePoint | undefined {
+  let last: RunCurvePoint | undefined;
+  for (const p of curve.points) if (!last || p.targetSparsity > last.targetSparsity || (p.targetSparsity === last.targetSparsity && p.sparsity > last.sparsity)) last = p;
   return last;
 }

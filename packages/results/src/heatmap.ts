@@ -24,7 +24,7 @@ export function layerSparsity(db: Db, sweep: string, options: { where?: Filter; 
     for (const p of c.points) {
       for (const [layer, s] of Object.entries(p.perLayer)) {
         const byTarget = layers.get(layer) ?? new Map<number, number[]>();
-        byTarget.set(p.target, [...(byTarget.get(p.target) ?? []), s]);
+        byTarget.set(p.targetSparsity, [...(byTarget.get(p.targetSparsity) ?? []), s]);
         layers.set(layer, byTarget);
       }
     }

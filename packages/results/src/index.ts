@@ -2,7 +2,7 @@ export { compare, checkStrategyFields, EXTRA_COLUMNS } from './compare.js';
 export type { CompareTable, CompareRow, CompareOptions, Cell, ExtraColumn } from './compare.js';
 export { formatCompare, formatCompareTable, compareColumns, sparsityKey, UNINFORMATIVE_MARK } from './compare-format.js';
 export { runCurves, valueAt, sparsityGranularity, normalizedAuc, maxSparsityWithin, lastPoint, higherIsBetter, METRICS, STRATEGY_FIELDS } from './curve.js';
-export type { Metric, StrategyField, RunCurve, CurvePoint, ValueAt } from './curve.js';
+export type { Metric, StrategyField, RunCurve, RunCurvePoint, ValueAt } from './curve.js';
 export { FORMATS, checkFormat, formatListing, csvField } from './listing.js';
 export type { Format, Listing, Value } from './listing.js';
 export { sweepsListing, runsListing, requireSweep, chooseSweep } from './runs.js';

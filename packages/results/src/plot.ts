@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { sweepCurve, type Db, type Filter } from '@prunelab/store';
-import { runCurves, STRATEGY_FIELDS, type CurvePoint, type Metric, type StrategyField } from './curve.js';
+import { runCurves, STRATEGY_FIELDS, type RunCurvePoint, type Metric, type StrategyField } from './curve.js';
 import { summarize } from './stats.js';
 import { resolveWhere } from './where.js';
 
@@ -18,10 +18,10 @@ export interface PlotDatum {
   readonly n: number;
 }
 
-const xOf: Record<PlotAxis, (p: CurvePoint) => number> = {
+const xOf: Record<PlotAxis, (p: RunCurvePoint) => number> = {
   sparsity: (p) => p.sparsity,
   compression: (p) => p.compression,
-  flops: (p) => p.macs,
+  flops: (p) => p.macsEffective,
 };
 
 export interface PlotOptions {
@@ -45,11 +45,11 @@ export function plotData(db: Db, sweep: string, options: PlotOptions = {}): Plot
   const curves = runCurves(sweepCurve(db, sweep, resolveWhere(db, sweep, options.where ?? [])), metric);
   const vary = options.by ?? STRATEGY_FIELDS.filter((f) => new Set(curves.map((c) => c.labels[f])).size > 1);
   const by: readonly StrategyField[] = vary.length > 0 ? vary : ['scorer'];
-  const groups = new Map<string, Map<number, CurvePoint[]>>();
+  const groups = new Map<string, Map<number, RunCurvePoint[]>>();
   for (const c of curves) {
     const name = by.map((f) => c.labels[f]).join(' / ');
-    const byTarget = groups.get(name) ?? new Map<number, CurvePoint[]>();
-    for (const p of c.points) byTarget.set(p.target, [...(byTarget.get(p.target) ?? []), p]);
+    const byTarget = groups.get(name) ?? new Map<number, RunCurvePoint[]>();
+    for (const p of c.points) byTarget.set(p.targetSparsity, [...(byTarget.get(p.targetSparsity) ?? []), p]);
     groups.set(name, byTarget);
   }
   const data: PlotDatum[] = [];

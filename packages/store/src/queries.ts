@@ -177,6 +177,7 @@ export function runConfigs(db: Db, sweep: string): RunConfigRow[] {
     .all(sweep) as RunConfigRow[];
 }
 
+/** One point as the store hands it to results: a row of all_points, its columns as SQL names them. */
 export interface CurvePointRow extends LabelColumns {
   run_id: string;
   step: number;

@@ -18,34 +18,6 @@ export function countDenseModels(db: Db): number {
   return (db.prepare(`SELECT COUNT(*) AS n FROM dense_models`).get() as { n: number }).n;
 }
 
-export interface CurveRow {
-  scorer: string;
-  structure: string;
-  scope: string;
-  schedule: string;
-  dataset: string;
-  model: string;
-  seed: number;
-  run_id: string;
-  phase: string;
-  target_sparsity: number;
-  sparsity: number;
-  accuracy: number;
-  loss: number;
-  robust_accuracy: number | null;
-  compression: number;
-}
-
-/** The curve points of one sweep, ordered by run and sparsity. */
-export function curvePoints(db: Db, sweep: string): CurveRow[] {
-  return db
-    .prepare(
-      `SELECT scorer, structure, scope, schedule, dataset, model, seed, run_id, phase, target_sparsity, sparsity, accuracy, loss, robust_accuracy, compression
-       FROM curve_points WHERE sweep = ? ORDER BY run_id, target_sparsity, step`,
-    )
-    .all(sweep) as CurveRow[];
-}
-
 export function runStatusCounts(db: Db, sweep: string): Record<string, number> {
   const rows = db
     .prepare(`SELECT r.status, COUNT(*) AS n FROM runs r JOIN sweep_runs sr ON sr.run_id = r.id WHERE sr.sweep = ? GROUP BY r.status`)

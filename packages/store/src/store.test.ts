@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './schema.js';
-import { openDatabase, schemaVersion } from './open.js';
+import { openDatabase, schemaVersion, type Db } from './open.js';
 import { Writer } from './writer.js';
-import { curvePoints, runStatusCounts } from './reader.js';
+import { runStatusCounts } from './reader.js';
 import { newOwner } from './ownership.js';
 import { pointRecord as point, runRecord as run, tempDbFile as file } from './test-utils/records.js';
+
+/** The documented view, as a user's query reads it. */
+const curvePoints = (db: Db, sweep: string) =>
+  db.prepare(`SELECT phase, accuracy, compression FROM curve_points WHERE sweep = ? ORDER BY run_id, target_sparsity, step`).all(sweep) as Array<{ phase: string; accuracy: number; compression: number }>;
 
 const claim = (w: Writer, id: string, owner = newOwner()) => {
   const c = w.claimRun(id, { owner, leaseMs: 60_000, retryFailed: false, lane: 'cpu' });

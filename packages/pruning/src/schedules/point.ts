@@ -1,6 +1,6 @@
 import { netMetrics, train } from '@prunelab/models';
 import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
-import type { CurvePoint, Phase, ScheduleContext } from './types.js';
+import type { Phase, ScheduleContext, SchedulePoint } from './types.js';
 
 /** Evaluates the net as it stands and emits one curve point. */
 export async function emitPoint(
@@ -9,9 +9,9 @@ export async function emitPoint(
   phase: Phase,
   targetSparsity: number,
   startedAt: number,
-): Promise<CurvePoint> {
+): Promise<SchedulePoint> {
   const evaluation = await ctx.evaluate(ctx.net);
-  const point: CurvePoint = {
+  const point: SchedulePoint = {
     step,
     phase,
     targetSparsity,

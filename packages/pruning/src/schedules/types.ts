@@ -35,8 +35,13 @@ export interface TrainingAmount {
 /** A run's training after dense training, summed per phase (phases it never ran are absent). */
 export type TrainingLedger = Partial<Record<TrainingPhase, TrainingAmount>>;
 
-/** One evaluated step of a run: what lands in the `points` table. */
-export interface CurvePoint extends NetMetrics, Evaluation {
+/**
+ * What a schedule emits at each evaluated step of a run. The worker adds
+ * whether it is on the curve, and the store writes it as one row of the
+ * `points` table (the store's PointRecord): its fields are named after those
+ * columns (Evaluation's `examples` is not stored).
+ */
+export interface SchedulePoint extends NetMetrics, Evaluation {
   readonly step: number;
   readonly phase: Phase;
   readonly targetSparsity: number;
@@ -72,7 +77,7 @@ export interface ScheduleContext {
   /** Test-split evaluation (plus robust accuracy when enabled). */
   evaluate(net: Net): Promise<Evaluation & { robustAccuracy?: number }>;
   /** Streams a point to the main thread. */
-  emit(point: CurvePoint): void;
+  emit(point: SchedulePoint): void;
   /** Throws if the run was cancelled (Ctrl-C); called between phases. */
   checkCancelled(): void;
   /** Adds one training's steps and examples to the run's record; schedules call it after every train(). */

@@ -3,13 +3,13 @@ import type { LoadedDataset } from '@prunelab/datasets';
 import { evaluate, type NamedArray, type Net, type TrainingConfig } from '@prunelab/models';
 import { config, magnitudeScores, zeroPattern } from '@prunelab/models/test-utils';
 import { TrainingRecorder } from '../schedules/ledger.js';
-import type { CurvePoint, ScheduleContext, TrainingLedger } from '../schedules/types.js';
+import type { SchedulePoint, ScheduleContext, TrainingLedger } from '../schedules/types.js';
 
 export { blobs, config, magnitudeScores, mlpArch, randomize, trainedWeights, zeroPattern } from '@prunelab/models/test-utils';
 
 export interface FakeRun {
   readonly ctx: ScheduleContext;
-  readonly points: CurvePoint[];
+  readonly points: SchedulePoint[];
   /** The zero pattern at every finetuned point. */
   readonly patterns: Uint8Array[];
   /** The training the schedule recorded so far, per phase. */
@@ -18,7 +18,7 @@ export interface FakeRun {
 
 /** A ScheduleContext like the runner's, with a magnitude scorer and in-memory points. */
 export function fakeContext(net: Net, ds: LoadedDataset, o: { targets: number[]; initialWeights: readonly NamedArray[]; denseWeights: readonly NamedArray[]; rewindWeights?: ReadonlyMap<number, readonly NamedArray[]>; finetune?: TrainingConfig; prune?: Record<string, unknown> }): FakeRun {
-  const points: CurvePoint[] = [];
+  const points: SchedulePoint[] = [];
   const patterns: Uint8Array[] = [];
   const recorder = new TrainingRecorder();
   const ctx: ScheduleContext = {

@@ -1,7 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { LoadedDataset } from '@prunelab/datasets';
 import type { BackendInfo, BackendPreference } from '@prunelab/engine';
-import type { CurvePoint, TrainingLedger } from '@prunelab/pruning';
+import type { TrainingLedger } from '@prunelab/pruning';
+import type { PointRecord } from '@prunelab/store';
 import type { RunConfig } from '../config/schema.js';
 
 /**
@@ -61,7 +62,8 @@ export type WorkerResult = DenseResult | RunResult;
 
 export type PortMessage =
   | { readonly type: 'started'; readonly backend: BackendInfo }
-  | { readonly type: 'point'; readonly point: CurvePoint & { readonly onCurve: boolean } }
+  /** A schedule's point with whether it is on the curve: the row the main thread writes to `points`. */
+  | { readonly type: 'point'; readonly point: PointRecord }
   /** Last message of a successful run: every point before it has been delivered. */
   | { readonly type: 'end' };
 
