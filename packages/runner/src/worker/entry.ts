@@ -75,7 +75,7 @@ async function trainDense(task: DenseTask): Promise<DenseResult> {
     const ev = evaluate(net, task.dataset, 'test');
     if (!Number.isFinite(ev.loss)) throw new Error(`dense training diverged: test loss is ${ev.loss}`);
     writeAtomically(task.file, serializeWeights(getWeights(net)));
-    result = { kind: 'dense', backend, accuracy: ev.accuracy, loss: ev.loss, steps: res.steps, wallMs: res.wallMs, leakedTensors: 0 };
+    result = { kind: 'dense', backend, accuracy: ev.accuracy, loss: ev.loss, steps: res.steps, wallMs: res.wallMs };
   } finally {
     net.dispose();
   }
@@ -142,5 +142,5 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
   }
   const leaked = tf.memory().numTensors - before;
   if (leaked !== 0) throw new Error(`run leaked ${leaked} tensors`);
-  return { kind: 'run', backend, scoreMs, wallMs: performance.now() - start, leakedTensors: leaked, training: training.ledger() };
+  return { kind: 'run', backend, scoreMs, wallMs: performance.now() - start, training: training.ledger() };
 }

@@ -45,7 +45,6 @@ export interface DenseResult {
   readonly loss: number;
   readonly steps: number;
   readonly wallMs: number;
-  readonly leakedTensors: number;
 }
 
 export interface RunResult {
@@ -53,7 +52,6 @@ export interface RunResult {
   readonly backend: BackendInfo;
   readonly scoreMs: number;
   readonly wallMs: number;
-  readonly leakedTensors: number;
   /** The training the run did after dense training, per phase (what runs.training_json stores). */
   readonly training: TrainingLedger;
 }
