@@ -91,14 +91,28 @@ describe('schedules through the runner', () => {
     const s = await runSweep({ file: writeSweep(dir, yaml), results, lanes: [lane] });
     expect(s.failed).toEqual([]);
     const db = openDatabase(resultPaths(results).database, { readonly: true });
-    const rows = db.prepare(`SELECT per_layer_json FROM all_points WHERE phase != 'dense'`).all() as Array<{ per_layer_json: string }>;
+    const rows = db
+      .prepare(`SELECT per_layer_json, nonzero_params, prunable_params, macs_dense, macs_effective FROM all_points WHERE phase != 'dense'`)
+      .all() as Array<{ per_layer_json: string; nonzero_params: number; prunable_params: number; macs_dense: number; macs_effective: number }>;
     db.close();
     expect(rows.length).toBeGreaterThan(0);
+    // The MLP is dense1 [8 x 16] then dense2 [16 x 3], whose 3 units are the logits.
+    const [inputs, logits] = [8, 3];
     for (const r of rows) {
       const perLayer = JSON.parse(r.per_layer_json) as Record<string, number>;
-      // dense1 carries the budget; dense2 (the 3 logits) is never unit-pruned.
+      // dense2 is excluded from pruning: the budget and the per-layer sparsities are dense1's alone.
+      expect(Object.keys(perLayer)).toEqual(['dense1']);
+      expect(r.prunable_params).toBe(inputs * 16);
+      expect(r.macs_dense).toBe(inputs * 16 + 16 * logits);
       expect(perLayer['dense1']).toBeGreaterThan(0.5);
-      expect(perLayer['dense2'] ?? 0).toBe(0);
+      // Unit pruning keeps whole hidden units, so dense1's nonzeros are 8 per surviving unit.
+      expect(r.nonzero_params % inputs).toBe(0);
+      const hidden = r.nonzero_params / inputs;
+      expect(hidden).toBeGreaterThan(0);
+      // macs_effective counts the nonzero weights that read a surviving input: dense1's nonzeros,
+      // then dense2's weights from the surviving hidden units. All of them are still there, so
+      // every surviving unit feeds all 3 logits: no class lost a weight, let alone its unit.
+      expect(r.macs_effective - r.nonzero_params).toBe(hidden * logits);
     }
   });
 });
