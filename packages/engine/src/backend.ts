@@ -5,14 +5,18 @@ import '@tensorflow/tfjs-backend-cpu';
 // into the shared global registry, as the union package @tensorflow/tfjs does.
 import '@tensorflow/tfjs-layers';
 import { PrunelabError, log } from '@prunelab/core';
+import { nativeStatus, type NativeAddon } from './native/addon.js';
 
 /**
  * TensorFlow.js backend selection. Order: `tensorflow` (libtensorflow through
  * @tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node, both optional and
  * absent where libtensorflow could not be downloaded at install time), then
- * `wasm` (XNNPACK, the default on a plain machine), then `cpu` (pure JS).
+ * `native` (the wasm backend, with prunelab's native kernels over OpenBLAS
+ * training the network: packages/engine/native, built at install where a
+ * compiler and OpenBLAS are present), then `wasm` (XNNPACK, the default on a
+ * plain machine without OpenBLAS), then `cpu` (pure JS).
  */
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 
 export interface BackendInfo {
@@ -25,18 +29,25 @@ export interface BackendInfo {
 }
 
 let active: Promise<BackendInfo> | undefined;
+let nativeAddon: NativeAddon | undefined;
+
+/** The native addon when the active backend is `native`; training then runs as native programs. */
+export function activeNativeEngine(): NativeAddon | undefined {
+  return nativeAddon;
+}
 let activePreference: BackendPreference | undefined;
 
 /** Selects and initialises a backend once per thread; later calls return the same one. */
 export function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
   if (active && activePreference === preference) return active;
   activePreference = preference;
+  nativeAddon = undefined;
   active = select(preference);
   return active;
 }
 
 async function select(preference: BackendPreference): Promise<BackendInfo> {
-  const order: BackendName[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
+  const order: BackendName[] = preference === 'auto' ? ['tensorflow', 'native', 'wasm', 'cpu'] : [preference];
   const reasons: string[] = [];
   for (const name of order) {
     try {
@@ -78,6 +89,14 @@ async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
     if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend failed to initialise');
     await tf.ready();
     return { name, package: `@tensorflow/tfjs-backend-webgpu@${tf.version_core} (${gpu})`, tfjsVersion: tf.version_core, gpu: true };
+  }
+  if (name === 'native') {
+    const status = nativeStatus();
+    if (!status.available) throw new Error(status.reason);
+    const wasm = await tryBackend('wasm');
+    if (!wasm) return undefined;
+    nativeAddon = status.addon;
+    return { name, package: `@prunelab/engine native kernels (${status.addon.blas().config.split(' ').slice(0, 2).join(' ')}, ${status.addon.blas().core} kernels, ${status.addon.getThreads()} thread) on ${wasm.package}`, tfjsVersion: tf.version_core, gpu: false };
   }
   if (name === 'wasm') {
     const wasm = await importOptional('@tensorflow/tfjs-backend-wasm');

@@ -18,11 +18,15 @@ export class BatchBuffer {
 
   /** Fills the buffer with the examples at `positions` of `split` and returns tensors (caller disposes). */
   load(split: SplitName, positions: ArrayLike<number>): { xs: tf.Tensor; labels: tf.Tensor1D } {
+    const { x, y } = this.fill(split, positions);
+    return { xs: tf.tensor(x, [positions.length, ...this.ds.shape]), labels: tf.tensor1d(y, 'int32') };
+  }
+
+  /** Fills the buffer with the examples at `positions` of `split`; returns views of the filled part (valid until the next fill). */
+  fill(split: SplitName, positions: ArrayLike<number>): { x: Float32Array; y: Int32Array } {
     const b = positions.length;
     fillBatch(this.ds, split, positions, this.x, this.y);
-    const xs = tf.tensor(this.x.subarray(0, b * this.featureSize), [b, ...this.ds.shape]);
-    const labels = tf.tensor1d(this.y.subarray(0, b), 'int32');
-    return { xs, labels };
+    return { x: this.x.subarray(0, b * this.featureSize), y: this.y.subarray(0, b) };
   }
 }
 

@@ -4,6 +4,7 @@ import { BatchBuffer, crossEntropy } from './data.js';
 import { makeOptimizer, type TrainingConfig } from './optimizer.js';
 import type { MaskSet } from './mask-set.js';
 import type { Net } from './net.js';
+import { nativeTrainer } from './native-train.js';
 
 export interface TrainOptions {
   /** Seed for the shuffle order; epochs use (seed, epoch). */
@@ -22,6 +23,8 @@ export interface TrainOptions {
   readonly masksProvider?: () => MaskSet | undefined;
   /** Run exactly this many optimizer steps instead of the count the config implies. */
   readonly steps?: number;
+  /** 'tfjs' trains with tfjs ops even on the native backend (to compare the two); default: native where it can. */
+  readonly engine?: 'auto' | 'tfjs';
 }
 
 export interface AsyncTrainOptions extends Omit<TrainOptions, 'onStep'> {
@@ -49,7 +52,7 @@ export function stepsFor(cfg: TrainingConfig, trainSize: number): number {
  * against the same way).
  */
 export function train(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: TrainOptions): TrainResult {
-  const loop = trainLoop(net, ds, cfg, opts);
+  const loop = trainLoop(net, ds, cfg, opts, opts.onStep !== undefined);
   let r = loop.next(false);
   try {
     while (!r.done) r = loop.next(opts.onStep?.(r.value) === true);
@@ -65,7 +68,7 @@ export function train(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Tr
  * same seed and hooks that change nothing they do bit-identical work.
  */
 export async function trainAsync(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: AsyncTrainOptions): Promise<TrainResult> {
-  const loop = trainLoop(net, ds, cfg, opts);
+  const loop = trainLoop(net, ds, cfg, opts, opts.onStep !== undefined);
   let r = loop.next(false);
   try {
     while (!r.done) r = loop.next((await opts.onStep?.(r.value)) === true);
@@ -76,8 +79,12 @@ export async function trainAsync(net: Net, ds: LoadedDataset, cfg: TrainingConfi
   return r.value;
 }
 
-/** One optimizer step per `next(stop)`; yields the global step number; `next(true)` stops; returns the summary. */
-function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit<TrainOptions, 'onStep'>): Generator<number, TrainResult, boolean> {
+/**
+ * One optimizer step per `next(stop)`; yields the global step number; `next(true)` stops; returns the summary.
+ * On the native backend the step runs as one native program call (native-train.ts), except with a
+ * `penalty`, which is a tfjs function; `hooked` says whether a caller sees the net between steps.
+ */
+function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit<TrainOptions, 'onStep'>, hooked: boolean): Generator<number, TrainResult, boolean> {
   const start = performance.now();
   const n = splitSize(ds, 'train');
   const total = opts.steps ?? stepsFor(cfg, n);
@@ -93,6 +100,9 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
   let epoch = 0;
   let cursor = 0;
   const summary = (): TrainResult => ({ steps: step, examples, finalLoss: lastLoss, wallMs: performance.now() - start });
+  const native = opts.penalty === undefined && opts.engine !== 'tfjs' ? nativeTrainer(net, cfg) : undefined;
+  // Whoever sees the net between steps may compute with it in tfjs: the variables then need fresh data ids.
+  const renewBetweenSteps = native !== undefined && (hooked || opts.masksProvider !== undefined);
   try {
     while (step < total) {
       if (cursor + cfg.batchSize > n) {
@@ -104,6 +114,16 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
       const positions = order.subarray(cursor, cursor + cfg.batchSize);
       cursor += cfg.batchSize;
       const masks = opts.masksProvider?.() ?? opts.masks;
+      if (native) {
+        const batch = buffer.fill('train', positions);
+        const loss = native.step(batch.x, batch.y, masks);
+        step++;
+        examples += positions.length;
+        if (step === total || step % 50 === 0) lastLoss = loss;
+        if (renewBetweenSteps) native.renew();
+        if (yield step) break;
+        continue;
+      }
       const loss = tf.tidy(() => {
         const { xs, labels } = buffer.load('train', positions);
         const { value, grads } = tf.variableGrads(() => {
