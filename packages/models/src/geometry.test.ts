@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tf } from '@prunelab/engine';
-import { architectureSize } from './geometry.js';
+import { architectureSize, windowOut } from './geometry.js';
 import type { Architecture } from './architecture.js';
 import { Net } from './net.js';
 import { modelRegistry } from './zoo/all.js';
@@ -47,5 +47,20 @@ describe('architectureSize', () => {
     expect(size).toEqual(built(arch));
     // conv 3*3*2*4 = 72 weights over 64 pixels; dense (4*4*4 = 64) x 3.
     expect(size.macs).toBe(72 * 64 + 64 * 3);
+  });
+});
+
+describe('windowOut', () => {
+  it("gives tfjs' own output size for every input, window, stride and padding up to 12", () => {
+    for (let n = 1; n <= 12; n++) {
+      for (let k = 1; k <= n; k++) {
+        for (let stride = 1; stride <= 4; stride++) {
+          for (const padding of ['same', 'valid'] as const) {
+            const info = tf.backend_util.computePool2DInfo([1, n, n, 1], [k, k], [stride, stride], 1, padding);
+            expect(windowOut(n, k, stride, padding), `n=${n} k=${k} stride=${stride} ${padding}`).toBe(info.outHeight);
+          }
+        }
+      }
+    }
   });
 });

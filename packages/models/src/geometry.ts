@@ -1,5 +1,5 @@
-import { fixedOutShape, fixedParamCount } from './ops/fixed.js';
 import type { Architecture, LayerSpec } from './architecture.js';
+import { fixedParamCount, type FixedOp } from './ops/fixed.js';
 
 /**
  * Shapes of an architecture, from its plain data alone (no tensors). The Net
@@ -7,11 +7,33 @@ import type { Architecture, LayerSpec } from './architecture.js';
  * the two cannot disagree about a layer.
  */
 
-/** Spatial output size of a conv or pooling window (tfjs conventions). */
+/**
+ * Output size along one axis of a conv or pooling window of size `k`, in
+ * tfjs' (and Keras') conventions: 'same' pads so that every stride-th input
+ * starts a window, 'valid' keeps only windows that fit. The one place this
+ * formula is written: layers, carried-along pooling and the Keras import all
+ * use it.
+ */
+export function windowOut(n: number, k: number, stride: number, padding: 'same' | 'valid'): number {
+  return padding === 'same' ? Math.ceil(n / stride) : Math.floor((n - k) / stride) + 1;
+}
+
+/** Spatial output size of a square conv or pooling window. */
 export function convOut(h: number, w: number, k: number, stride: number, padding: 'same' | 'valid'): [number, number] {
-  return padding === 'same'
-    ? [Math.ceil(h / stride), Math.ceil(w / stride)]
-    : [Math.floor((h - k) / stride) + 1, Math.floor((w - k) / stride) + 1];
+  return [windowOut(h, k, stride, padding), windowOut(w, k, stride, padding)];
+}
+
+/** Output shape of a carried-along layer of an imported model. */
+function fixedOutShape(op: FixedOp, shape: readonly number[]): number[] {
+  if (op.type === 'pool') {
+    const [h, w, c] = shape as [number, number, number];
+    return [windowOut(h, op.size[0], op.stride[0], op.padding), windowOut(w, op.size[1], op.stride[1], op.padding), c];
+  }
+  if (op.type === 'globalPool') return [shape[2]!];
+  if (op.type === 'affine' && op.scale.length !== shape.at(-1)) {
+    throw new Error(`affine layer has ${op.scale.length} channels, its input has ${shape.at(-1)}`);
+  }
+  return [...shape];
 }
 
 export interface LayerGeometry {

@@ -3,6 +3,7 @@ import { isPrunelabError } from '@prunelab/core';
 import { modelError } from './model-error.js';
 import { FIXED_ACTIVATIONS, type FixedActivation, type FixedOp } from '../ops/fixed.js';
 import type { Activation, Architecture, LayerSpec, NamedArray } from '../architecture.js';
+import { convOut, windowOut } from '../geometry.js';
 
 /**
  * Translates a Sequential tfjs LayersModel (model.json topology + weights, e.g.
@@ -151,8 +152,7 @@ function importChecked(artifacts: tf.io.ModelArtifacts, source: string, expected
         specs.push(spec);
         const fn = activationName(c['activation'], name, unsupported);
         if (fn) spec.activation = activationAfter(fn, l);
-        const out = (n: number) => (padding === 'same' ? Math.ceil(n / s[0]!) : Math.floor((n - k[0]!) / s[0]!) + 1);
-        shape = [out(h), out(w), filters];
+        shape = [...convOut(h, w, k[0]!, s[0]!, padding), filters];
         return;
       }
       case 'MaxPooling2D':
@@ -166,8 +166,7 @@ function importChecked(artifacts: tf.io.ModelArtifacts, source: string, expected
         const padding = c['padding'] === 'same' ? 'same' : 'valid';
         const mode = l.class_name === 'MaxPooling2D' ? 'max' : 'avg';
         const [h, w, ch] = shape as [number, number, number];
-        const out = (n: number, kk: number, ss: number) => (padding === 'same' ? Math.ceil(n / ss) : Math.floor((n - kk) / ss) + 1);
-        shape = [out(h, size[0], stride[0]), out(w, size[1], stride[1]), ch];
+        shape = [windowOut(h, size[0], stride[0], padding), windowOut(w, size[1], stride[1], padding), ch];
         // The common case maps onto our own maxpool layer, which extraction and FLOP counting understand natively.
         if (mode === 'max' && padding === 'valid' && size[0] === size[1] && stride[0] === stride[1]) {
           specs.push({ kind: 'maxpool', size: size[0], stride: stride[0] });

@@ -18,19 +18,6 @@ export type FixedOp =
 
 export const FIXED_ACTIVATIONS: readonly FixedActivation[] = ['relu', 'relu6', 'elu', 'selu', 'tanh', 'sigmoid', 'softplus', 'softsign', 'linear', 'softmax'];
 
-export function fixedOutShape(op: FixedOp, shape: readonly number[]): number[] {
-  if (op.type === 'pool') {
-    const [h, w, c] = shape as [number, number, number];
-    const out = (n: number, k: number, s: number) => (op.padding === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1);
-    return [out(h, op.size[0], op.stride[0]), out(w, op.size[1], op.stride[1]), c];
-  }
-  if (op.type === 'globalPool') return [shape[2]!];
-  if (op.type === 'affine' && op.scale.length !== shape.at(-1)) {
-    throw new Error(`affine layer has ${op.scale.length} channels, its input has ${shape.at(-1)}`);
-  }
-  return [...shape];
-}
-
 export function applyFixed(op: FixedOp, x: tf.Tensor): tf.Tensor {
   switch (op.type) {
     case 'identity':
