@@ -15,10 +15,17 @@ export interface Listing {
   readonly notes?: readonly string[];
 }
 
-export function checkFormat(value: string | undefined, allowed: readonly string[] = FORMATS): Format {
-  const v = value ?? 'table';
+/**
+ * The --format a command was given, or its first allowed format when none was:
+ * every command checks it here (the listing formats, or its own subset of
+ * them), so each refuses an unknown format with the same message.
+ */
+export function checkFormat(value: string | undefined): Format;
+export function checkFormat<F extends string>(value: string | undefined, allowed: readonly F[]): F;
+export function checkFormat(value: string | undefined, allowed: readonly string[] = FORMATS): string {
+  const v = value ?? allowed[0]!;
   if (!allowed.includes(v)) throw new PrunelabError('E_CONFIG_INVALID', 'unknown format', { path: '--format', value: v, fix: `Use one of: ${allowed.join(', ')}` });
-  return v as Format;
+  return v;
 }
 
 /** Numbers for people: integers whole, others to 4 significant digits. CSV and JSON keep full precision. */

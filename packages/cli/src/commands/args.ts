@@ -90,10 +90,3 @@ export const formatOption = {
   format: { type: 'string', default: 'table' },
 } as const;
 
-export function checkFormat(command: string, value: string | undefined, allowed: readonly string[]): string {
-  const v = value ?? allowed[0]!;
-  if (!allowed.includes(v)) {
-    throw new PrunelabError('E_CONFIG_INVALID', `${command}: unknown format`, { path: '--format', value: v, fix: `Use one of: ${allowed.join(', ')}` });
-  }
-  return v;
-}

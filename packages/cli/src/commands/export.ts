@@ -45,7 +45,7 @@ export const exportCommand: Command = {
     const sweep = requireOption('export', 'sweep', values.sweep, usage);
     const what = values.what ?? 'points';
     if (!(KINDS as readonly string[]).includes(what)) throw new PrunelabError('E_CONFIG_INVALID', 'export: unknown --what', { path: '--what', value: what, fix: `Use one of: ${KINDS.join(', ')}` });
-    const format = checkFormat(values.format ?? 'csv', ['csv', 'json']);
+    const format = checkFormat(values.format, ['csv', 'json']);
     const metric = parseMetric(values.metric);
     const where = parseWhere(values.where);
     const text = openSweep(values, sweep, (db) => {

@@ -2,8 +2,9 @@ import { closestFirst, PrunelabError } from '@prunelab/core';
 import { datasetRegistry, listDatasets } from '@prunelab/datasets';
 import { modelRegistry } from '@prunelab/models';
 import { scheduleRegistry, structureRegistry } from '@prunelab/pruning';
+import { checkFormat } from '@prunelab/results';
 import { scorerRegistry } from '@prunelab/scorers';
-import { checkFormat, parse } from './args.js';
+import { parse } from './args.js';
 import { optionsJsonSchema, type EntrySource } from './option-schemas.js';
 import { renderTable } from './table.js';
 import { out } from '../output.js';
@@ -66,7 +67,7 @@ export const listCommand: Command = {
     if (!listing) {
       throw new PrunelabError('E_UNKNOWN_NAME', `list: unknown kind ${JSON.stringify(kind ?? '')}`, { fix: `Valid kinds: ${closestFirst(kind ?? '', Object.keys(listings)).join(', ')}` });
     }
-    const format = checkFormat('list', values.format, ['table', 'json']);
+    const format = checkFormat(values.format, ['table', 'json']);
     const { rows, columns } = listing();
     if (format === 'json') out(JSON.stringify(rows, null, 2));
     else out(renderTable(columns, rows.map((r) => columns.map((c) => show(r[c] ?? (c === 'available' && r['reason'] ? `no (${String(r['reason'])})` : undefined))))));
