@@ -96,6 +96,8 @@ async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
     const wasm = await tryBackend('wasm');
     if (!wasm) return undefined;
     nativeAddon = status.addon;
+    const { registerNativeKernels } = await import('./native/kernels.js');
+    registerNativeKernels(status.addon);
     return { name, package: `@prunelab/engine native kernels (${status.addon.blas().config.split(' ').slice(0, 2).join(' ')}, ${status.addon.blas().core} kernels, ${status.addon.getThreads()} thread) on ${wasm.package}`, tfjsVersion: tf.version_core, gpu: false };
   }
   if (name === 'wasm') {
