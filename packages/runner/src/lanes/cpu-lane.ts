@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { log } from '@prunelab/core';
 import type { BackendPreference } from '@prunelab/engine';
-import { LANE_BROKEN, type WorkerResult, type WorkerTask } from '../worker/messages.js';
-import type { Lane } from './types.js';
+import { LANE_BROKEN, type ResultOf, type WorkerTask } from '../worker/messages.js';
+import type { Lane, Transferable } from './types.js';
 
 /**
  * The compiled worker. When this module itself runs from TypeScript sources
@@ -66,11 +66,12 @@ export function createPoolLane(options: PoolLaneOptions): Lane {
   return {
     name: options.name,
     capacity: options.threads,
-    run: (task: WorkerTask, transferList?: readonly unknown[]) => {
+    run: <T extends WorkerTask>(task: T, transferList?: readonly Transferable[]) => {
       if (broken) return Promise.reject(broken);
-      return new Promise<WorkerResult>((resolve, reject) => {
+      return new Promise<ResultOf<T>>((resolve, reject) => {
         pending.add(reject);
-        (pool.run({ ...task, laneInfo }, transferList ? { transferList: transferList as never } : {}) as Promise<WorkerResult>).then(
+        // The worker's runTask answers each task with the result of its kind; piscina does not type what crosses the thread.
+        (pool.run({ ...task, laneInfo }, transferList ? { transferList: transferList as never } : {}) as Promise<ResultOf<T>>).then(
           (r) => {
             pending.delete(reject);
             resolve(r);

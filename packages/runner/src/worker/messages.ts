@@ -58,6 +58,9 @@ export interface RunResult {
 
 export type WorkerResult = DenseResult | RunResult;
 
+/** What a task of T's kind returns: a DenseTask a DenseResult, a PruneTask a RunResult. */
+export type ResultOf<T extends WorkerTask> = Extract<WorkerResult, { readonly kind: T['kind'] }>;
+
 export type PortMessage =
   | { readonly type: 'started'; readonly backend: BackendInfo }
   /** A schedule's point with whether it is on the curve: the row the main thread writes to `points`. */
