@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import type { RegistryEntry } from '@prunelab/core';
-import { datasetRegistry } from '@prunelab/datasets';
-import { modelRegistry } from '@prunelab/models';
-import { scheduleRegistry, structureRegistry } from '@prunelab/pruning';
-import { scorerRegistry } from '@prunelab/scorers';
+import { PLUGIN_SLOTS, type PluginRegistry } from '@prunelab/runner';
 
 type Json = Record<string, unknown>;
 
@@ -15,35 +12,29 @@ export interface EntrySource {
 }
 
 /**
- * A config slot filled from a registry: where it sits in a sweep file, which
- * key names the entry (`name`, or `kind` for prune.structure), and the string
- * shorthands the config also accepts.
+ * A config slot filled from a registry, as the runner lists them
+ * (PLUGIN_SLOTS): where it sits in a sweep file, which key names the entry
+ * (`name`, or `kind` for prune.structure), and the string shorthands the
+ * config also accepts.
  */
 export interface Slot {
   /** Config path of the slot, e.g. 'model' or 'prune.structure'. */
   readonly path: string;
-  /** The `prunelab list` kind. */
-  readonly kind: 'datasets' | 'models' | 'scorers' | 'schedules' | 'structures';
+  /** The `prunelab list` kind: 'datasets', 'models', ... */
+  readonly kind: string;
   readonly key: 'name' | 'kind';
-  readonly registry: EntrySource;
+  readonly registry: PluginRegistry;
   /** A string pattern the slot accepts besides entry names ('2:4' for n:m). */
   readonly pattern?: { readonly regex: string; readonly description: string };
 }
 
-export const SLOTS: readonly Slot[] = [
-  { path: 'dataset', kind: 'datasets', key: 'name', registry: datasetRegistry },
-  { path: 'model', kind: 'models', key: 'name', registry: modelRegistry },
-  { path: 'scorer', kind: 'scorers', key: 'name', registry: scorerRegistry },
-  { path: 'schedule', kind: 'schedules', key: 'name', registry: scheduleRegistry },
-  {
-    path: 'prune.structure',
-    kind: 'structures',
-    key: 'kind',
-    registry: structureRegistry,
-    // The loader's shorthand: 'N:M' is { kind: n:m, n: N, m: M } (runner/src/config/schema.ts).
-    pattern: { regex: '^[1-9][0-9]*:[1-9][0-9]*$', description: "N:M sparsity, e.g. '2:4': at most N of every M consecutive input weights kept." },
-  },
-];
+export const SLOTS: readonly Slot[] = PLUGIN_SLOTS.map((s) => ({
+  path: s.path.join('.'),
+  kind: `${s.registry.kind}s`,
+  key: s.key,
+  registry: s.registry,
+  ...(s.shorthand && { pattern: { regex: s.shorthand.pattern, description: s.shorthand.description } }),
+}));
 
 /** An entry's options as JSON Schema (what a config may write besides the name), as the config reads them. */
 export function optionsJsonSchema(entry: RegistryEntry): Json {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { project } from '@prunelab/projection';
 import { scheduleRegistry } from './registry.js';
 import { emitPoint, pruneAndFinetune } from './point.js';
+import { specAt } from './spec.js';
 import { setWeights } from '@prunelab/models';
 import type { ScheduleContext } from './types.js';
 
@@ -22,7 +23,7 @@ export async function runOneShot(ctx: ScheduleContext): Promise<void> {
   for (const target of ctx.targets) {
     const t = performance.now();
     setWeights(ctx.net, ctx.denseWeights);
-    const result = project(scores, { ...ctx.prune, sparsity: target } as Parameters<typeof project>[1]);
+    const result = project(scores, specAt(ctx, target));
     step = await pruneAndFinetune(ctx, result.masks, step, target, t);
   }
 }

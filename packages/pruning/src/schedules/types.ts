@@ -1,14 +1,15 @@
 import type { LoadedDataset } from '@prunelab/datasets';
-import type { LayerScores } from '@prunelab/projection';
+import type { LayerScores, ProjectionSpec } from '@prunelab/projection';
 import type { Evaluation, NetMetrics, Net, TrainingConfig, NamedArray } from '@prunelab/models';
 
-/** Scope, structure and exclusions: the projection spec minus the sparsity. */
-export interface PruneSpec {
-  readonly scope: unknown;
-  readonly structure: unknown;
-  readonly exclude: readonly string[];
-  readonly [key: string]: unknown;
-}
+/**
+ * What a run fixes of the projection: its spec minus the sparsity, which the
+ * schedule sets at each step, and minus what a schedule carries from step to
+ * step (`previous` masks, regrowth). The runner's config schema produces
+ * exactly this from the sweep file (scope, structure and exclude with their
+ * defaults filled in), so it reaches the projection unchanged.
+ */
+export type PruneSpec = Readonly<Required<Pick<ProjectionSpec, 'scope' | 'structure' | 'exclude'>> & Pick<ProjectionSpec, 'minDensity'>>;
 
 export type Phase = 'dense' | 'pruned' | 'finetuned';
 

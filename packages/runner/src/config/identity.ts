@@ -1,8 +1,6 @@
-import { contentHash, stripDefaults } from '@prunelab/core';
-import { datasetRegistry } from '@prunelab/datasets';
-import { modelRegistry } from '@prunelab/models';
+import { contentHash, isPlainObject, stripDefaults } from '@prunelab/core';
 import { scheduleRegistry } from '@prunelab/pruning';
-import { scorerRegistry } from '@prunelab/scorers';
+import { NAMED_SLOTS } from './plugins.js';
 import { NON_SEMANTIC_KEYS, runConfigSchema, type RunConfig } from './schema.js';
 
 /**
@@ -14,28 +12,17 @@ import { NON_SEMANTIC_KEYS, runConfigSchema, type RunConfig } from './schema.js'
  */
 export const ID_VERSION = 1;
 
-const registries = {
-  dataset: datasetRegistry,
-  model: modelRegistry,
-  scorer: scorerRegistry,
-  schedule: scheduleRegistry,
-} as const;
+/** Everything but the named plug-ins, whose defaults depend on which plug-in a run names. */
+const unnamedSchema = runConfigSchema.omit({ dataset: true, model: true, scorer: true, schedule: true });
 
 /** The config the same plug-in names would get from defaults alone. */
 function defaultsFor(config: RunConfig): Record<string, unknown> {
-  const d = runConfigSchema.parse({
-    dataset: config.dataset.name,
-    model: config.model.name,
-    scorer: config.scorer.name,
-    schedule: config.schedule.name,
-    prune: { sparsities: [0] },
-  }) as Record<string, unknown>;
-  delete (d['prune'] as Record<string, unknown>)['sparsities'];
-  for (const [slot, registry] of Object.entries(registries)) {
-    const name = (config[slot as keyof typeof registries] as { name: string }).name;
-    const parsed = registry.has(name) ? registry.get(name).schema.safeParse({}) : undefined;
+  const { prune: { sparsities: _sparsities, ...prune }, ...rest } = unnamedSchema.parse({ prune: { sparsities: [0] } });
+  const d: Record<string, unknown> = { ...rest, prune };
+  for (const { slot, registry } of NAMED_SLOTS) {
+    const parsed = registry.get(config[slot].name).schema.safeParse({});
     // A plug-in with required options has no default object: keep all of its options.
-    d[slot] = parsed?.success ? { ...(parsed.data as Record<string, unknown>) } : {};
+    d[slot] = parsed.success && isPlainObject(parsed.data) ? { ...parsed.data } : {};
   }
   return d;
 }
@@ -46,19 +33,22 @@ export function canonicalConfig(config: RunConfig): Record<string, unknown> {
   for (const k of NON_SEMANTIC_KEYS) delete semantic[k];
   const defaults = defaultsFor(config);
   for (const k of NON_SEMANTIC_KEYS) delete defaults[k];
-  return withIdentityKeys((stripDefaults(semantic, defaults) ?? {}) as Record<string, unknown>, config);
+  const stripped = stripDefaults(semantic, defaults);
+  return withIdentityKeys(isPlainObject(stripped) ? stripped : {}, config);
 }
 
-/** Puts back the schedule options that its entry keeps in the id even at their default (ScheduleEntry.identityKeys). */
+/**
+ * Puts back the schedule options that its entry keeps in the id even at their
+ * default (ScheduleEntry.identityKeys). The config's options are parsed, so
+ * their defaults are there to put back.
+ */
 function withIdentityKeys(canonical: Record<string, unknown>, config: RunConfig): Record<string, unknown> {
-  const { name, ...opts } = config.schedule;
-  const keys = scheduleRegistry.has(name) ? (scheduleRegistry.get(name).identityKeys ?? []) : [];
+  const { name, ...options } = config.schedule;
+  const keys = scheduleRegistry.get(name).identityKeys ?? [];
   if (keys.length === 0) return canonical;
-  const parsed = scheduleRegistry.get(name).schema.safeParse(opts);
-  if (!parsed.success) return canonical;
-  const values = parsed.data as Record<string, unknown>;
-  const schedule: Record<string, unknown> = { name, ...(canonical['schedule'] as Record<string, unknown> | undefined) };
-  for (const k of keys) if (values[k] !== undefined) schedule[k] = values[k];
+  const stripped = canonical['schedule'];
+  const schedule: Record<string, unknown> = { name, ...(isPlainObject(stripped) ? stripped : {}) };
+  for (const k of keys) if (options[k] !== undefined) schedule[k] = options[k];
   return { ...canonical, schedule };
 }
 

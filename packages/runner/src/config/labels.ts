@@ -1,13 +1,7 @@
-import type { Structure } from '@prunelab/projection';
-import type { RunLabelColumns } from '@prunelab/store';
-import type { RunConfig } from './schema.js';
+import type { Scope, Structure } from '@prunelab/projection';
 
-/** Short strings for the `runs` table columns that curve_points exposes. */
-export type RunLabels = Readonly<RunLabelColumns>;
-
-export function structureLabel(structure: RunConfig['prune']['structure']): string {
-  // After loadSweep the structure is a validated projection spec.
-  const s = structure as Structure;
+/** How a structure is written in the runs table: '2:4', 'block4x4', 'unit-l2', ... */
+export function structureLabel(s: Structure): string {
   switch (s.kind) {
     case 'unstructured':
       return 'unstructured';
@@ -20,7 +14,7 @@ export function structureLabel(structure: RunConfig['prune']['structure']): stri
   }
 }
 
-export function scopeLabel(s: RunConfig['prune']['scope']): string {
+export function scopeLabel(s: Scope): string {
   return typeof s === 'string' ? s : 'per-layer';
 }
 
@@ -30,32 +24,24 @@ export function scopeLabel(s: RunConfig['prune']['scope']): string {
  * options, a lottery ticket and its re-initialised control would share one
  * row in every comparison.
  */
-export function pluginLabel(slot: Record<string, unknown> | undefined, name: string): string {
-  const opts = Object.entries(flatten(slot ?? {})).filter(([k]) => k !== 'name');
+export function pluginLabel(slot: unknown, name: string): string {
+  const opts = Object.entries(flatten(slot)).filter(([k]) => k !== 'name');
   if (opts.length === 0) return name;
   return `${name}(${opts.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')})`;
 }
 
-function flatten(o: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+/** Nested options as dotted keys, sorted: { rewind: { iteration: 5 } } is rewind.iteration=5. */
+function flatten(o: unknown, prefix = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  if (!isMapping(o)) return out;
   for (const k of Object.keys(o).sort()) {
     const v = o[k];
-    if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, `${prefix}${k}.`));
+    if (isMapping(v)) Object.assign(out, flatten(v, `${prefix}${k}.`));
     else out[`${prefix}${k}`] = v;
   }
   return out;
 }
 
-/** Labels for the `runs` columns; `canonical` is the run's config with defaults stripped. */
-export function runLabels(c: RunConfig, canonical?: Record<string, unknown>): RunLabels {
-  const preset = (c.model as Record<string, unknown>)['preset'];
-  const slot = (k: string) => canonical?.[k] as Record<string, unknown> | undefined;
-  return {
-    dataset: c.dataset.name,
-    model: typeof preset === 'string' ? `${c.model.name}:${preset}` : c.model.name,
-    scorer: pluginLabel(slot('scorer'), c.scorer.name),
-    structure: structureLabel(c.prune.structure),
-    scope: scopeLabel(c.prune.scope),
-    schedule: pluginLabel(slot('schedule'), c.schedule.name),
-  };
+function isMapping(v: unknown): v is Readonly<Record<string, unknown>> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

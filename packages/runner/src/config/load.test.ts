@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isPrunelabError, type PrunelabError } from '@prunelab/core';
 import { runId } from './identity.js';
 import { loadSweep } from './load.js';
+import { runConfigSchema } from './schema.js';
 import { tempDir, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
 
 const repo = resolve(import.meta.dirname, '../../../..');
@@ -111,6 +112,43 @@ describe('loadSweep', () => {
   it('a unit-only scorer with unstructured pruning is refused', () => {
     const e = loadError(TINY_SWEEP.replace('[magnitude, random]', '[magnitude, apoz]'));
     expect(e.message).toMatch(/scorer "apoz" scores units, but structure "unstructured" needs weight scores/);
+  });
+});
+
+describe('plug-in options are validated once, by the config schema', () => {
+  const run = (o: Record<string, unknown>) => ({ dataset: 'mnist', model: 'mlp', scorer: 'magnitude', prune: { sparsities: [0.5] }, ...o });
+
+  it('a parsed config holds each plug-in with its parsed options, and the projection structure, for the worker to use as they are', () => {
+    const c = runConfigSchema.parse(run({ schedule: 'iterative', prune: { sparsities: [0.5], structure: '2:4' } }));
+    expect(c.schedule).toEqual({ name: 'iterative', rate: 0.2, rewind: 'none', reinit: false });
+    expect(c.prune.structure).toEqual({ kind: 'n:m', n: 2, m: 4 });
+    expect(runConfigSchema.parse(run({ prune: { sparsities: [0.5], structure: { kind: 'unit' } } })).prune.structure).toEqual({ kind: 'unit', reduce: 'l2' });
+    expect(runConfigSchema.parse(run({})).schedule).toEqual({ name: 'one-shot' });
+  });
+
+  it('the schema itself refuses an unknown name or a bad option of any plug-in slot', () => {
+    const refused = (o: Record<string, unknown>) => runConfigSchema.safeParse(run(o)).success === false;
+    expect(refused({ scorer: 'magnitood' })).toBe(true);
+    expect(refused({ dataset: { name: 'imagenet' } })).toBe(true);
+    expect(refused({ model: { name: 'mlp', hiden: [4] } })).toBe(true);
+    expect(refused({ schedule: { name: 'iterative', rate: 2 } })).toBe(true);
+    expect(refused({ prune: { sparsities: [0.5], structure: { kind: 'block', rows: 0, cols: 2 } } })).toBe(true);
+    expect(refused({ prune: { sparsities: [0.5], structure: 'blocky' } })).toBe(true);
+  });
+
+  it("a shorthand structure's bad option names the option and its value", () => {
+    expect(loadError(TINY_SWEEP, ['prune.structure=5:4']).message).toMatch(/sweep\.yaml:6:\d+: prune\.structure\.n: n must be at most m \(got 5\)/);
+    expect(loadError(TINY_SWEEP, ['prune.structure=0:4']).message).toMatch(/prune\.structure\.n: .*\(got 0\)/);
+  });
+
+  it('an unknown name is reported at the name, with the valid ones', () => {
+    const e = loadError(TINY_SWEEP, ['prune.structure={kind: blocky, rows: 2}']);
+    expect(e.code).toBe('E_UNKNOWN_NAME');
+    expect(e.message).toMatch(/prune\.structure\.kind: unknown structure "blocky"\. Valid structure names: [a-z:, ]+ \(or 'N:M' such as '2:4'\)$/);
+    const s = loadError(TINY_SWEEP, ['schedule={name: two-shot}']);
+    expect(s.code).toBe('E_UNKNOWN_NAME');
+    expect(s.message).toMatch(/schedule\.name: unknown schedule "two-shot"\. Valid schedule names: [a-z-, ]+$/);
+    for (const name of ['admm', 'gradual', 'iterative', 'one-shot']) expect(s.message).toContain(name);
   });
 });
 

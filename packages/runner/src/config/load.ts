@@ -1,17 +1,15 @@
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { PrunelabError, isPlainObject, type ErrorDetails } from '@prunelab/core';
+import { PrunelabError, isPlainObject, unknownNameError, type ErrorDetails } from '@prunelab/core';
 import { checkSweepName } from '@prunelab/store';
-import { datasetRegistry } from '@prunelab/datasets';
-import { modelRegistry } from '@prunelab/models';
-import { scheduleRegistry, structureRegistry } from '@prunelab/pruning';
+import { structureRegistry } from '@prunelab/pruning';
 import { scorerRegistry } from '@prunelab/scorers';
 import { applyAxes, expandAxes, randomAxisSchema, type Axes } from './expand.js';
-import { deepMerge, formatPath, setPath, splitPath } from './paths.js';
-import { runConfigSchema, sweepSchema, SWEEP_ONLY_KEYS, type RunConfig } from './schema.js';
+import { deepMerge, formatPath, setPath, splitPath, valueAt } from './paths.js';
+import { runConfigSchema, sweepSchema, SWEEP_ONLY_KEYS, type RunConfig, type UnknownName } from './schema.js';
 import { configFileProblem, parseValue, readYamlFile, type YamlFile } from './yaml-file.js';
-import { runLabels, type RunLabels } from './labels.js';
+import { runLabels, type RunLabels } from './run-labels.js';
 import { canonicalConfig } from './identity.js';
 
 export interface PlannedRun {
@@ -201,12 +199,18 @@ function validate<S extends z.ZodType>(schema: S, data: unknown, y: YamlFile, pr
 function issueError(issue: z.core.$ZodIssue, path: PropertyKey[], data: unknown, y: YamlFile, axes?: Axes): PrunelabError {
   // An unknown key is shown under its parent, but located at the key itself (or at the axis that sets it).
   const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  const value = unknown === undefined ? valueAt(data, issue.path) : undefined;
+  // A plug-in option's issue carries its value (see the config schema): the file may have written a shorthand.
+  const value = unknown !== undefined ? undefined : 'given' in issue ? issue.given : valueAt(data, issue.path);
   const key = formatPath(path);
   const located = formatPath(unknown === undefined ? path : [...path, unknown]);
   // A value that came from an axis is reported at the axis in the file.
   const axisPath = axes && Object.keys(axes).find((a) => located === a || located.startsWith(`${a}.`) || located.startsWith(`${a}[`) || a.startsWith(`${located}.`));
   const loc = axisPath ? locateAxis(y, axisPath) : where(y, unknown === undefined ? path : [...path, unknown]);
+  const unknownName = issue.code === 'custom' ? unknownNameOf(issue.params?.['unknownName']) : undefined;
+  if (unknownName) {
+    const e = unknownNameError(unknownName.kind, unknownName.name, unknownName.valid, { ...loc, path: key });
+    return unknownName.also === undefined ? e : new PrunelabError(e.code, e.problem, { ...e.details, fix: `${e.details.fix ?? ''} (or ${unknownName.also})` });
+  }
   let problem = issue.message;
   let fix: string | undefined;
   if (issue.code === 'unrecognized_keys') {
@@ -261,65 +265,26 @@ function locateAxis(y: YamlFile, axisPath: string): ErrorDetails {
   return where(y, splitPath(axisPath));
 }
 
-function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let cur: unknown = data;
-  for (const k of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[k];
-  }
-  return cur;
+/** The unknown-name record the config schema puts on its issue, if this is one. */
+function unknownNameOf(params: unknown): UnknownName | undefined {
+  if (!isPlainObject(params)) return undefined;
+  const { kind, name, valid, also } = params;
+  if (typeof kind !== 'string' || typeof name !== 'string' || !Array.isArray(valid)) return undefined;
+  return { kind, name, valid: valid.filter((v) => typeof v === 'string'), ...(typeof also === 'string' && { also }) };
 }
 
-/** Validates one expanded run, then each plug-in's options against its own schema. */
+/**
+ * Validates one expanded run: the schema checks every value, plug-in options
+ * included (each against its registry entry's schema), so the config that
+ * comes out is what the workers use, unparsed. What no single slot can check
+ * is checked here.
+ */
 function validateRun(raw: Record<string, unknown>, axes: Axes, y: YamlFile): RunConfig {
   const config = validate(runConfigSchema, raw, y, [], axes);
-  const slots = [
-    ['dataset', datasetRegistry],
-    ['model', modelRegistry],
-    ['scorer', scorerRegistry],
-    ['schedule', scheduleRegistry],
-  ] as const;
-  const out: Record<string, unknown> = { ...config };
-  for (const [slot, registry] of slots) {
-    const { name, ...opts } = config[slot];
-    const axisPath = Object.keys(axes).find((a) => a === slot || a.startsWith(`${slot}.`));
-    const loc = axisPath ? locateAxis(y, axisPath) : where(y, [slot]);
-    const entry = registry.has(name) ? registry.get(name) : undefined;
-    if (!entry) {
-      throw new PrunelabError('E_UNKNOWN_NAME', `unknown ${slot} ${JSON.stringify(name)}`, {
-        ...loc,
-        path: typeof raw[slot] === 'string' ? slot : `${slot}.name`,
-        fix: `Valid ${slot} names: ${registry.names().join(', ')}`,
-      });
-    }
-    const parsed = entry.schema.safeParse(opts);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw issueError(issue, [slot, ...issue.path], opts, y, axes);
-    }
-    out[slot] = { name, ...(parsed.data as Record<string, unknown>) };
-  }
-  // The structure: a registry entry too, so unknown kinds list the valid ones.
-  const { kind, ...structureOpts } = config.prune.structure;
-  const structurePath = Object.keys(axes).find((a) => a.startsWith('prune.structure') || a === 'prune');
-  const structureLoc = structurePath ? locateAxis(y, structurePath) : where(y, ['prune', 'structure']);
-  if (!structureRegistry.has(kind)) {
-    throw new PrunelabError('E_UNKNOWN_NAME', `unknown structure ${JSON.stringify(kind)}`, {
-      ...structureLoc,
-      path: 'prune.structure',
-      fix: `Valid structure names: ${structureRegistry.names().join(', ')} (or 'N:M' such as '2:4')`,
-    });
-  }
-  const structureEntry = structureRegistry.get(kind);
-  const parsedStructure = structureEntry.schema.safeParse(structureOpts);
-  if (!parsedStructure.success) {
-    const issue = parsedStructure.error.issues[0]!;
-    throw issueError(issue, ['prune', 'structure', ...issue.path], structureOpts, y, axes);
-  }
-  out['prune'] = { ...config.prune, structure: structureEntry.create(parsedStructure.data) };
   // A scorer defined only per unit cannot drive unstructured pruning, and vice versa.
   const scorer = scorerRegistry.get(config.scorer.name);
-  const needs = structureEntry.granularity;
+  const kind = config.prune.structure.kind;
+  const needs = structureRegistry.get(kind).granularity;
   if (!scorer.granularities.includes(needs)) {
     const axisPath = Object.keys(axes).find((a) => a === 'scorer' || a.startsWith('scorer.') || a.startsWith('prune'));
     throw new PrunelabError('E_CONFIG_INVALID', `scorer ${JSON.stringify(scorer.name)} scores ${scorer.granularities.join(' and ')}s, but structure ${JSON.stringify(kind)} needs ${needs} scores`, {
@@ -328,5 +293,5 @@ function validateRun(raw: Record<string, unknown>, axes: Axes, y: YamlFile): Run
       fix: needs === 'unit' ? 'Use a scorer that supports units (prunelab list scorers)' : "Use structure: { kind: unit } with this scorer, or a weight-level scorer",
     });
   }
-  return out as RunConfig;
+  return config;
 }

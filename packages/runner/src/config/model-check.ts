@@ -19,10 +19,11 @@ export const MAX_PARAMS = 2 ** 28;
  * schedule's ratePerLayer refer to. Errors carry the sweep file's position.
  */
 export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputShape: readonly number[], classes: number): { arch: Architecture; size: ArchitectureSize } {
-  const { name, ...opts } = run.config.model;
+  const { name, ...options } = run.config.model;
   let arch: Architecture;
   try {
-    arch = modelRegistry.create(name, opts)(inputShape, classes);
+    // The options were parsed with the config; the factory only builds.
+    arch = modelRegistry.get(name).create(options)(inputShape, classes);
   } catch (e) {
     if (isPrunelabError(e) && e.isUserError) throw withPosition(e, sweep.locate(splitPath(e.details.path ?? 'model'), run.axes));
     throw e;

@@ -26,6 +26,17 @@ export function checkKey(key: PropertyKey, where: string): void {
   }
 }
 
+/** The value at `path` in plain config data (mappings and lists), or undefined where the path leaves it. */
+export function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cur: unknown = data;
+  for (const k of path) {
+    if (Array.isArray(cur)) cur = typeof k === 'number' ? cur[k] : undefined;
+    else if (isPlainObject(cur)) cur = cur[String(k)];
+    else return undefined;
+  }
+  return cur;
+}
+
 /** Sets a value at a dotted path, creating objects on the way (returns a new object; the input is not mutated). */
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
   const keys = splitPath(path);

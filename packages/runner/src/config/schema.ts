@@ -1,43 +1,88 @@
 import { z } from 'zod';
+import { isPlainObject } from '@prunelab/core';
 import { trainingSchema } from '@prunelab/models';
+import type { Structure } from '@prunelab/projection';
 import { attackSchema } from '@prunelab/scorers';
 import { SWEEP_NAME_PATTERN, SWEEP_NAME_RULE } from '@prunelab/store';
+import { valueAt } from './paths.js';
+import { PLUGINS, type PluginRef, type PluginSlot } from './plugins.js';
 
 /**
  * The schema of one run's config, and of a sweep file. Plug-in slots
- * (dataset, model, scorer, schedule) accept a bare name or `{ name, ...options }`;
- * their options are validated by the plug-in's own schema from its registry.
+ * (dataset, model, scorer, schedule, prune.structure) accept a bare name or
+ * `{ name, ...options }`; their options are validated here, once, by the
+ * plug-in's own schema from its registry, so a parsed config holds every
+ * plug-in's parsed options and nothing downstream parses them again.
  * Configs are data, never code.
  */
-const pluginRef = (kind: string) =>
+
+/** What the issue for an unknown plug-in name carries (`params.unknownName`), so the loader can list the valid names. */
+export interface UnknownName {
+  readonly kind: string;
+  readonly name: string;
+  readonly valid: readonly string[];
+  /** Other spellings the slot accepts besides the names. */
+  readonly also?: string;
+}
+
+/**
+ * `options` parsed by the schema of the entry of `slot` named `name`; or
+ * undefined after adding the issues to `ctx`: an unknown name at `namePath`,
+ * an option's at its key. An option's issue also carries the value it is
+ * about (`given`), which the loader shows even where the file wrote the slot
+ * as a shorthand ('5:4') that has no such key.
+ */
+function parseEntry(slot: PluginSlot, name: string, options: Record<string, unknown>, namePath: PropertyKey[], ctx: z.core.$RefinementCtx): Record<string, unknown> | undefined {
+  const { registry, shorthand } = slot;
+  if (!registry.has(name)) {
+    const unknownName: UnknownName = { kind: registry.kind, name, valid: registry.names(), ...(shorthand && { also: shorthand.example }) };
+    ctx.addIssue({ code: 'custom', path: namePath, message: `unknown ${registry.kind} ${JSON.stringify(name)}`, params: { unknownName } });
+    return undefined;
+  }
+  const parsed = registry.get(name).schema.safeParse(options);
+  if (parsed.success) return isPlainObject(parsed.data) ? parsed.data : {};
+  for (const issue of parsed.error.issues) {
+    const given = valueAt(options, issue.path);
+    ctx.addIssue({ ...issue, ...(given !== undefined && { given }) });
+  }
+  return undefined;
+}
+
+const pluginRef = (slot: PluginSlot) =>
   z
     .union([z.string().min(1), z.object({ name: z.string().min(1) }).catchall(z.unknown())])
-    .describe(`A ${kind} name, or { name, ...options }. \`prunelab list ${kind}s\` shows the names.`)
-    .transform((v) => (typeof v === 'string' ? { name: v } : v) as { name: string } & Record<string, unknown>);
+    .describe(`A ${slot.registry.kind} name, or { name, ...options }. \`prunelab list ${slot.registry.kind}s\` shows the names.`)
+    .transform((v, ctx): PluginRef => {
+      const { name, ...options } = typeof v === 'string' ? { name: v } : v;
+      const parsed = parseEntry(slot, name, options, typeof v === 'string' ? [] : ['name'], ctx);
+      return parsed ? { name, ...parsed } : z.NEVER;
+    });
 
 const sparsity = z
   .number()
   .min(0, 'sparsity must be in [0, 1)')
   .lt(1, 'sparsity must be in [0, 1): 1 would remove every weight');
 
+/** 'N:M' as the n:m structure's options; any other string is a structure name without options. */
+function structureShorthand(s: string): { kind: string } & Record<string, unknown> {
+  const nm = /^(\d+):(\d+)$/.exec(s);
+  return nm ? { kind: 'n:m', n: Number(nm[1]), m: Number(nm[2]) } : { kind: s };
+}
+
 /**
  * A structure name from the structure registry with its options, or a
- * shorthand: 'unstructured', 'unit', or 'N:M' such as '2:4'. The options are
- * validated by the registry entry (see loadSweep).
+ * shorthand: 'unstructured', 'unit', or 'N:M' such as '2:4'. The registry
+ * entry validates the options and makes the projection's structure spec.
  */
 export const structureSchema = z
-  .union([
-    z
-      .string()
-      .min(1)
-      .transform((s) => {
-        const nm = /^(\d+):(\d+)$/.exec(s);
-        return nm ? { kind: 'n:m', n: Number(nm[1]), m: Number(nm[2]) } : { kind: s };
-      }),
-    z.object({ kind: z.string().min(1) }).catchall(z.unknown()),
-  ])
+  .union([z.string().min(1), z.object({ kind: z.string().min(1) }).catchall(z.unknown())])
   .describe("Which groups are kept or removed together: 'unstructured', 'N:M' (e.g. '2:4'), { kind: block, rows, cols }, { kind: unit, reduce }. `prunelab list structures` shows them.")
-  .transform((v) => v as { kind: string } & Record<string, unknown>);
+  .transform((v, ctx): Structure => {
+    const { kind, ...options } = typeof v === 'string' ? structureShorthand(v) : v;
+    const { registry } = PLUGINS.structure;
+    const parsed = parseEntry(PLUGINS.structure, kind, options, typeof v === 'string' ? [] : ['kind'], ctx);
+    return parsed ? registry.get(kind).create(parsed) : z.NEVER;
+  });
 
 export const scopeSchema = z
   .union([z.enum(['global', 'layerwise', 'erk']), z.object({ perLayer: z.record(z.string(), sparsity) }).strict()])
@@ -82,10 +127,10 @@ export const pruneSchema = z
 
 export const runConfigSchema = z
   .object({
-    dataset: pluginRef('dataset'),
-    model: pluginRef('model'),
-    scorer: pluginRef('scorer'),
-    schedule: pluginRef('schedule').default({ name: 'one-shot' }),
+    dataset: pluginRef(PLUGINS.dataset),
+    model: pluginRef(PLUGINS.model),
+    scorer: pluginRef(PLUGINS.scorer),
+    schedule: pluginRef(PLUGINS.schedule).default({ name: 'one-shot' }),
     train: trainingSchema.prefault({}).describe('Dense training.'),
     finetune: trainingSchema
       .extend({ lr: z.number().positive().default(1.2e-4).describe('Fine-tuning learning rate (1/10 of training, as in Han et al. 2015).') })
@@ -96,7 +141,7 @@ export const runConfigSchema = z
     robust: attackSchema
       .optional()
       .describe('When set, every point also records robust_accuracy on the test split under this attack (FGSM or PGD, eps).'),
-    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('Force a TensorFlow.js backend (not part of the run id).'),
+    backend: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto').describe('Force a TensorFlow.js backend (not part of the run id).'),
     lane: z.enum(['auto', 'cpu', 'gpu']).default('auto').describe('Pin runs to a lane (not part of the run id).'),
   })
   .strict();

@@ -42,9 +42,14 @@ function writeAtomically(file: string, data: Buffer): void {
   renameSync(tmp, file);
 }
 
+/**
+ * The config's plug-in options were parsed by the config schema at load time
+ * (and arrive here as plain data), so the worker builds each plug-in from its
+ * entry directly: one validation, one message format.
+ */
 function buildNet(config: RunConfig, ds: LoadedDataset): Net {
-  const { name, ...opts } = config.model;
-  const factory = modelRegistry.create(name, opts);
+  const { name, ...options } = config.model;
+  const factory = modelRegistry.get(name).create(options);
   return new Net(factory(ds.shape, ds.classes), config.seed);
 }
 
@@ -99,10 +104,11 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
     const initialWeights = getWeights(net);
     const denseWeights = deserializeWeights(readFileSync(task.denseFile));
     setWeights(net, denseWeights);
-    const { name: scorerName, ...scorerOpts } = config.scorer;
-    const scorer = scorerRegistry.create(scorerName, scorerOpts);
-    const { name: scheduleName, ...scheduleOpts } = config.schedule;
-    const schedule = scheduleRegistry.create(scheduleName, scheduleOpts);
+    const { name: scorerName, ...scorerOptions } = config.scorer;
+    const scorer = scorerRegistry.get(scorerName).create(scorerOptions);
+    const { name: scheduleName, ...scheduleOptions } = config.schedule;
+    const schedule = scheduleRegistry.get(scheduleName).create(scheduleOptions);
+    const { sparsities, ...spec } = config.prune;
     const finetunes = config.finetune.epochs > 0;
     const rewindWeights = new Map<number, readonly NamedArray[]>(task.rewind.map((r) => [r.step, deserializeWeights(readFileSync(r.file))]));
     const ctx: ScheduleContext = {
@@ -111,9 +117,9 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
       initialWeights,
       denseWeights,
       ...(rewindWeights.size > 0 && { rewindWeights }),
-      targets: config.prune.sparsities,
+      targets: sparsities,
       // Unit structures never remove class logits (see keepOutputUnits).
-      prune: keepOutputUnits(net, { ...config.prune }),
+      prune: keepOutputUnits(net, spec),
       finetune: config.finetune,
       seed: config.seed,
       score: async (n) => {
