@@ -141,7 +141,7 @@ export async function runAdmm(ctx: ScheduleContext, o: AdmmOptions): Promise<voi
     }
     ctx.checkCancelled();
     // Hard prune to Z's support, then retrain with the mask held.
-    step = await pruneAndFinetune(ctx, support, step, target, t, steps.retrain);
+    step = await pruneAndFinetune(ctx, support, step, target, t, { steps: steps.retrain });
   }
 }
 
@@ -153,4 +153,10 @@ export const admmSchedule = scheduleRegistry.register({
   // Before `budget` existed, ADMM always trained the extra phase; runs from then keep their ids and are not reused.
   identityKeys: ['budget'],
   create: (o: AdmmOptions) => ({ run: (ctx: ScheduleContext) => runAdmm(ctx, o) }),
+  // Per target: the ADMM phase, then the masked retraining (see `budget`).
+  training: (o: AdmmOptions, targets: readonly number[], budget: number) => {
+    const a = admmSteps(o, budget);
+    return { rounds: targets.length, steps: { admm: targets.length * a.admm, finetune: targets.length * a.retrain } };
+  },
+  snapshots: () => [],
 });

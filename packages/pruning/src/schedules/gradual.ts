@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PrunelabError } from '@prunelab/core';
 import { project, type LayerMask } from '@prunelab/projection';
 import { splitSize } from '@prunelab/datasets';
 import { scheduleRegistry } from './registry.js';
@@ -54,16 +55,29 @@ export function updateSteps({ t0, n, dt }: Pick<CubicSchedule, 't0' | 'n' | 'dt'
   return Array.from({ length: n + 1 }, (_, i) => t0 + i * dt);
 }
 
+/**
+ * dt, the steps between mask updates, in a fine-tuning budget of `total`
+ * steps. The last update must fall inside the budget, or the target would
+ * never be reached; checked before the run starts (the schedule's `training`).
+ */
+export function updateInterval(o: GradualOptions, total: number): number {
+  const dt = o.every ?? Math.max(1, Math.floor((o.pruneFraction * (total - o.startStep)) / o.updates));
+  if (o.startStep + o.updates * dt > total) {
+    throw new PrunelabError('E_CONFIG_INVALID', `gradual: the last update (step ${o.startStep + o.updates * dt}) is past the fine-tuning budget of ${total} steps`, {
+      path: o.every !== undefined ? 'schedule.every' : 'schedule.updates',
+      value: o.every ?? o.updates,
+      fix: 'Lower startStep, updates or every, or raise finetune.epochs',
+    });
+  }
+  return dt;
+}
+
 export async function runGradual(ctx: ScheduleContext, o: GradualOptions): Promise<void> {
   const start = performance.now();
   setWeights(ctx.net, ctx.denseWeights);
   await emitPoint(ctx, 0, 'dense', 0, start);
   ctx.checkCancelled();
-  const total = stepsFor(ctx.finetune, splitSize(ctx.ds, 'train'));
-  const dt = o.every ?? Math.max(1, Math.floor((o.pruneFraction * (total - o.startStep)) / o.updates));
-  if (o.startStep + o.updates * dt > total) {
-    throw new Error(`gradual: the last update (step ${o.startStep + o.updates * dt}) is past the fine-tuning budget of ${total} steps; lower startStep, updates or every`);
-  }
+  const dt = updateInterval(o, stepsFor(ctx.finetune, splitSize(ctx.ds, 'train')));
   let step = 1;
   for (const target of ctx.targets) {
     const t = performance.now();
@@ -109,4 +123,10 @@ export const gradualSchedule = scheduleRegistry.register({
   reference: 'Zhu & Gupta 2017',
   schema: gradualSchema,
   create: (o: GradualOptions) => ({ run: (ctx: ScheduleContext) => runGradual(ctx, o) }),
+  // One budget per target, during which the mask is updated.
+  training: (o: GradualOptions, targets: readonly number[], budget: number) => {
+    updateInterval(o, budget);
+    return { rounds: targets.length, steps: { gradual: targets.length * budget } };
+  },
+  snapshots: () => [],
 });

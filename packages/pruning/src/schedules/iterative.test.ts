@@ -23,11 +23,12 @@ describe('iterativeLevels', () => {
     expect(iterativeLevels(0.2, 0)).toEqual([]);
   });
   it('lists the dense steps the runner must save', () => {
-    expect(rewindIterations({ rewind: { iteration: 7 } })).toEqual([7]);
-    expect(rewindIterations({ rewind: 'init' })).toEqual([]);
+    const snapshots = (o: Record<string, unknown>) => rewindIterations(iterativeSchema.parse(o));
+    expect(snapshots({ rewind: { iteration: 7 } })).toEqual([7]);
+    expect(snapshots({ rewind: 'init' })).toEqual([]);
     // The ticket control follows the ticket's trajectory, late rewind included; the older control never rewinds.
-    expect(rewindIterations({ rewind: { iteration: 7 }, reinit: 'ticket' })).toEqual([7]);
-    expect(rewindIterations({ rewind: { iteration: 7 }, reinit: true })).toEqual([]);
+    expect(snapshots({ rewind: { iteration: 7 }, reinit: 'ticket' })).toEqual([7]);
+    expect(snapshots({ rewind: { iteration: 7 }, reinit: true })).toEqual([]);
   });
   it("counts the ticket control's mask-derivation trainings: one per round but the last", () => {
     expect(iterativeTrainings(iterativeSchema.parse({ rate: 0.5 }), 0.75)).toEqual({ rounds: 2, maskDerivation: 0 });

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { project, type LayerMask } from '@prunelab/projection';
-import { scheduleRegistry } from './registry.js';
-import { emitPoint } from './point.js';
+import { scheduleRegistry, type PlannedTraining } from './registry.js';
+import { emitPoint, pruneAndFinetune } from './point.js';
 import { specAt } from './spec.js';
-import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
-import { Net, train, getWeights, setWeights, type NamedArray } from '@prunelab/models';
+import { Net, getWeights, setWeights, type NamedArray } from '@prunelab/models';
 import type { ScheduleContext, TrainingPhase } from './types.js';
 
 /**
@@ -67,8 +66,7 @@ export function iterativeLevels(rate: number, sMax: number): number[] {
 }
 
 /** Dense-training steps whose weights the runner must save in ctx.rewindWeights for these options. */
-export function rewindIterations(options: unknown): number[] {
-  const o = iterativeSchema.parse(options);
+export function rewindIterations(o: IterativeOptions): number[] {
   // The ticket control follows the ticket's trajectory, rewinds included.
   return typeof o.rewind === 'object' && o.reinit !== true ? [o.rewind.iteration] : [];
 }
@@ -78,6 +76,22 @@ export function iterativeTrainings(o: IterativeOptions, sMax: number): { rounds:
   const rounds = iterativeLevels(o.rate, sMax).length;
   // The last round's ticket mask needs no training after it.
   return { rounds, maskDerivation: o.reinit === 'ticket' ? Math.max(0, rounds - 1) : 0 };
+}
+
+/**
+ * What each round's evaluated training is, in the run's record: from fresh
+ * weights (either control), from rewound ones (a ticket), or a continued
+ * fine-tuning (Han et al. 2015).
+ */
+function roundPhase(o: IterativeOptions): TrainingPhase {
+  if (o.reinit !== false) return 'reinit-train';
+  return o.rewind === 'none' ? 'finetune' : 'rewind-train';
+}
+
+/** The training of a run: one budget per round, and the ticket control's mask derivation on top (extra training). */
+export function iterativeTraining(o: IterativeOptions, targets: readonly number[], budget: number): PlannedTraining {
+  const t = iterativeTrainings(o, Math.max(0, ...targets));
+  return { rounds: t.rounds, steps: { [roundPhase(o)]: t.rounds * budget, ...(t.maskDerivation > 0 && { 'mask-derivation': t.maskDerivation * budget }) } };
 }
 
 export async function runIterative(ctx: ScheduleContext, o: IterativeOptions): Promise<void> {
@@ -105,17 +119,12 @@ export async function runIterative(ctx: ScheduleContext, o: IterativeOptions): P
       // fine-tuned points are not evaluated, which changes no weight), so the next
       // round scores the same weights the ticket run scores.
       if (ticketRewind) setWeights(ctx.net, ticketRewind);
-      await trainMasked(ctx, result.masks, 'mask-derivation');
-      ctx.checkCancelled();
+      await pruneAndFinetune(ctx, result.masks, step, sparsity, t, { phase: 'mask-derivation', evaluate: false });
       ticket = copyWeights(ctx.net);
     }
     const start = fresh ?? ticketRewind;
     if (start) setWeights(ctx.net, start);
-    const phase = fresh ? 'reinit-train' : ticketRewind ? 'rewind-train' : 'finetune';
-    await trainMasked(ctx, result.masks, phase, async (when) => {
-      await emitPoint(ctx, step++, when, sparsity, t);
-      ctx.checkCancelled();
-    });
+    step = await pruneAndFinetune(ctx, result.masks, step, sparsity, t, { phase: roundPhase(o) });
     if (ticket) setWeights(ctx.net, ticket);
   }
 }
@@ -127,24 +136,6 @@ async function roundMasks(ctx: ScheduleContext, o: IterativeOptions, r: number, 
     perLayer: Object.fromEntries(Object.entries(o.ratePerLayer).map(([name, rate]) => [name, 1 - (1 - rate) ** (r + 1)])),
   };
   return project(scores, specAt(ctx, sparsity, { ...(previous && { previous }), ...(perLayer && { scope: perLayer }) }));
-}
-
-/** Applies the masks to the net's current weights and trains one fine-tuning budget with them held; `at` is called before and after training. */
-async function trainMasked(
-  ctx: ScheduleContext,
-  masksArrays: readonly LayerMask[],
-  phase: TrainingPhase,
-  at?: (when: 'pruned' | 'finetuned') => Promise<void>,
-): Promise<void> {
-  const masks = masksFromArrays(ctx.net, masksArrays);
-  try {
-    applyMasks(ctx.net, masks);
-    await at?.('pruned');
-    ctx.recordTraining(phase, train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks }));
-    await at?.('finetuned');
-  } finally {
-    disposeMasks(masks);
-  }
 }
 
 /** A different init stream of the same seed: not the initial weights, and not another seed's run either. */
@@ -179,4 +170,7 @@ export const iterativeSchedule = scheduleRegistry.register({
   reference: 'Han et al. 2015; Frankle & Carbin 2019; Frankle et al. 2020',
   schema: iterativeSchema,
   create: (o: IterativeOptions) => ({ run: (ctx: ScheduleContext) => runIterative(ctx, o) }),
+  training: iterativeTraining,
+  snapshots: rewindIterations,
+  layers: (o: IterativeOptions) => Object.keys(o.ratePerLayer ?? {}).map((layer) => ({ key: ['ratePerLayer', layer], layer })),
 });

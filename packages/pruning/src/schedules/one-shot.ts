@@ -34,4 +34,7 @@ export const oneShotSchedule = scheduleRegistry.register({
   reference: 'Han et al. 2015',
   schema: oneShotSchema,
   create: () => ({ run: runOneShot }),
+  // One fine-tuning budget per target.
+  training: (_o: z.output<typeof oneShotSchema>, targets: readonly number[], budget: number) => ({ rounds: targets.length, steps: { finetune: targets.length * budget } }),
+  snapshots: () => [],
 });

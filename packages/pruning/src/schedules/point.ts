@@ -1,6 +1,6 @@
 import { netMetrics, train } from '@prunelab/models';
 import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
-import type { Phase, ScheduleContext, SchedulePoint } from './types.js';
+import type { Phase, ScheduleContext, SchedulePoint, TrainingPhase } from './types.js';
 
 /** Evaluates the net as it stands and emits one curve point. */
 export async function emitPoint(
@@ -23,6 +23,19 @@ export async function emitPoint(
   return point;
 }
 
+/** How pruneAndFinetune trains. */
+export interface FinetuneOptions {
+  /** Train this many steps instead of the sweep's whole budget (ADMM's retraining after its own phase). */
+  readonly steps?: number;
+  /** What the training is for, in the run's record. Default 'finetune'. */
+  readonly phase?: TrainingPhase;
+  /**
+   * Emit the pruned and fine-tuned points. Default true; false for training
+   * that is never evaluated (the lottery-ticket control's mask derivation).
+   */
+  readonly evaluate?: boolean;
+}
+
 /**
  * The last step every pruning schedule shares: apply the masks, record the
  * pruned point, fine-tune with the masks held (the sweep's common budget, or
@@ -34,15 +47,17 @@ export async function pruneAndFinetune(
   step: number,
   target: number,
   startedAt: number,
-  steps?: number,
+  { steps, phase = 'finetune', evaluate = true }: FinetuneOptions = {},
 ): Promise<number> {
   const masks = masksFromArrays(ctx.net, masksArrays);
   try {
     applyMasks(ctx.net, masks);
-    await emitPoint(ctx, step++, 'pruned', target, startedAt);
-    ctx.checkCancelled();
-    ctx.recordTraining('finetune', train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks, ...(steps !== undefined && { steps }) }));
-    await emitPoint(ctx, step++, 'finetuned', target, startedAt);
+    if (evaluate) {
+      await emitPoint(ctx, step++, 'pruned', target, startedAt);
+      ctx.checkCancelled();
+    }
+    ctx.recordTraining(phase, train(ctx.net, ctx.ds, ctx.finetune, { seed: ctx.seed, masks, ...(steps !== undefined && { steps }) }));
+    if (evaluate) await emitPoint(ctx, step++, 'finetuned', target, startedAt);
     ctx.checkCancelled();
   } finally {
     disposeMasks(masks);

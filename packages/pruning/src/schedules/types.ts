@@ -59,11 +59,11 @@ export interface ScheduleContext {
   readonly denseWeights: readonly NamedArray[];
   /**
    * Weights saved during dense training, keyed by the optimizer step after
-   * which they were taken (0 = the initial weights). Needed only by the
-   * iterative schedule's `rewind: { iteration: k }` (Frankle et al. 2020,
-   * "Linear Mode Connectivity and the Lottery Ticket Hypothesis"); the runner
-   * fills it for the steps `rewindIterations(config.schedule)` lists, e.g. with
-   * the `onStep` hook from `captureWeightsAt`.
+   * which they were taken (0 = the initial weights), e.g. for the iterative
+   * schedule's `rewind: { iteration: k }` (Frankle et al. 2020, "Linear Mode
+   * Connectivity and the Lottery Ticket Hypothesis"). The runner fills it for
+   * the steps the schedule's entry lists (ScheduleEntry.snapshots), with the
+   * `onStep` hook from `captureWeightsAt`.
    */
   readonly rewindWeights?: ReadonlyMap<number, readonly NamedArray[]>;
   /** Target sparsities, in the order given. */

@@ -1,5 +1,6 @@
-import { PrunelabError, isPlainObject, isPrunelabError, withPosition } from '@prunelab/core';
+import { PrunelabError, isPrunelabError, withPosition } from '@prunelab/core';
 import { architectureSize, modelRegistry, type Architecture, type ArchitectureSize } from '@prunelab/models';
+import { scheduleRegistry } from '@prunelab/pruning';
 import type { LoadedSweep, PlannedRun } from './load.js';
 import { formatPath, splitPath } from './paths.js';
 
@@ -15,8 +16,8 @@ export const MAX_PARAMS = 2 ** 28;
  * Builds a run's architecture for its dataset at load time, and checks what
  * needs the model to check, so that it fails before anything is written
  * instead of in a worker: the model file itself (a tfjs import), its size, and
- * the layer names that prune.scope.perLayer, prune.exclude and an iterative
- * schedule's ratePerLayer refer to. Errors carry the sweep file's position.
+ * the layer names that prune.scope.perLayer, prune.exclude and the schedule's
+ * options (ScheduleEntry.layers) refer to. Errors carry the sweep file's position.
  */
 export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputShape: readonly number[], classes: number): { arch: Architecture; size: ArchitectureSize } {
   const { name, ...options } = run.config.model;
@@ -66,8 +67,8 @@ function checkLayerNames(sweep: LoadedSweep, run: PlannedRun, names: readonly st
   run.config.prune.exclude.forEach((layer, i) => {
     if (!known.has(layer)) throw unknown(['prune', 'exclude', i], layer);
   });
-  const rates = run.config.schedule['ratePerLayer'];
-  if (isPlainObject(rates)) {
-    for (const layer of Object.keys(rates)) if (!known.has(layer)) throw unknown(['schedule', 'ratePerLayer', layer], layer);
+  const { name, ...options } = run.config.schedule;
+  for (const { key, layer } of scheduleRegistry.get(name).layers?.(options) ?? []) {
+    if (!known.has(layer)) throw unknown(['schedule', ...key], layer);
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isPlainObject } from '@prunelab/core';
 import { trainingSchema } from '@prunelab/models';
 import type { Structure } from '@prunelab/projection';
+import { DEFAULT_SCHEDULE } from '@prunelab/pruning';
 import { attackSchema } from '@prunelab/scorers';
 import { SWEEP_NAME_PATTERN, SWEEP_NAME_RULE } from '@prunelab/store';
 import { valueAt } from './paths.js';
@@ -130,7 +131,7 @@ export const runConfigSchema = z
     dataset: pluginRef(PLUGINS.dataset),
     model: pluginRef(PLUGINS.model),
     scorer: pluginRef(PLUGINS.scorer),
-    schedule: pluginRef(PLUGINS.schedule).default({ name: 'one-shot' }),
+    schedule: pluginRef(PLUGINS.schedule).default({ name: DEFAULT_SCHEDULE }),
     train: trainingSchema.prefault({}).describe('Dense training.'),
     finetune: trainingSchema
       .extend({ lr: z.number().positive().default(1.2e-4).describe('Fine-tuning learning rate (1/10 of training, as in Han et al. 2015).') })

@@ -1,7 +1,7 @@
 import { canonicalJson } from '@prunelab/core';
 import { loadDataset, type LoadedDataset, splitSize } from '@prunelab/datasets';
 import { stepsFor } from '@prunelab/models';
-import { admmSchema, admmSteps, iterativeSchema, iterativeTrainings, rewindIterations } from '@prunelab/pruning';
+import { scheduleRegistry } from '@prunelab/pruning';
 import { denseKey, runId } from '../config/identity.js';
 import { checkedArchitecture } from '../config/model-check.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';
@@ -21,7 +21,7 @@ export interface PreparedRun extends PlannedRun {
   readonly params: number;
   /** Forward multiply-accumulates per example. */
   readonly macs: number;
-  /** Dense-training steps whose weights the schedule rewinds to (iterative with rewind: { iteration: k }). */
+  /** Dense-training steps whose weights the schedule rewinds to (its entry's snapshots). */
   readonly rewindSteps: readonly number[];
   /**
    * Training MACs per example x examples x epochs (dense training and every
@@ -32,40 +32,26 @@ export interface PreparedRun extends PlannedRun {
 }
 
 /**
- * Loads every dataset the sweep names (each once; the bytes are shared with
- * the workers) and gives every run its content-hash id and dense-model key.
- */
-/**
- * The training a run will do after dense training, in optimizer steps:
- * `rounds` evaluated trainings of the common fine-tuning budget (one per
- * target, or one per round of an iterative schedule), `steps` in all, and
- * `extraSteps` of them beyond those rounds (ADMM's extra phase with budget:
- * extra, Zhang et al. 2018; the lottery-ticket control's mask derivation,
- * Frankle & Carbin 2019). It agrees with what the schedules record.
+ * The training a run will do after dense training, in optimizer steps, as its
+ * schedule's entry declares it (ScheduleEntry.training): `rounds` evaluated
+ * trainings of the common fine-tuning budget (one per target, or one per round
+ * of an iterative schedule), `steps` in all, and `extraSteps` of them beyond
+ * those rounds (e.g. ADMM's extra phase with budget: extra, Zhang et al. 2018;
+ * the lottery-ticket control's mask derivation, Frankle & Carbin 2019). The
+ * schedules' registry test checks that it is what they record.
  */
 export function plannedTraining(config: PlannedRun['config'], trainSize: number): { rounds: number; steps: number; extraSteps: number } {
   const budget = stepsFor(config.finetune, trainSize);
-  const targets = config.prune.sparsities.length;
-  switch (config.schedule.name) {
-    case 'iterative': {
-      const t = iterativeTrainings(iterativeSchema.parse(scheduleOptions(config.schedule)), Math.max(...config.prune.sparsities));
-      return { rounds: t.rounds, steps: (t.rounds + t.maskDerivation) * budget, extraSteps: t.maskDerivation * budget };
-    }
-    case 'admm': {
-      const a = admmSteps(admmSchema.parse(scheduleOptions(config.schedule)), budget);
-      const perTarget = a.admm + a.retrain;
-      return { rounds: targets, steps: targets * perTarget, extraSteps: targets * (perTarget - budget) };
-    }
-    default:
-      return { rounds: targets, steps: targets * budget, extraSteps: 0 };
-  }
+  const { name, ...options } = config.schedule;
+  const planned = scheduleRegistry.get(name).training(options, config.prune.sparsities, budget);
+  const steps = Object.values(planned.steps).reduce((a, b) => a + b, 0);
+  return { rounds: planned.rounds, steps, extraSteps: steps - planned.rounds * budget };
 }
 
-function scheduleOptions(s: { name: string } & Record<string, unknown>): Record<string, unknown> {
-  const { name: _name, ...opts } = s;
-  return opts;
-}
-
+/**
+ * Loads every dataset the sweep names (each once; the bytes are shared with
+ * the workers) and gives every run its content-hash id and dense-model key.
+ */
 export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
   const datasets = new Map<string, Promise<LoadedDataset>>();
   const load = (cfg: Record<string, unknown> & { name: string }) => {
@@ -98,9 +84,14 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
       budget: { epochs: ft.epochs, rounds: planned.rounds, steps: planned.steps, extraSteps: planned.extraSteps, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
       params,
       macs,
-      rewindSteps: run.config.schedule.name === 'iterative' ? rewindIterations(scheduleOptions(run.config.schedule)) : [],
+      rewindSteps: scheduleRewinds(run.config.schedule),
       cost: macs * trainSize * (run.config.train.epochs + ft.epochs * trainings),
     });
   }
   return out;
+}
+
+/** The dense-training steps the run's schedule rewinds to, as its entry declares them. */
+function scheduleRewinds({ name, ...options }: PlannedRun['config']['schedule']): readonly number[] {
+  return scheduleRegistry.get(name).snapshots(options);
 }
