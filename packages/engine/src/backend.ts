@@ -65,6 +65,17 @@ async function select(preference: BackendPreference): Promise<BackendInfo> {
   });
 }
 
+/** BLAS threads per worker, from PRUNELAB_BLAS_THREADS (set by `prunelab run --blas-threads`); default 1. */
+export function blasThreads(): number {
+  const raw = process.env['PRUNELAB_BLAS_THREADS'];
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new PrunelabError('E_CONFIG_INVALID', `PRUNELAB_BLAS_THREADS must be an integer from 1 to 256`, { path: 'PRUNELAB_BLAS_THREADS', value: raw, fix: 'Unset it, or give e.g. 2' });
+  }
+  return n;
+}
+
 async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
   if (name === 'tensorflow') {
     for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
@@ -96,9 +107,12 @@ async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
     const wasm = await tryBackend('wasm');
     if (!wasm) return undefined;
     nativeAddon = status.addon;
+    // One BLAS thread per worker: the runner already runs one worker per core. A
+    // single-worker run may give BLAS more (prunelab run --blas-threads N).
+    status.addon.setThreads(blasThreads());
     const { registerNativeKernels } = await import('./native/kernels.js');
     registerNativeKernels(status.addon);
-    return { name, package: `@prunelab/engine native kernels (${status.addon.blas().config.split(' ').slice(0, 2).join(' ')}, ${status.addon.blas().core} kernels, ${status.addon.getThreads()} thread) on ${wasm.package}`, tfjsVersion: tf.version_core, gpu: false };
+    return { name, package: `@prunelab/engine native kernels (${status.addon.blas().config.split(' ').slice(0, 2).join(' ')}, ${status.addon.blas().core} kernels, ${status.addon.getThreads()} BLAS thread${status.addon.getThreads() === 1 ? '' : 's'}) on ${wasm.package}`, tfjsVersion: tf.version_core, gpu: false };
   }
   if (name === 'wasm') {
     const wasm = await importOptional('@tensorflow/tfjs-backend-wasm');

@@ -1,7 +1,7 @@
 export { activeNativeEngine, initBackend, tf, webgpuAdapter } from './backend.js';
 export type { BackendInfo, BackendName, BackendPreference } from './backend.js';
 export { denseMatMul } from './ops/dense.js';
-export { nativeStatus, NATIVE_FIX } from './native/addon.js';
+export { chosenBlasCore, nativeStatus, NATIVE_FIX } from './native/addon.js';
 export type { NativeAddon, NativeStatus } from './native/addon.js';
 export { NativeProgram, ProgramBuilder, NATIVE_ACTIVATIONS, windowGeometry } from './native/program.js';
 export type { NativeActivation, NativeOptimizer, Padding } from './native/program.js';

@@ -1,4 +1,6 @@
-import { PrunelabError, setReporter } from '@prunelab/core';
+import { cpus } from 'node:os';
+import { log, PrunelabError, setReporter } from '@prunelab/core';
+import { NATIVE_FIX, nativeStatus } from '@prunelab/engine';
 import { defaultJobs, parseShard, runSweep } from '@prunelab/runner';
 import { compare, formatCompareTable } from '@prunelab/results';
 import { openDatabase } from '@prunelab/store';
@@ -25,6 +27,8 @@ Options:
   --dry-run            list the expanded runs, how many are done, and a time estimate
   --retry-failed       also rerun runs that failed before
   --no-gpu             do not look for a GPU lane
+  --blas-threads N     BLAS threads per worker on the native backend (default 1; with -j 1,
+                       up to the number of cores); recorded with each run's backend
   --stats              print a machine-readable 'stats: {json}' line (used by npm run bench)
   -h, --help           show this help
 
@@ -55,6 +59,7 @@ export const runCommand: Command = {
         'dry-run': { type: 'boolean' },
         'retry-failed': { type: 'boolean' },
         'no-gpu': { type: 'boolean' },
+        'blas-threads': { type: 'string' },
         stats: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -73,6 +78,19 @@ export const runCommand: Command = {
         throw new PrunelabError('E_CONFIG_INVALID', 'run: --jobs must be an integer from 1 to 1024', { path: '--jobs', value: values.jobs, fix: 'Example: -j 2 (the default is one per core)' });
       }
     }
+    if (values['blas-threads'] !== undefined) {
+      const n = Number(values['blas-threads']);
+      const cores = cpus().length;
+      if (!Number.isInteger(n) || n < 1 || n * jobs > cores) {
+        throw new PrunelabError('E_CONFIG_INVALID', `run: --blas-threads times --jobs must be at most the ${cores} cores`, {
+          path: '--blas-threads',
+          value: values['blas-threads'],
+          fix: `Use -j 1 --blas-threads ${cores}, or leave it at 1 with one worker per core`,
+        });
+      }
+      // Workers read it when they choose their backend (and record it in its description).
+      process.env['PRUNELAB_BLAS_THREADS'] = String(n);
+    }
     // extends: is resolved by the loader, from the sweep's folder and the project's configs/ (never the working directory).
     const plan = {
       file,
@@ -84,6 +102,9 @@ export const runCommand: Command = {
 
     const reporter = progressReporter(process.stderr, Boolean(process.env['PRUNELAB_DEBUG']));
     setReporter(reporter);
+    // Said once, here: the workers fall back to wasm on their own.
+    const native = nativeStatus();
+    if (!native.available) log.info(`native kernels are off (${native.reason}); running on wasm. To turn them on: ${NATIVE_FIX}`);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {

@@ -65,16 +65,19 @@ export function blasCoreFor(flags: ReadonlySet<string>): string | undefined {
   return undefined;
 }
 
-function chooseBlasCore(): void {
-  if (process.env['OPENBLAS_CORETYPE']) return;
-  let flags: Set<string>;
+/** The kernel set prunelab gives OpenBLAS on this machine: the user's OPENBLAS_CORETYPE, else one from the CPU flags, else none (OpenBLAS's own detection). */
+export function chosenBlasCore(): string | undefined {
+  if (process.env['OPENBLAS_CORETYPE']) return process.env['OPENBLAS_CORETYPE'];
   try {
     const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
-    flags = new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+    return blasCoreFor(new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []));
   } catch {
-    return; // not Linux: OpenBLAS's own detection
+    return undefined; // not Linux
   }
-  const core = blasCoreFor(flags);
+}
+
+function chooseBlasCore(): void {
+  const core = chosenBlasCore();
   if (core) process.env['OPENBLAS_CORETYPE'] = core;
 }
 

@@ -1,16 +1,21 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '@prunelab/datasets';
-import { initBackend, type BackendName } from '@prunelab/engine';
+import { activeNativeEngine, chosenBlasCore, initBackend, type BackendName } from '@prunelab/engine';
 import { Net } from '../net.js';
 import { train } from '../train.js';
 import { modelRegistry } from '../zoo/all.js';
 
 /**
  * Training throughput (samples/s and achieved GFLOP/s) of LeNet-300-100 and
- * LeNet-5 (caffe) on MNIST, per backend, batch 60, Adam. One backend per
- * process (tfjs keeps one active backend), so the script re-runs itself.
+ * LeNet-5 (caffe) on MNIST, batch 60, Adam, one thread, on every backend that
+ * loads, and PyTorch's on the same core in the same run (scripts/torch-reference.py,
+ * Debian's python3-torch, OPENBLAS_NUM_THREADS=1), with the ratio to it. Also
+ * the single-core OpenBLAS sgemm rate, the ceiling the native engine works
+ * against. The machine is shared and drifts ±20%: compare ratios, and the
+ * backends alternate so that drift hits each about equally.
  * FLOPs per training example = 3 x forward (forward, input and weight
  * gradients) = 6 x multiply-accumulates.
  */
@@ -21,14 +26,25 @@ function repoRoot(): string {
 }
 
 const MODELS = [
-  { label: 'lenet-300-100', name: 'mlp', options: { preset: 'lenet-300-100' }, examples: { wasm: 12_000, cpu: 3_000, tensorflow: 12_000, webgpu: 12_000 } },
-  { label: 'lenet-5', name: 'lenet-5', options: { preset: 'caffe' }, examples: { wasm: 1_200, cpu: 60, tensorflow: 3_000, webgpu: 3_000 } },
+  { label: 'lenet-300-100', name: 'mlp', options: { preset: 'lenet-300-100' }, examples: { native: 24_000, wasm: 12_000, cpu: 3_000, tensorflow: 12_000, webgpu: 12_000 } },
+  { label: 'lenet-5', name: 'lenet-5', options: { preset: 'caffe' }, examples: { native: 3_000, wasm: 1_200, cpu: 60, tensorflow: 3_000, webgpu: 3_000 } },
 ] as const;
 
-async function measure(backend: BackendName) {
-  await initBackend(backend);
+const BACKENDS = ['native', 'wasm', 'cpu', 'tensorflow', 'webgpu'] as const satisfies readonly BackendName[];
+type Backend = (typeof BACKENDS)[number];
+
+interface Row {
+  readonly model: string;
+  readonly backend: string;
+  readonly batch: number;
+  readonly samplesPerS: number;
+  readonly gflops: number;
+}
+
+async function measure(backend: Backend): Promise<{ rows: Row[]; package: string; sgemmGflops?: number }> {
+  const info = await initBackend(backend);
   const ds = await loadDataset({ name: 'mnist', trainSize: 12_000, testSize: 1_000 });
-  const rows = [];
+  const rows: Row[] = [];
   for (const m of MODELS) {
     const net = new Net(modelRegistry.create(m.name, m.options)(ds.shape, ds.classes), 0);
     const macs = net.params.reduce((s, p) => s + p.kernel.size * p.outPixels, 0);
@@ -38,32 +54,80 @@ async function measure(backend: BackendName) {
     train(net, ds, { ...cfg, epochs: Math.min(300, examples) / ds.splits.train.indices.length }, { seed: 0 });
     const r = train(net, ds, { ...cfg, epochs: examples / ds.splits.train.indices.length }, { seed: 1 });
     const samplesPerS = (r.examples / r.wallMs) * 1000;
-    rows.push({ model: m.label, backend, batch: 60, samplesPerS, gflops: (samplesPerS * 6 * macs) / 1e9, macsPerExample: macs });
+    rows.push({ model: m.label, backend, batch: 60, samplesPerS, gflops: (samplesPerS * 6 * macs) / 1e9 });
     net.dispose();
   }
-  return rows;
+  const addon = activeNativeEngine();
+  return { rows, package: info.package, ...(addon && { sgemmGflops: sgemmRate(addon) }) };
 }
 
-const arg = process.argv[2] as BackendName | undefined;
+/** Single-thread sgemm GFLOP/s at 1024^3, through the addon (the same OpenBLAS and kernel set the native engine uses). */
+function sgemmRate(addon: NonNullable<ReturnType<typeof activeNativeEngine>>): number {
+  const n = 1024;
+  const heap = new Float32Array(3 * n * n);
+  for (let i = 0; i < 2 * n * n; i++) heap[i] = ((i % 7) - 3) * 0.1;
+  addon.gemm(heap, false, false, n, n, n, 0, n, n * n, n, 2 * n * n, n, 0);
+  const reps = 8;
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) addon.gemm(heap, false, false, n, n, n, 0, n, n * n, n, 2 * n * n, n, 0);
+  return (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9;
+}
+
+/**
+ * PyTorch on one thread with OpenBLAS, twice: as installed (OpenBLAS picks its
+ * own kernels: Prescott on the development machine) and with the kernel set
+ * prunelab gives OpenBLAS. Per model the faster is the reference, so a ratio
+ * never flatters prunelab.
+ */
+function torchReference(root: string): Row[] | { unavailable: string } {
+  const core = chosenBlasCore();
+  const runs = [undefined, ...(core ? [core] : [])].map((c) => {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', ...(c && { OPENBLAS_CORETYPE: c }) };
+    if (!c) delete env['OPENBLAS_CORETYPE'];
+    return spawnSync('/usr/bin/python3', [join(root, 'scripts/torch-reference.py')], { encoding: 'utf8', env, timeout: 600_000 });
+  });
+  const ok = runs.filter((r) => r.status === 0).map((r) => JSON.parse(r.stdout) as Row[]);
+  if (ok.length === 0) return { unavailable: (runs[0]?.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 200) };
+  return ok[0]!.map((row) => ok.map((rows) => rows.find((r) => r.model === row.model) ?? row).reduce((a, b) => (b.samplesPerS > a.samplesPerS ? b : a)));
+}
+
+const arg = process.argv[2] as Backend | undefined;
 if (arg) {
   process.stdout.write(`${JSON.stringify(await measure(arg))}\n`);
 } else {
-  const { spawnSync } = await import('node:child_process');
-  const rows: unknown[] = [];
-  for (const backend of ['wasm', 'cpu', 'tensorflow', 'webgpu'] as const) {
+  const root = repoRoot();
+  const rows: Array<Row | { backend: string; unavailable: string }> = [];
+  let sgemm: number | undefined;
+  const packages: Record<string, string> = {};
+  for (const backend of BACKENDS) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), backend], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').pop() ?? '';
-    if (r.status === 0 && line.startsWith('[')) rows.push(...(JSON.parse(line) as unknown[]));
-    else rows.push({ backend, unavailable: (r.stderr.trim().split('\n').find((l) => l.includes('Error')) ?? 'failed').slice(0, 200) });
+    if (r.status === 0 && line.startsWith('{')) {
+      const got = JSON.parse(line) as { rows: Row[]; package: string; sgemmGflops?: number };
+      rows.push(...got.rows);
+      packages[backend] = got.package;
+      sgemm ??= got.sgemmGflops;
+    } else {
+      rows.push({ backend, unavailable: (r.stderr.trim().split('\n').find((l) => l.includes('Error')) ?? 'failed').slice(0, 200) });
+    }
   }
-  for (const row of rows as Array<Record<string, number | string>>) {
+  const torch = torchReference(root);
+  const torchRows = Array.isArray(torch) ? torch : [];
+  const measured = rows.filter((r): r is Row => 'samplesPerS' in r);
+  const report = [...measured, ...torchRows].map((row) => {
+    const ref = torchRows.find((t) => t.model === row.model);
+    return { ...row, ratioToPytorch: ref ? row.samplesPerS / ref.samplesPerS : null, shareOfSgemm: sgemm ? row.gflops / sgemm : null };
+  });
+  for (const row of rows) if ('unavailable' in row) process.stdout.write(`${row.backend}: unavailable (${row.unavailable})\n`);
+  if (!Array.isArray(torch)) process.stdout.write(`pytorch: unavailable (${torch.unavailable})\n`);
+  for (const row of report) {
     process.stdout.write(
-      'unavailable' in row
-        ? `${row['backend']}: unavailable (${row['unavailable']})\n`
-        : `${row['model']} on ${row['backend']}: ${(row['samplesPerS'] as number).toFixed(0)} samples/s, ${(row['gflops'] as number).toFixed(2)} GFLOP/s (batch 60)\n`,
+      `${row.model} on ${row.backend}: ${row.samplesPerS.toFixed(0)} samples/s, ${row.gflops.toFixed(1)} GFLOP/s` +
+        `${row.ratioToPytorch !== null ? `, ${row.ratioToPytorch.toFixed(2)}x PyTorch` : ''}${row.shareOfSgemm !== null ? `, ${(row.shareOfSgemm * 100).toFixed(0)}% of sgemm` : ''}\n`,
     );
   }
-  const file = join(repoRoot(), 'results/bench/models-train.json');
+  if (sgemm) process.stdout.write(`single-core OpenBLAS sgemm (1024^3, through the addon): ${sgemm.toFixed(1)} GFLOP/s\n`);
+  const file = join(root, 'results/bench/models-train.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ sgemmGflops: sgemm ?? null, packages, rows: report, unavailable: rows.filter((r) => 'unavailable' in r) }, null, 2)}\n`);
 }
