@@ -1,5 +1,7 @@
-export { runSweep, runLabel } from './sweep/run-sweep.js';
-export type { RunSweepOptions, SweepSummary } from './sweep/run-sweep.js';
+export { runSweep } from './sweep/run-sweep.js';
+export type { RunSweepOptions } from './sweep/run-sweep.js';
+export type { SweepSummary } from './sweep/summary.js';
+export { runLabel } from './sweep/run-label.js';
 export { prepareRuns } from './sweep/prepare.js';
 export type { PreparedRun } from './sweep/prepare.js';
 export { loadSweep } from './config/load.js';
