@@ -72,7 +72,8 @@ describe('parseWhere', () => {
     } catch (e) {
       expect(isPrunelabError(e) && e.code).toBe('E_UNKNOWN_NAME');
       expect((e as Error).message).toContain('"colour"');
-      expect((e as Error).message).toContain('backend, dataset, model, run_id, schedule, scope, scorer, seed, status, structure');
+      // The valid fields, closest to the typo first.
+      expect((e as Error).message).toContain('Valid --where field names: scorer, model, scope, status, run_id, schedule, seed, backend, dataset, structure');
     }
     // A field name that is itself SQL never reaches a statement either.
     expect(() => parseWhere('1=1 OR scorer=x')).toThrow(/unknown --where field/);
