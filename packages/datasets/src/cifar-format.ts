@@ -9,7 +9,7 @@ import { corruptError } from './errors.js';
  */
 export const CIFAR_SIDE = 32;
 export const CIFAR_CHANNELS = 3;
-export const CIFAR_PIXELS = CIFAR_SIDE * CIFAR_SIDE;
+const CIFAR_PIXELS = CIFAR_SIDE * CIFAR_SIDE;
 export const CIFAR_EXAMPLE = CIFAR_PIXELS * CIFAR_CHANNELS;
 export const CIFAR_RECORD = 1 + CIFAR_EXAMPLE;
 export const CIFAR_CLASSES = 10;

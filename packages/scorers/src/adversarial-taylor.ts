@@ -22,9 +22,9 @@ import type { ScoreContext } from './types.js';
  * normalised input units; the clip range defaults to the dataset's raw [0, 1]
  * mapped through its normalisation (no clip for float data).
  */
-export const adversarialTaylorSchema = z.object({ ...calibrationFields, ...attackFields }).strict();
+const adversarialTaylorSchema = z.object({ ...calibrationFields, ...attackFields }).strict();
 
-export async function adversarialTaylorScores(ctx: ScoreContext, o: z.output<typeof adversarialTaylorSchema>) {
+async function adversarialTaylorScores(ctx: ScoreContext, o: z.output<typeof adversarialTaylorSchema>) {
   const { net, ds, seed } = ctx;
   const acc = new Accumulator(net);
   const range = clipRange(ds, o.clipMin, o.clipMax);
@@ -42,7 +42,7 @@ export async function adversarialTaylorScores(ctx: ScoreContext, o: z.output<typ
   return acc.toLayers((s) => s / positions.length);
 }
 
-export const adversarialTaylorScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'adversarial-taylor',
   family: 'robustness',
   granularities: ['weight', 'unit'],

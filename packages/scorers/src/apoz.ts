@@ -21,9 +21,9 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * about 1. Unit granularity only: each weight
  * of unit j gets (1 - APoZ_j) / (weights in unit j); `unitScores` holds 1 - APoZ_j.
  */
-export const apozSchema = z.object({ ...calibrationFields }).strict();
+const apozSchema = z.object({ ...calibrationFields }).strict();
 
-export async function apozScores(ctx: ScoreContext, o: z.output<typeof apozSchema>): Promise<UnitScoredLayer[]> {
+async function apozScores(ctx: ScoreContext, o: z.output<typeof apozSchema>): Promise<UnitScoredLayer[]> {
   const { net, ds, seed } = ctx;
   const zeros = net.params.map((p) => new Float64Array(p.kernel.shape.at(-1)!));
   const counts = new Float64Array(net.params.length);
@@ -48,7 +48,7 @@ export async function apozScores(ctx: ScoreContext, o: z.output<typeof apozSchem
   });
 }
 
-export const apozScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'apoz',
   family: 'information',
   granularities: ['unit'],

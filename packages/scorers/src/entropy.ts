@@ -19,11 +19,11 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * important. Unit granularity only: each weight of unit j gets H_j / (weights
  * in unit j) and `unitScores` holds H_j.
  */
-export const entropySchema = z
+const entropySchema = z
   .object({ ...calibrationFields, bins: z.number().int().min(2).default(32).describe('Histogram bins m.') })
   .strict();
 
-export function entropyOfBins(binned: Int32Array, bins: number): number {
+function entropyOfBins(binned: Int32Array, bins: number): number {
   const counts = new Float64Array(bins);
   for (const b of binned) counts[b]!++;
   let h = 0;
@@ -35,7 +35,7 @@ export function entropyOfBins(binned: Int32Array, bins: number): number {
   return h;
 }
 
-export async function entropyScores(ctx: ScoreContext, o: z.output<typeof entropySchema>): Promise<UnitScoredLayer[]> {
+async function entropyScores(ctx: ScoreContext, o: z.output<typeof entropySchema>): Promise<UnitScoredLayer[]> {
   const { net, ds, seed } = ctx;
   const acts = collectUnitActivations(net, ds, calibrationPositions(ds, seed, o.batches, o.batchSize));
   return net.params.map((p, l) => {
@@ -46,7 +46,7 @@ export async function entropyScores(ctx: ScoreContext, o: z.output<typeof entrop
   });
 }
 
-export const entropyScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'entropy',
   family: 'information',
   granularities: ['unit'],

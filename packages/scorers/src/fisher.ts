@@ -19,9 +19,9 @@ import type { ScoreContext } from './types.js';
  * them: dense layers use sum_n (a_n outer delta_n)^2 = (a^2)^T (delta^2), one
  * matmul; conv layers unfold one kernel offset at a time (see squaredGradSum).
  */
-export const fisherSchema = z.object({ ...calibrationFields }).strict();
+const fisherSchema = z.object({ ...calibrationFields }).strict();
 
-export async function fisherScores(ctx: ScoreContext, o: z.output<typeof fisherSchema>) {
+async function fisherScores(ctx: ScoreContext, o: z.output<typeof fisherSchema>) {
   const { net, ds, seed } = ctx;
   const acc = new Accumulator(net);
   const n = forEachBatch(ds, calibrationPositions(ds, seed, o.batches, o.batchSize), ({ xs, labels }) => {
@@ -37,7 +37,7 @@ export async function fisherScores(ctx: ScoreContext, o: z.output<typeof fisherS
   return acc.toLayers((s, w) => 0.5 * w * w * (s / n));
 }
 
-export const fisherScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'fisher',
   family: 'information',
   granularities: ['weight', 'unit'],

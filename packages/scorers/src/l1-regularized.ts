@@ -21,7 +21,7 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * weights are saved before and restored after (one host copy), so scoring
  * never changes them; the training order is seeded by the run seed.
  */
-export const l1RegularizedSchema = z
+const l1RegularizedSchema = z
   .object({
     penalty: z.enum(['l1', 'group-lasso']).default('l1').describe('Per-weight L1, or group lasso over output units.'),
     lambda: z.number().nonnegative().default(1e-4).describe('Penalty weight.'),
@@ -35,7 +35,7 @@ export const l1RegularizedSchema = z
 
 type Options = z.output<typeof l1RegularizedSchema>;
 
-export async function l1RegularizedScores({ net, ds, seed }: ScoreContext, o: Options): Promise<UnitScoredLayer[]> {
+async function l1RegularizedScores({ net, ds, seed }: ScoreContext, o: Options): Promise<UnitScoredLayer[]> {
   const n = splitSize(ds, 'train');
   const epochs = o.steps !== undefined ? (o.steps * o.batchSize) / n : o.epochs;
   const cfg = trainingSchema.parse({ epochs, batchSize: Math.min(o.batchSize, n), optimizer: o.optimizer, lr: o.lr });
@@ -64,7 +64,7 @@ export async function l1RegularizedScores({ net, ds, seed }: ScoreContext, o: Op
   }
 }
 
-export const l1RegularizedScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'l1-regularized',
   family: 'sparsity',
   granularities: ['weight', 'unit'],

@@ -8,7 +8,7 @@ import type { ScoreContext } from './types.js';
  * onto the k-sparse set. Unit structures reduce these per-weight scores with
  * the L1 or L2 norm in the projection.
  */
-export const magnitudeSchema = z.object({}).strict();
+const magnitudeSchema = z.object({}).strict();
 
 export async function magnitudeScores({ net }: ScoreContext) {
   return net.params.map((p) => {
@@ -19,7 +19,7 @@ export async function magnitudeScores({ net }: ScoreContext) {
   });
 }
 
-export const magnitudeScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'magnitude',
   family: 'sparsity',
   granularities: ['weight', 'unit'],

@@ -20,11 +20,11 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * occupied bins. Unit granularity only: each weight of unit j gets
  * I_j / (weights in unit j); `unitScores` holds I_j.
  */
-export const mutualInformationSchema = z
+const mutualInformationSchema = z
   .object({ ...calibrationFields, bins: z.number().int().min(2).default(16).describe('Histogram bins m for the activation.') })
   .strict();
 
-export function binnedMutualInformation(binned: Int32Array, labels: Int32Array, bins: number, classes: number): number {
+function binnedMutualInformation(binned: Int32Array, labels: Int32Array, bins: number, classes: number): number {
   const n = binned.length;
   const joint = new Float64Array(bins * classes);
   const pb = new Float64Array(bins);
@@ -47,7 +47,7 @@ export function binnedMutualInformation(binned: Int32Array, labels: Int32Array, 
   return Math.max(0, mi);
 }
 
-export async function mutualInformationScores(ctx: ScoreContext, o: z.output<typeof mutualInformationSchema>): Promise<UnitScoredLayer[]> {
+async function mutualInformationScores(ctx: ScoreContext, o: z.output<typeof mutualInformationSchema>): Promise<UnitScoredLayer[]> {
   const { net, ds, seed } = ctx;
   const acts = collectUnitActivations(net, ds, calibrationPositions(ds, seed, o.batches, o.batchSize));
   return net.params.map((p, l) => {
@@ -60,7 +60,7 @@ export async function mutualInformationScores(ctx: ScoreContext, o: z.output<typ
   });
 }
 
-export const mutualInformationScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'mutual-information',
   family: 'information',
   granularities: ['unit'],

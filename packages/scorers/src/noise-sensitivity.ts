@@ -42,7 +42,7 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * Monte-Carlo counterpart of OBD with curvature along the noise. Scores are
  * clamped at 0 after averaging. Noise is drawn from a seeded stream.
  */
-export const noiseSensitivitySchema = z
+const noiseSensitivitySchema = z
   .object({
     ...calibrationFields,
     level: z.enum(['unit', 'weight']).default('unit').describe("'unit': ablation; 'weight': Gaussian weight noise."),
@@ -53,7 +53,7 @@ export const noiseSensitivitySchema = z
 
 type Options = z.output<typeof noiseSensitivitySchema>;
 
-export async function noiseSensitivityScores(ctx: ScoreContext, o: Options): Promise<UnitScoredLayer[]> {
+async function noiseSensitivityScores(ctx: ScoreContext, o: Options): Promise<UnitScoredLayer[]> {
   return o.level === 'unit' ? ablationScores(ctx, o) : weightNoiseScores(ctx, o);
 }
 
@@ -114,7 +114,7 @@ function weightNoiseScores({ net, ds, seed }: ScoreContext, o: Options): UnitSco
   return acc.toLayers((s) => Math.max(0, s / draws));
 }
 
-export const noiseSensitivityScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'noise-sensitivity',
   family: 'robustness',
   granularities: ['unit', 'weight'],

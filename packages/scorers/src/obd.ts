@@ -30,14 +30,14 @@ import type { ScoreContext } from './types.js';
  * (grad of grad . v) gives wrong second derivatives through relu/matMul chains
  * in tfjs-core 4.22 on cpu and wasm (checked against finite differences).
  */
-export const obdSchema = z
+const obdSchema = z
   .object({
     ...calibrationFields,
     hessian: z.enum(['gauss-newton', 'empirical-fisher']).default('gauss-newton').describe('Hessian diagonal approximation.'),
   })
   .strict();
 
-export async function obdScores(ctx: ScoreContext, o: z.output<typeof obdSchema>) {
+async function obdScores(ctx: ScoreContext, o: z.output<typeof obdSchema>) {
   const { net, ds, seed } = ctx;
   const classes = net.arch.classes;
   const acc = new Accumulator(net);
@@ -73,7 +73,7 @@ export async function obdScores(ctx: ScoreContext, o: z.output<typeof obdSchema>
   return acc.toLayers((s, w) => 0.5 * (s / n) * w * w);
 }
 
-export const obdScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'obd',
   family: 'baseline',
   granularities: ['weight', 'unit'],

@@ -10,11 +10,11 @@ import type { ScoreContext } from './types.js';
  * Already-pruned weights (exactly zero) score 0 so iterative schedules prune
  * survivors only.
  */
-export const randomSchema = z
+const randomSchema = z
   .object({ seedOffset: z.number().int().default(0).describe('Added to the run seed, to draw a different random mask.') })
   .strict();
 
-export const randomScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'random',
   family: 'baseline',
   granularities: ['weight', 'unit'],

@@ -24,14 +24,14 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * init when the caller passes an untrained net). `atInit: false` scores the
  * current weights (a single-batch Taylor score).
  */
-export const snipSchema = z
+const snipSchema = z
   .object({
     batchSize: z.number().int().positive().default(256).describe('Examples in the single SNIP batch.'),
     atInit: z.boolean().default(true).describe('Score the initial weights (ctx.initialWeights) when given.'),
   })
   .strict();
 
-export async function snipScores(ctx: ScoreContext, o: z.output<typeof snipSchema>): Promise<UnitScoredLayer[]> {
+async function snipScores(ctx: ScoreContext, o: z.output<typeof snipSchema>): Promise<UnitScoredLayer[]> {
   const { net, ds, seed } = ctx;
   if (!(o.atInit && ctx.initialWeights)) {
     if (o.atInit) log.debug('snip: no initialWeights given; scoring the net as given');
@@ -62,7 +62,7 @@ function snipOnCurrent({ net, ds, seed }: ScoreContext, batchSize: number): Unit
   });
 }
 
-export const snipScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'snip',
   family: 'baseline',
   granularities: ['weight', 'unit'],

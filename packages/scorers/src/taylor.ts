@@ -17,9 +17,9 @@ import type { ScoreContext } from './types.js';
  * Molchanov et al. accumulate per mini-batch), not |sum_b g w|, so opposite
  * gradients in different batches do not cancel.
  */
-export const taylorSchema = z.object({ ...calibrationFields }).strict();
+const taylorSchema = z.object({ ...calibrationFields }).strict();
 
-export async function taylorScores(ctx: ScoreContext, o: z.output<typeof taylorSchema>) {
+async function taylorScores(ctx: ScoreContext, o: z.output<typeof taylorSchema>) {
   const { net, ds, seed } = ctx;
   const acc = new Accumulator(net);
   const positions = calibrationPositions(ds, seed, o.batches, o.batchSize);
@@ -31,7 +31,7 @@ export async function taylorScores(ctx: ScoreContext, o: z.output<typeof taylorS
   return acc.toLayers((s) => s / positions.length);
 }
 
-export const taylorScorer = scorerRegistry.register({
+scorerRegistry.register({
   name: 'taylor',
   family: 'baseline',
   granularities: ['weight', 'unit'],

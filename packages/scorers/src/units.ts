@@ -5,7 +5,7 @@
  */
 
 /** Weights in one output unit of a kernel ([in, out] or [kh, kw, in, out]): everything but the last axis. */
-export function unitSize(shape: readonly number[]): number {
+function unitSize(shape: readonly number[]): number {
   return shape.slice(0, -1).reduce((a, c) => a * c, 1);
 }
 

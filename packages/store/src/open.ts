@@ -89,7 +89,7 @@ export function checkHeader(file: string, readonly: boolean): void {
  * (tables, but no prunelab schema version), is refused: migrating it would
  * write prunelab's tables into it. An empty database (no tables) is a fresh one.
  */
-export function checkPrunelabDatabase(db: Db, file: string): void {
+function checkPrunelabDatabase(db: Db, file: string): void {
   let version: number;
   let tables: number;
   try {

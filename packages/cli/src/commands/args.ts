@@ -85,8 +85,3 @@ function argError(command: string, e: Error & { code?: string }, options: Option
       return new PrunelabError('E_CONFIG_INVALID', `${command}: ${first}`, { fix: `See prunelab ${command} --help` });
   }
 }
-
-export const formatOption = {
-  format: { type: 'string', default: 'table' },
-} as const;
-

@@ -17,7 +17,7 @@ export const readOptionsHelp = `  --db FILE            results database (default
   -h, --help           show this help`;
 
 /** Opens the database named by --db / --results readonly, runs `f`, and always closes it. */
-export function withDatabase<T>(values: { db?: string | undefined; results?: string | undefined }, f: (db: Db) => T): T {
+function withDatabase<T>(values: { db?: string | undefined; results?: string | undefined }, f: (db: Db) => T): T {
   const db = openResultsDatabase(values.db ?? resultPaths(values.results).database);
   try {
     return f(db);

@@ -20,7 +20,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [conv2DBackpro
  * Faster replacements for kernels wasm does ship, but slowly (its
  * Conv2DBackpropInput is a naive loop). Only registered on request.
  */
-export const wasmFastKernelConfigs: readonly KernelConfig[] = [conv2DBackpropInputWasmConfig];
+const wasmFastKernelConfigs: readonly KernelConfig[] = [conv2DBackpropInputWasmConfig];
 
 export interface RegisterWasmTrainingKernelsOptions {
   /** Also replace wasm's own slow kernels with `wasmFastKernelConfigs` (default false). */

@@ -3,7 +3,7 @@ import { backend_util, BatchMatMul, getKernel, util, type NamedAttrMap, type Ten
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** Normalises a `number | [a, b]` attribute (strides, dilations) to a pair. */
-export function asPair(
+function asPair(
   v: number | readonly number[] | undefined,
   fallback: number,
   what: string,

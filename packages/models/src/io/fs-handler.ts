@@ -19,9 +19,9 @@ export interface ModelJsonFile {
 }
 
 /** A model.json larger than this is not a topology (LeNet-5's is about 5 KiB). */
-export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 /** All weight shards together: 2 GiB, past what a wasm backend can hold anyway. */
-export const MAX_WEIGHT_BYTES = 2 * 1024 * 1024 * 1024;
+const MAX_WEIGHT_BYTES = 2 * 1024 * 1024 * 1024;
 
 const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1 };
 const QUANTIZED_BYTES: Readonly<Record<string, number>> = { uint8: 1, uint16: 2, float16: 2 };

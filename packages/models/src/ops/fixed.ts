@@ -35,7 +35,7 @@ export function applyFixed(op: FixedOp, x: tf.Tensor): tf.Tensor {
   }
 }
 
-export function activate(fn: FixedActivation, x: tf.Tensor): tf.Tensor {
+function activate(fn: FixedActivation, x: tf.Tensor): tf.Tensor {
   switch (fn) {
     case 'relu':
       return tf.relu(x);
@@ -83,7 +83,7 @@ export function fixedOnConstant(op: FixedOp, c: number, channel: number): number
   }
 }
 
-export function scalarActivation(fn: Exclude<FixedActivation, 'softmax'>, x: number): number {
+function scalarActivation(fn: Exclude<FixedActivation, 'softmax'>, x: number): number {
   switch (fn) {
     case 'relu':
       return Math.max(0, x);

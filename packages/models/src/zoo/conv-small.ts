@@ -7,14 +7,14 @@ import type { LayerSpec } from '../architecture.js';
  * 3x3 same convolutions followed by 2x2 pooling; sized for CPU sweeps, after
  * the Conv-2/4/6 family of Frankle & Carbin 2019).
  */
-export const convSmallSchema = z
+const convSmallSchema = z
   .object({
     widths: z.array(z.number().int().positive()).default([32, 64, 128]).describe('Filters per block (two convs each).'),
     dense: z.array(z.number().int().positive()).default([256]).describe('Hidden fully connected widths.'),
   })
   .strict();
 
-export const convSmallModel = modelRegistry.register({
+modelRegistry.register({
   name: 'conv-small',
   description: 'Small VGG-style convnet for CIFAR-10 (blocks of two 3x3 convs + 2x2 max pool).',
   reference: 'Simonyan & Zisserman 2015; Frankle & Carbin 2019 (Conv-6)',

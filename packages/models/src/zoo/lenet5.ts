@@ -7,11 +7,11 @@ import type { LayerSpec } from '../architecture.js';
  * 2015 (conv 20, conv 50, fc 500; 431K params); `classic` is the 6-16-120-84
  * original. Both use 5x5 valid convolutions and 2x2 max pooling.
  */
-export const lenet5Schema = z
+const lenet5Schema = z
   .object({ preset: z.enum(['caffe', 'classic']).default('caffe') })
   .strict();
 
-export const lenet5Model = modelRegistry.register({
+modelRegistry.register({
   name: 'lenet-5',
   description: 'LeNet-5 convnet; presets caffe (20-50-500) and classic (6-16-120-84).',
   reference: 'LeCun et al. 1998; Han et al. 2015',

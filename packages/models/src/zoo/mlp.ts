@@ -7,14 +7,14 @@ import type { LayerSpec } from '../architecture.js';
  * 1998's 784-300-100-10 MLP, the standard pruning benchmark of Han et al. 2015
  * and Frankle & Carbin 2019.
  */
-export const mlpSchema = z
+const mlpSchema = z
   .object({
     preset: z.enum(['lenet-300-100']).optional().describe('Named architecture; overrides hidden.'),
     hidden: z.array(z.number().int().positive()).default([300, 100]).describe('Hidden layer widths.'),
   })
   .strict();
 
-export const mlpModel = modelRegistry.register({
+modelRegistry.register({
   name: 'mlp',
   description: 'Fully connected ReLU network (preset lenet-300-100: 784-300-100-10).',
   reference: 'LeCun et al. 1998; Han et al. 2015',

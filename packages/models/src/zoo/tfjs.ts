@@ -12,13 +12,13 @@ import { importLayersModel } from '../io/keras-import.js';
  * listed in the architecture's notes (and logged). The model's own weights are
  * the initial weights; the run's `seed` still drives data order.
  */
-export const tfjsModelSchema = z
+const tfjsModelSchema = z
   .object({
     path: z.string().min(1).describe('Path to the model.json (or the folder holding it); shards are read relative to it.'),
   })
   .strict();
 
-export const tfjsModel = modelRegistry.register({
+modelRegistry.register({
   name: 'tfjs',
   description: 'Your own Sequential tfjs LayersModel (model.json + weights, e.g. converted from Keras).',
   reference: 'TensorFlow.js layers-model format; Keras Sequential',

@@ -31,7 +31,3 @@ export function runsNotDone(states: ReadonlyMap<string, RunState>, ids: readonly
   }
   return n;
 }
-
-export function countNotDone(n: RunsNotDone): number {
-  return n.failed + n.interrupted + n.pending + n.runningElsewhere + n.abandoned;
-}

@@ -5,7 +5,7 @@ export interface Shard {
   readonly count: number;
 }
 
-export const MAX_SHARDS = 100_000;
+const MAX_SHARDS = 100_000;
 
 /** Parses `i/n` (1 <= i <= n <= MAX_SHARDS). */
 export function parseShard(text: string): Shard {

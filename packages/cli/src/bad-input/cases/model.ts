@@ -13,7 +13,7 @@ const BYTES = 15 * 4;
 const valid = (over: Record<string, unknown> = {}) => ({ modelTopology: MODEL_TOPOLOGY, weightsManifest: [{ paths: ['weights.bin'], weights: MODEL_WEIGHTS }], ...over });
 
 /** The sweep, with model.path at line 3, column 24 (`model: { name: tfjs, path: m }`). */
-export const MODEL_SWEEP = BASE.replace('model: { name: mlp, hidden: [4] }', 'model: { name: tfjs, path: m }');
+const MODEL_SWEEP = BASE.replace('model: { name: mlp, hidden: [4] }', 'model: { name: tfjs, path: m }');
 const POSITION = /sweep\.yaml:3:\d+: model\.path: /;
 
 /** A model folder m/ holding model.json (an object, or raw text) and weights.bin of `bytes` bytes. */
