@@ -3,7 +3,7 @@ import { PrunelabError } from '@prunelab/core';
 import type { Db } from './open.js';
 import { ownerIsGone } from './ownership.js';
 import type { RunStatus } from './schema.js';
-import type { PointRecord } from './writer.js';
+import type { PointRecord } from './point-record.js';
 
 export interface ClaimOptions {
   /** This attempt's owner string (see newOwner). */

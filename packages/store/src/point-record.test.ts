@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './open.js';
 import { Writer } from './writer.js';
-import type { PointRecord } from './writer.js';
+import type { PointRecord } from './point-record.js';
 import { newOwner } from './ownership.js';
 import { runRecord, tempDbFile } from './test-utils/records.js';
 

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PointRecord, RunRecord } from '../writer.js';
+import type { PointRecord } from '../point-record.js';
+import type { RunRecord } from '../writer.js';
 
 /** A fresh database path in its own temporary folder. */
 export const tempDbFile = (): string => join(mkdtempSync(join(tmpdir(), 'prunelab-store-')), 'db.sqlite');
