@@ -60,7 +60,7 @@ export function updateSteps({ t0, n, dt }: Pick<CubicSchedule, 't0' | 'n' | 'dt'
  * steps. The last update must fall inside the budget, or the target would
  * never be reached; checked before the run starts (the schedule's `training`).
  */
-export function updateInterval(o: GradualOptions, total: number): number {
+function updateInterval(o: GradualOptions, total: number): number {
   const dt = o.every ?? Math.max(1, Math.floor((o.pruneFraction * (total - o.startStep)) / o.updates));
   if (o.startStep + o.updates * dt > total) {
     throw new PrunelabError('E_CONFIG_INVALID', `gradual: the last update (step ${o.startStep + o.updates * dt}) is past the fine-tuning budget of ${total} steps`, {

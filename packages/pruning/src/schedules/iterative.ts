@@ -89,7 +89,7 @@ function roundPhase(o: IterativeOptions): TrainingPhase {
 }
 
 /** The training of a run: one budget per round, and the ticket control's mask derivation on top (extra training). */
-export function iterativeTraining(o: IterativeOptions, targets: readonly number[], budget: number): PlannedTraining {
+function iterativeTraining(o: IterativeOptions, targets: readonly number[], budget: number): PlannedTraining {
   const t = iterativeTrainings(o, Math.max(0, ...targets));
   return { rounds: t.rounds, steps: { [roundPhase(o)]: t.rounds * budget, ...(t.maskDerivation > 0 && { 'mask-derivation': t.maskDerivation * budget }) } };
 }

@@ -39,7 +39,8 @@ export interface FinetuneOptions {
 /**
  * The last step every pruning schedule shares: apply the masks, record the
  * pruned point, fine-tune with the masks held (the sweep's common budget, or
- * `steps` of it) and record the fine-tuned point. Returns the next step number.
+ * `steps` of it) and record the fine-tuned point; without the points when
+ * `evaluate` is false. Returns the next step number.
  */
 export async function pruneAndFinetune(
   ctx: ScheduleContext,
