@@ -145,7 +145,7 @@ export async function runAdmm(ctx: ScheduleContext, o: AdmmOptions): Promise<voi
   }
 }
 
-export const admmSchedule = scheduleRegistry.register({
+scheduleRegistry.register({
   name: 'admm',
   description: 'ADMM: train with a proximal term towards the projected weights, then hard-prune to their support and fine-tune.',
   reference: 'Zhang et al. 2018',

@@ -22,7 +22,7 @@ import type { ScheduleContext } from './types.js';
  * fine-tune. By default dt spreads the n updates over the first half of the
  * budget (`pruneFraction` 0.5).
  */
-export const gradualSchema = z
+const gradualSchema = z
   .object({
     initialSparsity: z.number().min(0).lt(1).default(0).describe('s_i, the sparsity at the first update t0.'),
     updates: z.number().int().positive().default(10).describe('n, the number of mask updates after t0.'),
@@ -32,7 +32,7 @@ export const gradualSchema = z
   })
   .strict();
 
-export type GradualOptions = z.output<typeof gradualSchema>;
+type GradualOptions = z.output<typeof gradualSchema>;
 
 export interface CubicSchedule {
   readonly si: number;
@@ -72,7 +72,7 @@ function updateInterval(o: GradualOptions, total: number): number {
   return dt;
 }
 
-export async function runGradual(ctx: ScheduleContext, o: GradualOptions): Promise<void> {
+async function runGradual(ctx: ScheduleContext, o: GradualOptions): Promise<void> {
   const start = performance.now();
   setWeights(ctx.net, ctx.denseWeights);
   await emitPoint(ctx, 0, 'dense', 0, start);
@@ -117,7 +117,7 @@ export async function runGradual(ctx: ScheduleContext, o: GradualOptions): Promi
   }
 }
 
-export const gradualSchedule = scheduleRegistry.register({
+scheduleRegistry.register({
   name: 'gradual',
   description: "Zhu & Gupta's cubic schedule: re-score and re-prune every dt steps during fine-tuning, freeze at the target.",
   reference: 'Zhu & Gupta 2017',

@@ -164,7 +164,7 @@ function rewindTarget(ctx: ScheduleContext, rewind: IterativeOptions['rewind']):
   return saved;
 }
 
-export const iterativeSchedule = scheduleRegistry.register({
+scheduleRegistry.register({
   name: 'iterative',
   description: 'Remove a fraction of the remaining weights per round and fine-tune; optional rewinding (lottery ticket) or random re-init.',
   reference: 'Han et al. 2015; Frankle & Carbin 2019; Frankle et al. 2020',

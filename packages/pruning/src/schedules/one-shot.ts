@@ -14,7 +14,7 @@ import type { ScheduleContext } from './types.js';
  */
 export const oneShotSchema = z.object({}).strict();
 
-export async function runOneShot(ctx: ScheduleContext): Promise<void> {
+async function runOneShot(ctx: ScheduleContext): Promise<void> {
   const t0 = performance.now();
   await emitPoint(ctx, 0, 'dense', 0, t0);
   ctx.checkCancelled();

@@ -8,7 +8,7 @@ import { structureRegistry } from './registry.js';
  * normalised per layer before a global ranking (Molchanov et al. 2017, ICLR,
  * eq. 7: score / L2 norm of the layer's unit scores).
  */
-export const unitSchema = z
+const unitSchema = z
   .object({
     reduce: z.enum(['l1', 'l2', 'sum']).default('l2'),
     normalize: z
@@ -18,7 +18,7 @@ export const unitSchema = z
   })
   .strict();
 
-export const unitStructure = structureRegistry.register({
+structureRegistry.register({
   name: 'unit',
   description: 'Whole neurons or conv filters (never the output layer\'s, which are the classes); the pruned model can be extracted physically smaller.',
   reference: 'Li et al. 2017; Wen et al. 2016; Molchanov et al. 2017 (layer-l2)',

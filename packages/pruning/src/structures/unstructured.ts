@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { structureRegistry } from './registry.js';
 
 /** Any individual weight may go (Han et al. 2015; LeCun et al. 1990). */
-export const unstructuredSchema = z.object({}).strict();
+const unstructuredSchema = z.object({}).strict();
 
-export const unstructuredStructure = structureRegistry.register({
+structureRegistry.register({
   name: 'unstructured',
   description: 'Individual weights: keep the k most important entries.',
   reference: 'Han et al. 2015',

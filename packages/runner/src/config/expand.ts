@@ -49,7 +49,7 @@ export interface AxisSpec {
 }
 
 /** A sweep that expands to more runs than this is a typo (a grid axis too many), not an experiment. */
-export const MAX_RUNS = 100_000;
+const MAX_RUNS = 100_000;
 
 /**
  * Every combination of the axes, in a deterministic order (grid keys in file

@@ -48,7 +48,7 @@ export interface LoadOptions {
  * directory: `extends: datasets/mnist.yaml` means the same file wherever the
  * command runs.
  */
-export const PROJECT_CONFIGS_DIR = resolve(import.meta.dirname, '../../../../configs');
+const PROJECT_CONFIGS_DIR = resolve(import.meta.dirname, '../../../../configs');
 
 const fullSweepSchema = sweepSchema.extend({ random: randomAxisSchema.optional() });
 
@@ -91,7 +91,7 @@ export function loadSweep(file: string, options: LoadOptions = {}): LoadedSweep 
  * beside the sweep's folder (a project laid out as experiments/ + configs/),
  * the one given in the options, and the project's own.
  */
-export function extendsSearchPath(file: string, configsDir?: string): string[] {
+function extendsSearchPath(file: string, configsDir?: string): string[] {
   const dirs = [resolve(dirname(file), '..', 'configs'), ...(configsDir !== undefined ? [resolve(configsDir)] : []), PROJECT_CONFIGS_DIR];
   return [...new Set(dirs)].filter(isDirectory);
 }

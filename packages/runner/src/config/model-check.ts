@@ -10,7 +10,7 @@ import { formatPath, splitPath } from './paths.js';
  * several (weights, gradients, Adam's two moments, masks), past what the wasm
  * backend's 4 GiB can hold.
  */
-export const MAX_PARAMS = 2 ** 28;
+const MAX_PARAMS = 2 ** 28;
 
 /**
  * Builds a run's architecture for its dataset at load time, and checks what
@@ -42,7 +42,7 @@ export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputSh
 }
 
 /** The names Net gives the prunable layers, in order: dense1, dense2, ... and conv1, conv2, ... */
-export function prunableLayerNames(arch: Architecture): string[] {
+function prunableLayerNames(arch: Architecture): string[] {
   const counts = { dense: 0, conv2d: 0 };
   const names: string[] = [];
   for (const spec of arch.layers) {

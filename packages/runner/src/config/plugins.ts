@@ -36,7 +36,7 @@ export interface PluginSlot<Value = never> {
 }
 
 /** The run config keys that hold a plug-in named by `name`. */
-export type NamedKey = 'dataset' | 'model' | 'scorer' | 'schedule';
+type NamedKey = 'dataset' | 'model' | 'scorer' | 'schedule';
 
 /** A top-level slot, `{ name, ...options }`. */
 export interface NamedSlot extends PluginSlot<PluginRef> {

@@ -1,6 +1,5 @@
 import { fileProblem, formatBytes, PrunelabError, readRegularFile } from '@prunelab/core';
 import { LineCounter, parseDocument, isNode, isAlias, visit, type Document, type Node } from 'yaml';
-import { formatPath } from './paths.js';
 
 /** A parsed YAML file that can say where a key path is (for file:line:column errors). */
 export interface YamlFile {
@@ -11,14 +10,14 @@ export interface YamlFile {
 }
 
 /** A sweep or base config larger than this is a wrong file, not a config (quickstart.yaml is about 1 KiB). */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /**
  * How often aliases may be expanded while the document becomes data. The yaml
  * library's own default is 100; a sweep file needs a handful, and a small
  * limit stops "billion laughs" alias bombs long before they cost memory.
  */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 /** The tags of YAML 1.2's core schema: plain data. Anything else (!!binary, !!set, !foo) is refused. */
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
@@ -42,7 +41,7 @@ export function readYamlFile(file: string): YamlFile {
   return parseYaml(read.bytes.toString('utf8'), file);
 }
 
-export function parseYaml(text: string, file: string): YamlFile {
+function parseYaml(text: string, file: string): YamlFile {
   const lineCounter = new LineCounter();
   let doc: Document;
   try {
@@ -159,8 +158,4 @@ function stripPosition(message: string): string {
 
 function firstLine(e: unknown): string {
   return String((e as Error).message ?? e).split('\n')[0]!;
-}
-
-export function describePath(path: ReadonlyArray<PropertyKey>): string {
-  return formatPath(path) || '(top level)';
 }
