@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { project } from '@prunelab/projection';
 import { Net } from '@prunelab/models';
-import { tf } from '@prunelab/engine';
+import { initBackend, tf } from '@prunelab/engine';
 import { magnitudeScores, mlpArch } from '@prunelab/models/test-utils';
 import { keepOutputUnits } from './output.js';
 
 const unit = { kind: 'unit', reduce: 'l2' } as const;
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
 
 describe('keepOutputUnits', () => {
   it('adds the logits layer to exclude for unit structures only', () => {
