@@ -4,14 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { log } from '@prunelab/core';
 import type { BackendPreference } from '@prunelab/engine';
-import { LANE_BROKEN, type ResultOf, type WorkerTask } from '../worker/messages.js';
+import { LANE_BROKEN, type LaneInfo, type ResultOf, type WorkerTask } from '../worker/messages.js';
 import type { Lane, Transferable } from './types.js';
 
 /**
  * The compiled worker. When this module itself runs from TypeScript sources
  * (under Vitest) there is no ../worker/entry.js beside it, so use the build.
  */
-export function workerFile(): URL {
+function workerFile(): URL {
   const sibling = new URL('../worker/entry.js', import.meta.url);
   if (existsSync(fileURLToPath(sibling))) return sibling;
   return new URL('../../dist/worker/entry.js', import.meta.url);
@@ -62,7 +62,7 @@ export function createPoolLane(options: PoolLaneOptions): Lane {
       pending.clear();
     }
   });
-  const laneInfo = { lane: options.name, ...(options.backend && { backend: options.backend }) };
+  const laneInfo: LaneInfo = { lane: options.name, ...(options.backend && { backend: options.backend }) };
   return {
     name: options.name,
     capacity: options.threads,

@@ -6,14 +6,14 @@ import { Net, deserializeWeights, evaluate, getWeights, modelRegistry, serialize
 import { scheduleRegistry, captureWeightsAt, keepOutputUnits, TrainingRecorder, type ScheduleContext } from '@prunelab/pruning';
 import { robustAccuracy, scorerRegistry } from '@prunelab/scorers';
 import type { RunConfig } from '../config/schema.js';
-import { CANCELLED, LANE_BROKEN, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerTask } from './messages.js';
+import { CANCELLED, LANE_BROKEN, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerResult, type WorkerTask } from './messages.js';
 
 /**
  * Worker-thread entry point (piscina calls it by name). One backend per
  * thread, initialised on the first task. Every task checks that it leaves
  * tf.memory().numTensors where it found it.
  */
-export async function runTask(task: WorkerTask): Promise<DenseResult | RunResult> {
+export async function runTask(task: WorkerTask): Promise<WorkerResult> {
   return task.kind === 'dense' ? trainDense(task) : runPrune(task);
 }
 
