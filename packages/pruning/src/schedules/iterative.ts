@@ -4,7 +4,7 @@ import { scheduleRegistry, type PlannedTraining } from './registry.js';
 import { emitPoint, pruneAndFinetune } from './point.js';
 import { specAt } from './spec.js';
 import { Net, getWeights, setWeights, type NamedArray } from '@prunelab/models';
-import type { ScheduleContext, TrainingPhase } from './types.js';
+import type { PruneSpec, ScheduleContext, TrainingPhase } from './types.js';
 
 /**
  * Iterative pruning: each round removes a fraction `rate` of the weights that
@@ -173,4 +173,9 @@ scheduleRegistry.register({
   training: iterativeTraining,
   snapshots: rewindIterations,
   layers: (o: IterativeOptions) => Object.keys(o.ratePerLayer ?? {}).map((layer) => ({ key: ['ratePerLayer', layer], layer })),
+  // ratePerLayer makes the scope per layer itself (see above).
+  conflict: (o: IterativeOptions, prune: PruneSpec) =>
+    o.ratePerLayer && typeof prune.scope === 'object'
+      ? { key: ['ratePerLayer'], problem: 'ratePerLayer sets a per-layer scope of its own, and prune.scope gives another', fix: 'Give the per-layer rates with ratePerLayer only, and leave prune.scope out' }
+      : undefined,
 });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { Registry, type RegistryEntry } from '@prunelab/core';
-import type { Schedule, TrainingPhase } from './types.js';
+import type { PruneSpec, Schedule, TrainingPhase } from './types.js';
 
 /**
  * The training a schedule plans after dense training, in optimizer steps:
@@ -49,6 +49,12 @@ export interface ScheduleEntry<Schema extends z.ZodType = z.ZodType> extends Reg
    * is refused at load time, at its place in the sweep file. Default: none.
    */
   layers?(options: z.output<Schema>): ReadonlyArray<{ readonly key: readonly string[]; readonly layer: string }>;
+  /**
+   * Why these options cannot run with the run's prune spec, if they cannot:
+   * the option's key under the schedule, the problem and its fix. Checked at
+   * load time, so the run never starts. Default: every spec is fine.
+   */
+  conflict?(options: z.output<Schema>, prune: PruneSpec): { readonly key: readonly string[]; readonly problem: string; readonly fix: string } | undefined;
 }
 
 export const scheduleRegistry = new Registry<ScheduleEntry>('schedule');

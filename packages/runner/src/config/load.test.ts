@@ -109,6 +109,12 @@ describe('loadSweep', () => {
     expect(e.message).toMatch(/unknown structure "blocky".*Valid structure names: block, n:m, unit, unstructured/);
   });
 
+  it("a schedule option the run's prune spec contradicts is refused at load, at the option", () => {
+    const e = loadError(`${TINY_SWEEP}schedule: { name: iterative, ratePerLayer: { dense2: 0.1 } }\n`, ['prune.scope={perLayer: {dense1: 0.5}}']);
+    expect(e.code).toBe('E_CONFIG_INVALID');
+    expect(e.message).toMatch(/sweep\.yaml:10:\d+: schedule\.ratePerLayer: ratePerLayer sets a per-layer scope of its own, and prune\.scope gives another\. Give the per-layer rates with ratePerLayer only/);
+  });
+
   it('a unit-only scorer with unstructured pruning is refused', () => {
     const e = loadError(TINY_SWEEP.replace('[magnitude, random]', '[magnitude, apoz]'));
     expect(e.message).toMatch(/scorer "apoz" scores units, but structure "unstructured" needs weight scores/);

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { PrunelabError, isPlainObject, unknownNameError, type ErrorDetails } from '@prunelab/core';
 import { checkSweepName } from '@prunelab/store';
-import { structureRegistry } from '@prunelab/pruning';
+import { scheduleRegistry, structureRegistry } from '@prunelab/pruning';
 import { scorerRegistry } from '@prunelab/scorers';
 import { applyAxes, expandAxes, randomAxisSchema, type Axes } from './expand.js';
 import { deepMerge, formatPath, setPath, splitPath, valueAt } from './paths.js';
@@ -292,6 +292,12 @@ function validateRun(raw: Record<string, unknown>, axes: Axes, y: YamlFile): Run
       path: 'scorer',
       fix: needs === 'unit' ? 'Use a scorer that supports units (prunelab list scorers)' : "Use structure: { kind: unit } with this scorer, or a weight-level scorer",
     });
+  }
+  const { name, ...options } = config.schedule;
+  const conflict = scheduleRegistry.get(name).conflict?.(options, config.prune);
+  if (conflict) {
+    const path = ['schedule', ...conflict.key];
+    throw new PrunelabError('E_CONFIG_INVALID', conflict.problem, { ...locateKey(y, path, axes), path: formatPath(path), fix: conflict.fix });
   }
   return config;
 }
