@@ -1,6 +1,5 @@
 import { cpus } from 'node:os';
-import { log, PrunelabError, setReporter } from '@prunelab/core';
-import { NATIVE_FIX, nativeStatus } from '@prunelab/engine';
+import { PrunelabError, setReporter } from '@prunelab/core';
 import { defaultJobs, parseShard, runSweep } from '@prunelab/runner';
 import { compare, formatCompareTable } from '@prunelab/results';
 import { openDatabase } from '@prunelab/store';
@@ -102,9 +101,6 @@ export const runCommand: Command = {
 
     const reporter = progressReporter(process.stderr, Boolean(process.env['PRUNELAB_DEBUG']));
     setReporter(reporter);
-    // Said once, here: the workers fall back to wasm on their own.
-    const native = nativeStatus();
-    if (!native.available) log.info(`native kernels are off (${native.reason}); running on wasm. To turn them on: ${NATIVE_FIX}`);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {

@@ -1,4 +1,5 @@
-import { PrunelabError } from '@prunelab/core';
+import { log, PrunelabError } from '@prunelab/core';
+import { NATIVE_FIX, nativeStatus } from '@prunelab/engine';
 import { createCpuLane, defaultJobs } from '../lanes/cpu-lane.js';
 import { detectGpuLane } from '../lanes/gpu-lane.js';
 import type { Lane } from '../lanes/types.js';
@@ -31,5 +32,13 @@ export async function openLanes(plan: SweepPlan, options: LaneOptions): Promise<
       });
     }
   }
+  if (!options.lanes) sayWhyNativeIsOff(plan);
   return lanes;
+}
+
+/** Said once, at start, by the main thread: the workers fall back to wasm on their own, silently. */
+function sayWhyNativeIsOff(plan: SweepPlan): void {
+  if (!plan.runs.some((r) => r.config.backend === 'auto' || r.config.backend === 'native')) return;
+  const native = nativeStatus();
+  if (!native.available) log.info(`native kernels are off (${native.reason}); running on wasm. To turn them on: ${NATIVE_FIX}`);
 }
