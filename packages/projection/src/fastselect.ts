@@ -4,32 +4,36 @@
  *
  * Method (Floyd & Rivest 1975, "Expected time bounds for selection", CACM:
  * bracket the k-th element with a sample, then scan once):
- * 1. Draw a deterministic strided sample of the keys, sort it, and read off two
- *    keys lo <= hi that bracket the k-th largest with high probability.
- * 2. One pass over the data writes mask = (key > hi) branch-free, counts it, and
- *    lists the (rare) entries with lo <= key <= hi together with their keys, so
- *    step 3 never goes back to the scores (a gather from 100 MB costs a cache
- *    miss per entry). The same pass checks that every key is a non-negative
- *    finite float (an add and two ORs per entry).
- * 3. If the bracket holds (#above <= k <= #above + #listed), an exact radix select
- *    over the listed entries finds the threshold, and the listed winners are set,
- *    ties to the lowest (pool, index) since the list is in scan order.
- * Otherwise (bad bracket, too many listed, a negative or non-finite score) it
- * returns null and the caller runs the general radix select (select.ts); the
- * answer is the same either way, only the time differs.
+ * 1. A stratified, jittered sample of the keys brackets the k-th largest
+ *    (sample.ts).
+ * 2. One pass over the data (scanFast32) writes mask = (key > hi) branch-free,
+ *    counts it per pool, and checks that every key is a non-negative finite
+ *    float. What lies inside the bracket is kept aside:
+ *    - list mode: the (rare) entries with lo <= key <= hi are listed with their
+ *      keys, so step 3 never goes back to the scores (listscan.ts);
+ *    - tie mode, when the sample shows one key all round the k-th position (few
+ *      distinct scores, a mass of exact zeros), or two with nothing between them:
+ *      nothing is listed, the ties of the likelier key are only counted
+ *      (tiescan.ts), and the other key gets a second pass if the first was wrong.
+ * 3. planFast32 finds the exact threshold for any budget over any subset of the
+ *    pools, as long as it falls inside the bracket: a radix select over the
+ *    list, or plain arithmetic on the tie counts. It writes nothing, so the
+ *    global scope's floor iteration (scopes.ts) can re-plan after pinning a
+ *    layer without another pass over the scores.
+ * 4. writeFast32 sets the winners: listed entries in scan order, or the first
+ *    ties in (pool, index) order. Ties go to the lowest (pool, index) either way.
+ * When a step cannot answer (a bad bracket, too many listed, a negative or
+ * non-finite score) it returns null and the caller runs the general radix
+ * select (select.ts); the answer is the same either way, only the time differs.
  *
  * For a non-negative float32 the IEEE bits, read as int32, are already in value
  * order (and -0 never gets here: its bits are negative), so no key map is needed.
- *
- * Why branch-free: with random scores, `x > t ? 1 : 0` mispredicts often enough
- * to triple the cost of the pass; (t - b) >>> 31 is one subtraction and a shift.
  */
+import { countAround, kthLargestIn, NO_KEY, setWinners } from './listselect.js';
+import { scanPool, type List, type ScanState } from './listscan.js';
+import { bracketFromSample, type TieKey } from './sample.js';
 import type { Pool } from './select.js';
-
-/** Float32 bits of the largest finite float: every finite non-negative key is <= this. */
-const MAX_FINITE = 0x7f7fffff;
-const SAMPLE = 32768;
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+import { clearLastTies, scanTiePool, setFirstTies, type TieState } from './tiescan.js';
 
 export interface FastPool extends Pool {
   values: Float32Array;
@@ -37,358 +41,172 @@ export interface FastPool extends Pool {
   available: number;
 }
 
-/**
- * Returns the kept count per pool, or null when the caller must use the general
- * path. `beforeWrite` runs once, just before the first mask is written.
- */
+interface ListWindow {
+  kind: 'list';
+  list: List;
+  /** Pool p's listed entries are list[start[p], start[p + 1]). */
+  start: number[];
+}
+
+interface TieWindow {
+  kind: 'tie';
+  key: number;
+  /** The scan wrote the ties as kept (mask = key >= tie); otherwise as dropped. */
+  keptByScan: boolean;
+}
+
+/** What one scan leaves: per pool the count above the bracket (already kept in the mask) and what is inside it. */
+export interface Scan32 {
+  pools: readonly FastPool[];
+  views: readonly Int32Array[];
+  /** Available entries above the bracket, per pool. */
+  above: readonly number[];
+  /** Available entries inside the bracket (listed, or equal to the tie key), per pool. */
+  inside: readonly number[];
+  window: ListWindow | TieWindow;
+}
+
+/** The exact answer for a budget over some pools: keep keys > t, then `quota[j]` keys equal to t in pool which[j]. */
+export interface Plan32 {
+  which: readonly number[];
+  t: number;
+  counts: number[];
+  quota: number[];
+}
+
+/** Scan, plan and write for all pools at once: the kept count per pool, or null for the general path. */
 export function selectFast32(pools: readonly FastPool[], k: number, beforeWrite?: () => void): number[] | null {
+  const scan = scanFast32(pools, k, beforeWrite);
+  if (scan === null) return null;
+  const plan = planFast32(
+    scan,
+    pools.map((_, i) => i),
+    k,
+  );
+  if (plan === null) return null;
+  writeFast32(scan, plan);
+  return plan.counts;
+}
+
+/**
+ * Steps 1 and 2: brackets the k-th largest and scans once. Null when the fast
+ * path cannot answer; `beforeWrite` runs once, just before the first mask is written.
+ */
+export function scanFast32(pools: readonly FastPool[], k: number, beforeWrite?: () => void): Scan32 | null {
   const total = pools.reduce((s, p) => s + p.available, 0);
   if (total >= 2 ** 32) return null;
   if (k <= 0 || k >= total) return null; // trivial cases: the general path is already cheap for them
   const views = pools.map((p) => new Int32Array(p.values.buffer, p.values.byteOffset, p.values.length));
-
-  // 1. Sample (strided over all entries, available ones only) and bracket.
-  const allN = pools.reduce((s, p) => s + p.values.length, 0);
-  const step = Math.max(1, Math.floor(allN / SAMPLE));
-  // A typed array, not a JS array: no garbage on the V8 heap, and sort() is numeric.
-  const sample = new Int32Array(Math.ceil(allN / step));
-  let drawn = 0;
-  let pi = 0;
-  let base = 0;
-  for (let g = 0; g < allN; g += step) {
-    while (g >= base + pools[pi]!.values.length) base += pools[pi++]!.values.length;
-    const i = g - base;
-    const a = pools[pi]!.avail;
-    if (a !== null && a[i] === 0) continue;
-    const b = views[pi]![i]!;
-    if (b < 0 || b > MAX_FINITE) return null;
-    sample[drawn++] = b;
-  }
-  const s = sample.subarray(0, drawn).sort();
-  const m = s.length;
-  if (m < 64) return null;
-  const q = k / total; // fraction kept
-  const r = q * m; // rank from the top, in the sample
-  const delta = 4 * Math.sqrt(m * q * (1 - q)) + 16;
-  const hiRank = Math.floor(r - delta);
-  const loRank = Math.ceil(r + delta);
-  const hi = hiRank < 0 ? MAX_FINITE : s[m - 1 - hiRank]!;
-  const lo = loRank >= m ? 0 : s[m - 1 - loRank]!;
-  const span = hi - lo;
-  const cap = Math.max(1024, Math.floor(total / 16));
-  const size = Math.min(cap, total);
-  const listed: List = { index: new Uint32Array(size), key: new Int32Array(size) };
-
-  // 2. One pass: mask = key > hi, list keys in [lo, hi], check finiteness.
-  const counts: number[] = [];
-  const listStart: number[] = [];
-  let nl = 0;
-  let above = 0;
-  const scan: ScanState = { c: 0, flag: 0, nl: 0 };
+  const b = bracketFromSample(pools, views, k, total);
+  if (b === null) return null;
   beforeWrite?.();
+  if (b.kind === 'tie') return scanTies(pools, views, k, b.keys);
+  const above: number[] = [];
+  const inside: number[] = [];
+  const cap = Math.min(Math.max(1024, Math.floor(total / 16)), total);
+  const list: List = { index: new Uint32Array(cap), key: new Int32Array(cap) };
+  const start: number[] = [];
+  const st: ScanState = { c: 0, flag: 0, nl: 0 };
   for (let p = 0; p < pools.length; p++) {
-    const u = views[p]!;
-    const out = pools[p]!.out;
-    const a = pools[p]!.avail;
-    listStart.push(nl);
-    scan.nl = nl;
-    scanPool(u, a, out, hi, lo, span, listed, scan);
-    const c = scan.c;
-    const flag = scan.flag;
-    nl = scan.nl;
-    // A negative or non-finite key sets the sign bit of `flag`.
-    if (flag < 0) return null;
-    counts.push(c);
-    above += c;
+    start.push(st.nl);
+    const before = st.nl;
+    scanPool(views[p]!, pools[p]!.avail, pools[p]!.out, b.hi, b.lo, b.hi - b.lo, list, st);
+    if (st.flag < 0) return null;
+    above.push(st.c);
+    inside.push(st.nl - before);
   }
-  if (nl > size || above > k || above + nl < k) return null;
-  listStart.push(nl);
-
-  // 3. Exact selection among the listed entries: the (k - above)-th largest key,
-  // by a 2-digit radix select over the list (keys are non-negative int32).
-  const want = k - above;
-  if (want === 0) return counts;
-  const keys = listed.key.subarray(0, nl);
-  const { t, ties } = kthLargest(keys, want);
-  let left = ties;
-  for (let p = 0; p < pools.length; p++) {
-    const r = setWinners(keys, listed.index, listStart[p]!, listStart[p + 1]!, pools[p]!.out, t, left);
-    left = r.left;
-    counts[p] = counts[p]! + r.kept;
-  }
-  return counts;
-}
-
-/** The entries inside the bracket, in scan order: flat index within the pool, and key. */
-interface List {
-  index: Uint32Array;
-  key: Int32Array;
-}
-
-interface ScanState {
-  /** Entries with key > hi. */
-  c: number;
-  /** OR of b | (b + 2^23) over all keys: negative iff some key is negative or non-finite. */
-  flag: number;
-  /** Listed entries so far (may exceed the list's capacity: then the caller falls back). */
-  nl: number;
-}
-
-/** Scans one pool: words of four entries where the mask is 4-byte aligned, single entries for the rest. */
-function scanPool(
-  u: Int32Array,
-  a: Uint8Array | null,
-  out: Uint8Array,
-  hi: number,
-  lo: number,
-  span: number,
-  listed: List,
-  st: ScanState,
-): void {
-  st.c = 0;
-  st.flag = 0;
-  let from = 0;
-  if (LITTLE_ENDIAN && out.byteOffset % 4 === 0) {
-    const o32 = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
-    if (a === null) scanWords(u, o32, hi, lo, listed, st);
-    else scanWordsAvail(u, a, o32, hi, lo, listed, st);
-    from = o32.length * 4;
-  }
-  if (a === null) scanPlain(u, out, from, hi, lo, span, listed, st);
-  else scanAvail(u, a, out, from, hi, lo, span, listed, st);
-}
-
-// The scan loops live in small functions of their own so the JIT optimises them
-// as tight loops (inside the large caller they ran about 2x slower). The word
-// loops handle four entries per iteration and store their four mask bytes as one
-// uint32, byte q of the word being entry 4j + q (little-endian only: on a
-// big-endian platform the single-entry loops do all the work); the window test is one sign check per four entries, because an entry
-// is in [lo, hi] iff (b - lo) | (hi - b) >= 0, and the AND of four such values is
-// non-negative iff at least one entry is in the window.
-
-function scanWords(u: Int32Array, o32: Uint32Array, hi: number, lo: number, listed: List, st: ScanState): void {
-  const words = o32.length;
-  const index = listed.index;
-  const keys = listed.key;
-  const cap = index.length;
-  let c = 0;
-  let flag = 0;
-  let nl = st.nl;
-  for (let j = 0; j < words; j++) {
-    const i = j << 2;
-    const b0 = u[i]! | 0;
-    const b1 = u[i + 1]! | 0;
-    const b2 = u[i + 2]! | 0;
-    const b3 = u[i + 3]! | 0;
-    flag |= b0 | b1 | b2 | b3 | ((b0 + 0x00800000) | 0) | ((b1 + 0x00800000) | 0) | ((b2 + 0x00800000) | 0) | ((b3 + 0x00800000) | 0);
-    const x0 = (hi - b0) | 0;
-    const x1 = (hi - b1) | 0;
-    const x2 = (hi - b2) | 0;
-    const x3 = (hi - b3) | 0;
-    const g0 = x0 >>> 31;
-    const g1 = x1 >>> 31;
-    const g2 = x2 >>> 31;
-    const g3 = x3 >>> 31;
-    o32[j] = g0 | (g1 << 8) | (g2 << 16) | (g3 << 24);
-    c = (c + g0 + g1 + g2 + g3) | 0;
-    const e0 = (b0 - lo) | x0;
-    const e1 = (b1 - lo) | x1;
-    const e2 = (b2 - lo) | x2;
-    const e3 = (b3 - lo) | x3;
-    if ((e0 & e1 & e2 & e3) >= 0) {
-      if (e0 >= 0) nl = push(index, keys, cap, nl, i, b0);
-      if (e1 >= 0) nl = push(index, keys, cap, nl, i + 1, b1);
-      if (e2 >= 0) nl = push(index, keys, cap, nl, i + 2, b2);
-      if (e3 >= 0) nl = push(index, keys, cap, nl, i + 3, b3);
-    }
-  }
-  st.c += c;
-  st.flag |= flag;
-  st.nl = nl;
+  if (st.nl > cap) return null;
+  start.push(st.nl);
+  return { pools, views, above, inside, window: { kind: 'list', list, start } };
 }
 
 /**
- * As scanWords, for entries that may be kept only where `a` is nonzero. `a` may
- * be `out` itself (n:m candidates): every byte of `a` a word covers is read
- * before the word is stored, and the listing uses those reads, not `a` again.
+ * Tie mode: one pass per candidate key, the sample's guess first. A second key is
+ * tried only when the first pass shows the k-th is on that key's side: a cutoff
+ * that falls between two heavy keys costs one more pass, not the general path.
  */
-function scanWordsAvail(
-  u: Int32Array,
-  a: Uint8Array,
-  o32: Uint32Array,
-  hi: number,
-  lo: number,
-  listed: List,
-  st: ScanState,
-): void {
-  const words = o32.length;
-  const index = listed.index;
-  const keys = listed.key;
-  const cap = index.length;
-  let c = 0;
-  let flag = 0;
-  let nl = st.nl;
-  for (let j = 0; j < words; j++) {
-    const i = j << 2;
-    const b0 = u[i]! | 0;
-    const b1 = u[i + 1]! | 0;
-    const b2 = u[i + 2]! | 0;
-    const b3 = u[i + 3]! | 0;
-    flag |= b0 | b1 | b2 | b3 | ((b0 + 0x00800000) | 0) | ((b1 + 0x00800000) | 0) | ((b2 + 0x00800000) | 0) | ((b3 + 0x00800000) | 0);
-    // ok = 1 where a[] is nonzero (a byte is in [0, 255], so -a is negative iff a > 0).
-    const ok0 = -a[i]! >>> 31;
-    const ok1 = -a[i + 1]! >>> 31;
-    const ok2 = -a[i + 2]! >>> 31;
-    const ok3 = -a[i + 3]! >>> 31;
-    const x0 = (hi - b0) | 0;
-    const x1 = (hi - b1) | 0;
-    const x2 = (hi - b2) | 0;
-    const x3 = (hi - b3) | 0;
-    const g0 = (x0 >>> 31) & ok0;
-    const g1 = (x1 >>> 31) & ok1;
-    const g2 = (x2 >>> 31) & ok2;
-    const g3 = (x3 >>> 31) & ok3;
-    // e >= 0 iff the entry is available and in [lo, hi] (ok - 1 is 0 or -1).
-    const e0 = (b0 - lo) | x0 | (ok0 - 1);
-    const e1 = (b1 - lo) | x1 | (ok1 - 1);
-    const e2 = (b2 - lo) | x2 | (ok2 - 1);
-    const e3 = (b3 - lo) | x3 | (ok3 - 1);
-    o32[j] = g0 | (g1 << 8) | (g2 << 16) | (g3 << 24);
-    c = (c + g0 + g1 + g2 + g3) | 0;
-    if ((e0 & e1 & e2 & e3) >= 0) {
-      if (e0 >= 0) nl = push(index, keys, cap, nl, i, b0);
-      if (e1 >= 0) nl = push(index, keys, cap, nl, i + 1, b1);
-      if (e2 >= 0) nl = push(index, keys, cap, nl, i + 2, b2);
-      if (e3 >= 0) nl = push(index, keys, cap, nl, i + 3, b3);
+function scanTies(pools: readonly FastPool[], views: readonly Int32Array[], k: number, keys: readonly TieKey[]): Scan32 | null {
+  // Where a pool's availability is its own mask (n:m candidates), the scan overwrites
+  // it, so only the ties it writes as kept still show which were available, and a
+  // second pass would no longer know them.
+  const aliased = pools.some((p) => p.avail === p.out);
+  const st: TieState = { c: 0, eq: 0, flag: 0 };
+  for (const [attempt, tie] of keys.entries()) {
+    if (attempt > 0 && aliased) return null;
+    const keptByScan = tie.keepTies || aliased;
+    const h = keptByScan ? tie.key - 1 : tie.key;
+    const above: number[] = [];
+    const inside: number[] = [];
+    for (let p = 0; p < pools.length; p++) {
+      scanTiePool(views[p]!, pools[p]!.avail, pools[p]!.out, h, tie.key, st);
+      // A negative or non-finite key sets the sign bit of `flag`.
+      if (st.flag < 0) return null;
+      above.push(keptByScan ? st.c - st.eq : st.c);
+      inside.push(st.eq);
     }
+    const a = above.reduce((x, y) => x + y, 0);
+    const e = inside.reduce((x, y) => x + y, 0);
+    if (a <= k && k <= a + e) return { pools, views, above, inside, window: { kind: 'tie', key: tie.key, keptByScan } };
+    const next = keys[attempt + 1];
+    if (next === undefined || (a > k) !== next.key > tie.key) return null;
   }
-  st.c += c;
-  st.flag |= flag;
-  st.nl = nl;
+  return null;
 }
 
-/** Appends one listed entry while there is room; counts it either way (an overflow makes the caller fall back). */
-function push(index: Uint32Array, keys: Int32Array, cap: number, nl: number, i: number, key: number): number {
-  if (nl < cap) {
-    index[nl] = i;
-    keys[nl] = key;
-  }
-  return nl + 1;
-}
-
-function scanPlain(u: Int32Array, out: Uint8Array, from: number, hi: number, lo: number, span: number, listed: List, st: ScanState): void {
-  const n = u.length;
-  const index = listed.index;
-  const keys = listed.key;
-  const cap = index.length;
-  let c = 0;
-  let flag = 0;
-  let nl = st.nl;
-  for (let i = from; i < n; i++) {
-    const b = u[i]!;
-    flag |= b | (b + 0x00800000);
-    const g = (hi - b) >>> 31;
-    out[i] = g;
-    c += g;
-    if ((b - lo) >>> 0 <= span) {
-      if (nl < cap) {
-            index[nl] = i;
-            keys[nl] = u[i]!;
-          }
-      nl++;
-    }
-  }
-  st.c += c;
-  st.flag |= flag;
-  st.nl = nl;
-}
-
-function scanAvail(
-  u: Int32Array,
-  a: Uint8Array,
-  out: Uint8Array,
-  from: number,
-  hi: number,
-  lo: number,
-  span: number,
-  listed: List,
-  st: ScanState,
-): void {
-  const n = u.length;
-  const index = listed.index;
-  const keys = listed.key;
-  const cap = index.length;
-  let c = 0;
-  let flag = 0;
-  let nl = st.nl;
-  for (let i = from; i < n; i++) {
-    const b = u[i]!;
-    const ok = a[i]!;
-    flag |= b | (b + 0x00800000);
-    const g = ((hi - b) >>> 31) & (-ok >>> 31);
-    out[i] = g;
-    c += g;
-    if ((b - lo) >>> 0 <= span && ok !== 0) {
-      if (nl < cap) {
-            index[nl] = i;
-            keys[nl] = u[i]!;
-          }
-      nl++;
-    }
-  }
-  st.c += c;
-  st.flag |= flag;
-  st.nl = nl;
-}
-
-/** The want-th largest of non-negative int32 keys (2-digit radix select) and how many equal to it to keep. */
-function kthLargest(keys: Int32Array, want: number): { t: number; ties: number } {
-  const hist = new Uint32Array(65536);
-  const n = keys.length;
-  for (let j = 0; j < n; j++) {
-    const h = keys[j]! >>> 16;
-    hist[h] = hist[h]! + 1;
-  }
-  const w1 = walk(hist, want);
-  hist.fill(0);
-  for (let j = 0; j < n; j++) {
-    const key = keys[j]!;
-    if (key >>> 16 !== w1.bin) continue;
-    const l = key & 0xffff;
-    hist[l] = hist[l]! + 1;
-  }
-  const w2 = walk(hist, want - w1.above);
-  return { t: (w1.bin << 16) | w2.bin, ties: want - w1.above - w2.above };
-}
-
-/** Sets the listed winners in scan order, so ties go to the lowest index first. */
-function setWinners(
-  keys: Int32Array,
-  listed: Uint32Array,
-  from: number,
-  to: number,
-  out: Uint8Array,
-  t: number,
-  ties: number,
-): { kept: number; left: number } {
-  let kept = 0;
-  for (let j = from; j < to; j++) {
-    const key = keys[j]!;
-    if (key > t || (key === t && ties > 0)) {
-      if (key === t) ties--;
-      out[listed[j]!] = 1;
-      kept++;
-    }
-  }
-  return { kept, left: ties };
-}
-
-function walk(hist: Uint32Array, k: number): { bin: number; above: number } {
+/**
+ * Step 3: the exact threshold for keeping k of the pools `which` (indices into
+ * scan.pools, ascending), and the count per pool; null when it is not inside the
+ * bracket. Writes nothing.
+ */
+export function planFast32(scan: Scan32, which: readonly number[], k: number): Plan32 | null {
   let above = 0;
-  for (let b = hist.length - 1; b >= 0; b--) {
-    const c = hist[b]!;
-    if (above + c >= k) return { bin: b, above };
-    above += c;
+  let inside = 0;
+  for (const p of which) {
+    above += scan.above[p]!;
+    inside += scan.inside[p]!;
   }
-  throw new Error(`internal: bracket select asked for ${k}, found ${above}`);
+  const want = k - above;
+  if (want < 0 || want > inside) return null;
+  const w = scan.window;
+  if (want === 0) return { which, t: NO_KEY, counts: which.map((p) => scan.above[p]!), quota: which.map(() => 0) };
+  if (w.kind === 'tie') {
+    // Every entry inside is the tie key: the first `want` of them in pool order are kept.
+    let left = want;
+    const quota = which.map((p) => {
+      const q = Math.min(left, scan.inside[p]!);
+      left -= q;
+      return q;
+    });
+    return { which, t: w.key, counts: which.map((p, j) => scan.above[p]! + quota[j]!), quota };
+  }
+  const ranges = which.flatMap((p) => [w.start[p]!, w.start[p + 1]!]);
+  const { t, ties } = kthLargestIn(w.list.key, ranges, want);
+  let left = ties;
+  const counts: number[] = [];
+  const quota: number[] = [];
+  for (const p of which) {
+    const c = countAround(w.list.key, w.start[p]!, w.start[p + 1]!, t);
+    const q = Math.min(left, c.equal);
+    left -= q;
+    quota.push(q);
+    counts.push(scan.above[p]! + c.above + q);
+  }
+  return { which, t, counts, quota };
+}
+
+/** Step 4: writes a plan's winners into the masks (the scan already set everything above the bracket). */
+export function writeFast32(scan: Scan32, plan: Plan32): void {
+  const w = scan.window;
+  plan.which.forEach((p, j) => {
+    const pool = scan.pools[p]!;
+    const q = plan.quota[j]!;
+    if (w.kind === 'list') {
+      if (plan.t !== NO_KEY) setWinners(w.list.key, w.list.index, w.start[p]!, w.start[p + 1]!, pool.out, plan.t, q);
+    } else if (w.keptByScan) {
+      const drop = scan.inside[p]! - q;
+      if (drop > 0) clearLastTies(scan.views[p]!, pool.out, w.key, drop);
+    } else if (q > 0) {
+      setFirstTies(scan.views[p]!, pool.avail, pool.out, w.key, q);
+    }
+  });
 }

@@ -5,7 +5,8 @@
  * carries `floor`, the fewest units it must keep (1 unless allowEmptyLayers,
  * raised to ceil(minDensity * units)), already capped by what is available.
  */
-import { selectFast32, type FastPool } from './fastselect.js';
+import { FEW, selectFew32 } from './fewselect.js';
+import { planFast32, scanFast32, selectFast32, writeFast32, type FastPool, type Plan32, type Scan32 } from './fastselect.js';
 import { applyThreshold, selectThreshold, type Pool } from './select.js';
 
 export interface LayerPool extends Pool {
@@ -41,24 +42,72 @@ export interface LayerPool extends Pool {
  * budget is re-selected over the others. The units given to a pinned pool are
  * thereby taken from the lowest-ranked kept units elsewhere. At most one
  * iteration per pool; without pinning it is one select and one apply.
+ *
+ * On the fast path the iteration re-plans on what the one scan kept aside
+ * (fastselect.ts), without reading the scores again; layers with very different
+ * scales (trained magnitudes) pin often, and each pass over the scores cost as
+ * much as the whole selection.
  */
 export function selectGlobal(
   pools: readonly LayerPool[],
   k: number,
   beforeGeneral: () => void,
 ): { counts: number[]; pinned: number[] } {
+  restore(pools);
+  if (pools.every((p) => p.values instanceof Float32Array)) {
+    const scan = scanFast32(pools as readonly FastPool[], k, () => markWritten(pools));
+    const r = scan === null ? null : globalOnScan(pools, k, scan, beforeGeneral);
+    if (r !== null) return r;
+  }
+  const r = pinLoop(pools, k, (free) =>
+    selectKeep(
+      free.map((i) => pools[i]!),
+      k - pinnedFloors(pools, free),
+      beforeGeneral,
+    ),
+  )!;
+  for (const i of r.pinned) r.counts[i] = selectKeep([pools[i]!], pools[i]!.floor, beforeGeneral)[0]!;
+  return r;
+}
+
+/** The global selection from one fast scan: null when a plan leaves its bracket (then nothing is settled yet). */
+function globalOnScan(pools: readonly LayerPool[], k: number, scan: Scan32, beforeGeneral: () => void): { counts: number[]; pinned: number[] } | null {
+  let last: Plan32 | null = null;
+  const r = pinLoop(pools, k, (free) => {
+    last = planFast32(scan, free, k - pinnedFloors(pools, free));
+    return last?.counts ?? null;
+  });
+  if (r === null || last === null) return null;
+  writeFast32(scan, last);
+  for (const i of r.pinned) {
+    const p = pools[i]!;
+    const own = planFast32(scan, [i], p.floor);
+    if (own === null) {
+      // The pool's top-floor lies below the bracket: select it on its own (a pass over this pool only).
+      r.counts[i] = selectKeep([p], p.floor, beforeGeneral)[0]!;
+    } else {
+      writeFast32(scan, own);
+      r.counts[i] = own.counts[0]!;
+    }
+  }
+  return r;
+}
+
+/**
+ * The floor iteration: `keep(free)` keeps the budget left by the pinned pools
+ * over the free ones (indices, ascending) and returns their counts, or null when
+ * it cannot; pools under their floor are then pinned and the rest selected again.
+ * Returns the free pools' counts and the pinned pools, whose floors the caller keeps.
+ */
+function pinLoop(pools: readonly LayerPool[], k: number, keep: (free: readonly number[]) => number[] | null): { counts: number[]; pinned: number[] } | null {
   const pinned = new Uint8Array(pools.length);
   const counts = new Array<number>(pools.length).fill(0);
   for (;;) {
-    const free = pools.filter((_, i) => pinned[i] === 0);
-    const freeIdx = pools.map((_, i) => i).filter((i) => pinned[i] === 0);
-    let rest = k;
-    pools.forEach((p, i) => {
-      if (pinned[i] === 1) rest -= p.floor;
-    });
-    const c = selectKeep(free, rest, beforeGeneral);
+    const free = pools.map((_, i) => i).filter((i) => pinned[i] === 0);
+    const c = keep(free);
+    if (c === null) return null;
     let newlyPinned = false;
-    freeIdx.forEach((i, j) => {
+    free.forEach((i, j) => {
       counts[i] = c[j]!;
       if (c[j]! < pools[i]!.floor) {
         pinned[i] = 1;
@@ -67,14 +116,13 @@ export function selectGlobal(
     });
     if (!newlyPinned) break;
   }
-  const pinnedList: number[] = [];
-  pools.forEach((p, i) => {
-    if (pinned[i] === 1) {
-      counts[i] = selectKeep([p], p.floor, beforeGeneral)[0]!;
-      pinnedList.push(i);
-    }
-  });
-  return { counts, pinned: pinnedList };
+  return { counts, pinned: pools.map((_, i) => i).filter((i) => pinned[i] === 1) };
+}
+
+/** The units the pinned pools (those not in `free`) keep. */
+function pinnedFloors(pools: readonly LayerPool[], free: readonly number[]): number {
+  const isFree = new Set(free);
+  return pools.reduce((s, p, i) => (isFree.has(i) ? s : s + p.floor), 0);
 }
 
 /** Per-layer scopes: each pool keeps its own top-k_l (score desc, lower index first). */
@@ -92,9 +140,11 @@ export function selectPerLayer(pools: readonly LayerPool[], ks: readonly number[
 function selectKeep(pools: readonly LayerPool[], k: number, beforeGeneral: () => void): number[] {
   restore(pools);
   if (pools.every((p) => p.values instanceof Float32Array)) {
-    // The fast path writes the masks only once its sample bracket is set; if it
-    // gives up before that, nothing needs restoring.
-    const r = selectFast32(pools as readonly FastPool[], k, () => markWritten(pools));
+    // The fast paths write the masks only once they are sure to answer (the heap
+    // after its pass, the sample bracket once it is set); if they give up before
+    // that, nothing needs restoring.
+    const fast = pools as readonly FastPool[];
+    const r = k <= FEW ? selectFew32(fast, k, () => markWritten(pools)) : selectFast32(fast, k, () => markWritten(pools));
     if (r !== null) return r;
   }
   beforeGeneral();

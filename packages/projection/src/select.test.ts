@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { selectFast32 } from './fastselect.js';
+import { samplePosition, sampleStep } from './sample.js';
 import { applyThreshold, selectThreshold, type Pool } from './select.js';
 
 /** Reference: keep the first k of (value desc, pool asc, index asc). */
@@ -128,12 +129,17 @@ describe('sample-bracket fast path', () => {
   });
 
   it('finds a bad score at any position: in each lane of a four-entry word and in the tail', () => {
-    // 200,003 entries: the sample takes every 6th, and none of these positions,
-    // so only the scan can see them (words 2 and the three-entry tail).
+    // 200,011 entries: the sample takes one of every 6, none of these positions
+    // (checked here), so only the scan can see them (word 1 and the three-entry tail).
+    const n = 200011;
+    const step = sampleStep(n);
+    const sampled = new Set(Array.from({ length: Math.ceil(n / step) }, (_, j) => samplePosition(j, step)));
+    const positions = [4, 5, 6, 7, n - 3, n - 2, n - 1];
+    expect(positions.filter((at) => sampled.has(at))).toEqual([]);
     const r = rng(5);
-    for (const at of [8, 9, 10, 11, 200000, 200001, 200002]) {
+    for (const at of positions) {
       for (const bad of [NaN, -1, Infinity]) {
-        const v = Float32Array.from({ length: 200003 }, () => r());
+        const v = Float32Array.from({ length: n }, () => r());
         v[at] = bad;
         expect(run([v], 50000).counts).toBeNull();
       }
@@ -156,9 +162,18 @@ describe('sample-bracket fast path', () => {
     expect(Array.from(aligned.out)).toEqual(Array.from(ref));
   });
 
-  it('declines when the listed range overflows (all equal), leaving the general path to answer', () => {
-    const v = new Float32Array(20000).fill(1);
-    expect(run([v], 5000).counts).toBeNull();
+  it('answers all-equal scores in tie mode: the first k in (pool, index) order, for k near either end', () => {
+    for (const k of [1, 5000, 19999]) {
+      const values = [new Float32Array(12000).fill(1), new Float32Array(8000).fill(1)];
+      const res = run(values, k);
+      expect(res.counts).toEqual([Math.min(k, 12000), Math.max(0, k - 12000)]);
+      res.masks.forEach((m, i) => expect(Array.from(m)).toEqual(Array.from(reference(values.map((v) => Array.from(v)), k)[i]!)));
+    }
+  });
+
+  it('declines when the listed range overflows (a light key between two heavy ones round the k-th), leaving the general path to answer', () => {
+    const v = Float32Array.from({ length: 20000 }, (_, i) => (i % 200 === 0 ? 1.5 : i % 2 === 0 ? 1 : 2));
+    expect(run([v], 10000).counts).toBeNull();
   });
 
   it('matches the reference with availability masks', () => {

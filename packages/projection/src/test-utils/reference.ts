@@ -61,3 +61,52 @@ export function layer(name: string, shape: number[], values: ArrayLike<number>):
 export function close(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
+
+/**
+ * Reference masks for large inputs (typed arrays, not one object per entry):
+ * each layer keeps its top floors[l] available entries, then the best of the
+ * rest up to k in all, ranking by (score desc, layer asc, index asc). With all
+ * floors 0 this is plain top-k; with the floors it is the documented global guard.
+ */
+export function referenceFloors(
+  layers: readonly LayerScores[],
+  k: number,
+  floors: readonly number[] = layers.map(() => 0),
+  avail?: readonly (Uint8Array | null)[],
+): Uint8Array[] {
+  const bases: number[] = [];
+  let n = 0;
+  for (const l of layers) {
+    bases.push(n);
+    n += l.scores.length;
+  }
+  const score = new Float64Array(n);
+  const layerOf = new Uint32Array(n);
+  layers.forEach((l, li) => {
+    score.set(l.scores, bases[li]);
+    layerOf.fill(li, bases[li], bases[li]! + l.scores.length);
+  });
+  const ranked = Uint32Array.from({ length: n }, (_, i) => i)
+    .filter((g) => avail?.[layerOf[g]!]?.[g - bases[layerOf[g]!]!] !== 0)
+    .sort((x, y) => score[y]! - score[x]! || x - y);
+  const masks = layers.map((l) => new Uint8Array(l.scores.length));
+  const taken = layers.map(() => 0);
+  let kept = 0;
+  for (const g of ranked) {
+    const li = layerOf[g]!;
+    if (taken[li]! < floors[li]!) {
+      masks[li]![g - bases[li]!] = 1;
+      taken[li]!++;
+      kept++;
+    }
+  }
+  for (const g of ranked) {
+    if (kept >= k) break;
+    const li = layerOf[g]!;
+    if (masks[li]![g - bases[li]!] === 0) {
+      masks[li]![g - bases[li]!] = 1;
+      kept++;
+    }
+  }
+  return masks;
+}
