@@ -3,6 +3,7 @@
 // numbers; shapes are checked on the JS side, bounds here.
 #include <node_api.h>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 #include "kernels.h"
@@ -205,7 +206,8 @@ bool floatArrays(Args& a, size_t i, const std::vector<int64_t>& sizes, size_t st
   return true;
 }
 
-// trainStep(program, x: Float32Array, labels: Int32Array, params: Float32Array[], masks: (Float32Array|null)[], update: boolean) -> loss
+// trainStep(program, x: Float32Array, labels: Int32Array, params: Float32Array[], masks: (Float32Array|null)[], update: boolean, lr: number) -> loss
+// lr is this step's learning rate, so a schedule can change it every step.
 napi_value TrainStep(napi_env env, napi_callback_info info) {
   Args a(env, info);
   prunelab::Program* p = program(a, 0);
@@ -216,11 +218,13 @@ napi_value TrainStep(napi_env env, napi_callback_info info) {
   if (!floatArrays(a, 3, p ? p->paramSize : std::vector<int64_t>{}, 1, false, params)) return nullptr;
   if (!floatArrays(a, 4, p->paramSize, 2, true, masks)) return nullptr;
   const bool update = a.b(5);
+  const double lr = a.f64(6);
   if (!a.ok) return nullptr;
+  if (!(lr >= 0) || !std::isfinite(lr)) { a.fail("trainStep: the learning rate must be a finite number >= 0"); return nullptr; }
   if ((int64_t)nx != p->batch * p->bufSize[0] || (int64_t)ny != p->batch) { a.fail("trainStep: batch has the wrong size"); return nullptr; }
   for (size_t k = 0; k < ny; k++)
     if (y[k] < 0 || y[k] >= p->classes) { a.fail("trainStep: a label is out of range"); return nullptr; }
-  const double loss = prunelab::trainStep(*p, x, y, params.data(), const_cast<const float* const*>(masks.data()), update);
+  const double loss = prunelab::trainStep(*p, x, y, params.data(), const_cast<const float* const*>(masks.data()), update, (float)lr);
   napi_value out;
   napi_create_double(env, loss, &out);
   return out;

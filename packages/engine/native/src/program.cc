@@ -237,7 +237,7 @@ void forward(Program& p, const float* x, int32_t n, float* const* params, float*
   std::memcpy(out, p.acts[p.ops.back().out].data(), sizeof(float) * (size_t)(n * p.classes));
 }
 
-double trainStep(Program& p, const float* x, const int32_t* labels, float* const* params, const float* const* masks, bool update) {
+double trainStep(Program& p, const float* x, const int32_t* labels, float* const* params, const float* const* masks, bool update, float lr) {
   const int32_t B = p.batch, C = p.classes;
   std::memcpy(p.acts[0].data(), x, sizeof(float) * (size_t)(B * p.bufSize[0]));
   runForward(p, B, params);
@@ -337,11 +337,11 @@ double trainStep(Program& p, const float* x, const int32_t* labels, float* const
     const int64_t n = p.paramSize[k];
     if (o.kind == kAdam) {
       adamStep(n, params[k], p.pgrad[k].data(), p.s1[k].data(), p.s2[k].data(), mask,
-               {o.lr, o.beta1, o.beta2, o.epsilon, 1.f - p.accBeta1, 1.f - p.accBeta2, o.weightDecay});
+               {lr, o.beta1, o.beta2, o.epsilon, 1.f - p.accBeta1, 1.f - p.accBeta2, o.weightDecay});
     } else if (o.kind == kMomentum) {
-      momentumStep(n, params[k], p.pgrad[k].data(), p.s1[k].data(), mask, o.lr, o.momentum, o.weightDecay);
+      momentumStep(n, params[k], p.pgrad[k].data(), p.s1[k].data(), mask, lr, o.momentum, o.weightDecay);
     } else {
-      sgdStep(n, params[k], p.pgrad[k].data(), mask, o.lr, o.weightDecay);
+      sgdStep(n, params[k], p.pgrad[k].data(), mask, lr, o.weightDecay);
     }
   }
   p.accBeta1 *= o.beta1;

@@ -47,8 +47,10 @@ const char* buildProgram(Program& p, const int32_t* header, const int32_t* ops, 
                          const int64_t* paramSizes, int64_t nParams, const OptimizerConfig& opt);
 
 // One optimizer step. params: 2 per param layer (kernel, bias); masks: one per param layer or null.
-// Returns the mean cross-entropy before the update. With update false, only fills the parameter gradients.
-double trainStep(Program& p, const float* x, const int32_t* labels, float* const* params, const float* const* masks, bool update);
+// lr is this step's learning rate (a schedule changes it from step to step; opt.lr is only the
+// rate the program was built with). Returns the mean cross-entropy before the update. With
+// update false, only fills the parameter gradients.
+double trainStep(Program& p, const float* x, const int32_t* labels, float* const* params, const float* const* masks, bool update, float lr);
 
 // Logits for a batch of `n` <= batch examples (forward only), written to out [n, classes].
 void forward(Program& p, const float* x, int32_t n, float* const* params, float* out);

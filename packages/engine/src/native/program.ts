@@ -14,6 +14,7 @@ export type Padding = 'same' | 'valid';
 /** What the optimizer step does: tfjs-core 4.22's SGD, Momentum or Adam update, with L2 weight decay added to the gradient. */
 export interface NativeOptimizer {
   readonly kind: 'sgd' | 'momentum' | 'adam';
+  /** The learning rate of steps that do not give their own (`NativeProgram.step`'s `lr`). */
   readonly lr: number;
   readonly momentum: number;
   readonly beta1: number;
@@ -115,7 +116,7 @@ export class ProgramBuilder {
     const header = Int32Array.from([batch, classes, this.inputSize, this.buffers]);
     const opt = Float64Array.from([OPT[optimizer.kind], optimizer.lr, optimizer.beta1, optimizer.beta2, optimizer.epsilon, optimizer.momentum, optimizer.weightDecay]);
     const handle = addon.createProgram(header, Int32Array.from(this.ops), Float32Array.from(this.constants), Float64Array.from(this.paramSizes), opt);
-    return new NativeProgram(addon, handle, batch, classes, [...this.paramSizes]);
+    return new NativeProgram(addon, handle, batch, classes, [...this.paramSizes], optimizer.lr);
   }
 
   private addParam(kernel: number, bias: number): number {
@@ -151,16 +152,21 @@ export class NativeProgram {
     readonly batch: number,
     readonly classes: number,
     readonly paramSizes: readonly number[],
+    /** The learning rate the program was built with: a step's default. */
+    readonly lr: number,
   ) {}
 
-  /** Forward, softmax cross-entropy, backward and the optimizer update; returns the batch's mean loss before the update. */
-  step(x: Float32Array, labels: Int32Array, params: readonly Float32Array[], masks: ReadonlyArray<Float32Array | null>): number {
-    return this.addon.trainStep(this.handle, x, labels, params, masks, true);
+  /**
+   * Forward, softmax cross-entropy, backward and the optimizer update at learning rate `lr`
+   * (a schedule's rate for this step; default: the built one); returns the batch's mean loss before the update.
+   */
+  step(x: Float32Array, labels: Int32Array, params: readonly Float32Array[], masks: ReadonlyArray<Float32Array | null>, lr: number = this.lr): number {
+    return this.addon.trainStep(this.handle, x, labels, params, masks, true, lr);
   }
 
   /** The loss and the gradient of every parameter (kernel, bias, ...), without an update: for tests. */
   gradients(x: Float32Array, labels: Int32Array, params: readonly Float32Array[]): { loss: number; grads: Float32Array[] } {
-    const loss = this.addon.trainStep(this.handle, x, labels, params, this.paramSizes.filter((_, i) => i % 2 === 0).map(() => null), false);
+    const loss = this.addon.trainStep(this.handle, x, labels, params, this.paramSizes.filter((_, i) => i % 2 === 0).map(() => null), false, this.lr);
     const grads = this.paramSizes.map((n, k) => {
       const g = new Float32Array(n);
       this.addon.readGradient(this.handle, k, g);
