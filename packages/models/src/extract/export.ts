@@ -1,8 +1,13 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fileIOHandler } from '../io/fs-handler.js';
 import type { LayerSpec } from '../architecture.js';
+import { netMetrics } from '../metrics.js';
 import type { Net } from '../net.js';
+import { extractArchitecture, extractNet } from './extract.js';
+import { importedArtifacts, type ImportSource } from './imported-export.js';
 
 /**
  * Our Net as a tfjs-layers Sequential model with the same weights, so an
@@ -46,6 +51,86 @@ export async function exportModelJson(net: Net, dir: string): Promise<tf.io.Save
   } finally {
     model.dispose();
   }
+}
+
+export interface ExportOptions {
+  /** Write the physically smaller network (extractNet) instead of the masked one: for unit-level structures. */
+  readonly physical?: boolean;
+  /** The model.json the net was imported from: the export then writes the user's own layers back (importedArtifacts). */
+  readonly source?: ImportSource;
+  /** Stored in model.json as userDefinedMetadata.prunelab (tfjs-layers: model.getUserDefinedMetadata()). */
+  readonly metadata?: Readonly<Record<string, string | number | boolean | object>>;
+}
+
+/** What an export wrote, as `prunelab export model` and `prunelab prune` print it. */
+export interface ExportReport {
+  readonly files: readonly string[];
+  /** model.json and the weights together. */
+  readonly bytes: number;
+  /** Every value in the weight file (batch-norm statistics of an imported model included). */
+  readonly params: number;
+  readonly nonzero: number;
+  /** Multiply-adds per example of the exported network as stored (dense kernels), and counting only its nonzero weights. */
+  readonly macs: number;
+  readonly macsNonzero: number;
+  /** Output units removed per prunable layer (physical exports; empty otherwise). */
+  readonly removed: Readonly<Record<string, number>>;
+  /** The exported model's input shape (one example) and what it returns. */
+  readonly inputShape: readonly number[];
+  readonly output: 'logits' | 'softmax';
+}
+
+/**
+ * Writes `net` as a tfjs LayersModel (`<dir>/model.json` + `weights.bin`)
+ * that tf.loadLayersModel loads as it is. A zoo model is written from its
+ * architecture (toLayersModel: our layer names, the logits as output, the
+ * dataset's input shape). An imported model (`source`) is written as the
+ * user's own topology with the new weights (importedArtifacts), so names,
+ * input shape, final softmax and carried-along layers are the user's.
+ */
+export async function exportModel(net: Net, dir: string, options: ExportOptions = {}): Promise<ExportReport> {
+  const small = options.physical ? extractNet(net) : undefined;
+  const target = small?.net ?? net;
+  try {
+    const metrics = netMetrics(target);
+    const artifacts = options.source ? importedArtifacts(options.source, net, options.physical ? extractArchitecture(net) : undefined) : await layersArtifacts(target);
+    const saved = { ...artifacts, ...(options.metadata && { userDefinedMetadata: { prunelab: options.metadata } }) };
+    await fileIOHandler(dir).save(saved);
+    const files = [join(dir, 'model.json'), join(dir, 'weights.bin')];
+    const values = artifacts.weightData === undefined ? new Float32Array(0) : new Float32Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
+    let nonzero = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] !== 0) nonzero++;
+    return {
+      files,
+      bytes: files.reduce((s, f) => s + statSync(f).size, 0),
+      params: values.length,
+      nonzero,
+      macs: metrics.macsDense,
+      macsNonzero: metrics.macsEffective,
+      removed: small?.removed ?? {},
+      inputShape: [...(options.source?.imported.inputShape ?? net.arch.inputShape)],
+      output: options.source?.imported.output ?? 'logits',
+    };
+  } finally {
+    small?.net.dispose();
+  }
+}
+
+/** The artifacts tfjs-layers writes for the net's Sequential model (weights as float32). */
+async function layersArtifacts(net: Net): Promise<tf.io.ModelArtifacts> {
+  const model = toLayersModel(net);
+  let captured: tf.io.ModelArtifacts | undefined;
+  try {
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        captured = a;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+      }),
+    );
+  } finally {
+    model.dispose();
+  }
+  return captured!;
 }
 
 const BN_EPSILON = 1e-3;

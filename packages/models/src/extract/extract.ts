@@ -18,6 +18,12 @@ export interface Extraction {
   readonly removed: Record<string, number>;
   /** Output units kept per prunable layer. */
   readonly kept: Record<string, number>;
+  /**
+   * The channels kept by each per-channel affine (a folded batch norm) that
+   * lost some, by its index in arch.layers: an exporter that writes the
+   * original layer slices its weights the same way.
+   */
+  readonly channels: ReadonlyMap<number, readonly boolean[]>;
 }
 
 export function extractArchitecture(net: Net): Extraction {
@@ -28,6 +34,7 @@ export function extractArchitecture(net: Net): Extraction {
   const weights: NamedArray[] = [];
   const removed: Record<string, number> = {};
   const kept: Record<string, number> = {};
+  const channels = new Map<number, readonly boolean[]>();
   let current: LayerUnits | undefined;
   const layers: LayerSpec[] = net.arch.layers.map((spec, i) => {
     const a = byIndex.get(i);
@@ -44,19 +51,20 @@ export function extractArchitecture(net: Net): Extraction {
     // A per-channel affine between two prunable layers loses the removed channels too.
     const keep = affineKeep(spec, current);
     if (keep && spec.kind === 'fixed' && spec.op.type === 'affine') {
+      channels.set(i, keep);
       return { ...spec, op: { type: 'affine', scale: spec.op.scale.filter((_, j) => keep[j]), offset: spec.op.offset.filter((_, j) => keep[j]) } };
     }
     return spec;
   });
   const { initialWeights: _unused, ...rest } = net.arch;
-  return { arch: { ...rest, layers }, weights, removed, kept };
+  return { arch: { ...rest, layers }, weights, removed, kept, channels };
 }
 
 /** The extracted model as a new Net holding the sliced weights (caller disposes). */
 export function extractNet(net: Net): { net: Net } & Omit<Extraction, 'weights'> {
   const { weights, ...ex } = extractArchitecture(net);
   const small = new Net({ ...ex.arch, initialWeights: weights }, 0);
-  return { net: small, arch: small.arch, removed: ex.removed, kept: ex.kept };
+  return { net: small, arch: small.arch, removed: ex.removed, kept: ex.kept, channels: ex.channels };
 }
 
 function indices(mask: readonly boolean[]): number[] {

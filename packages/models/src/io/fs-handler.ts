@@ -16,6 +16,8 @@ export interface ModelJsonFile {
   readonly format?: string;
   readonly generatedBy?: string;
   readonly convertedBy?: string | null;
+  /** Free-form metadata (tfjs-layers' getUserDefinedMetadata): prunelab's export records the point it came from. */
+  readonly userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
 }
 
 /** A model.json larger than this is not a topology (LeNet-5's is about 5 KiB). */
@@ -92,6 +94,7 @@ export function readModelArtifactsSync(modelJsonPath: string): tf.io.ModelArtifa
     ...(typeof file.format === 'string' && { format: file.format }),
     ...(typeof file.generatedBy === 'string' && { generatedBy: file.generatedBy }),
     ...((typeof file.convertedBy === 'string' || file.convertedBy === null) && { convertedBy: file.convertedBy }),
+    ...(file.userDefinedMetadata !== undefined && isObject(file.userDefinedMetadata) && { userDefinedMetadata: file.userDefinedMetadata }),
   };
 }
 
@@ -170,7 +173,7 @@ function describe(v: unknown): string {
  * `load` reads `<dir>/model.json` (or the given .json path); `save` writes
  * `model.json` and one `weights.bin` shard into `dir`.
  */
-export function fileIOHandler(dirOrJson: string): tf.io.IOHandler {
+export function fileIOHandler(dirOrJson: string): Required<Pick<tf.io.IOHandler, 'load' | 'save'>> {
   const jsonPath = dirOrJson.endsWith('.json') ? dirOrJson : join(dirOrJson, 'model.json');
   return {
     load: async () => readModelArtifactsSync(jsonPath),
@@ -185,6 +188,7 @@ export function fileIOHandler(dirOrJson: string): tf.io.IOHandler {
         generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_core}`,
         convertedBy: artifacts.convertedBy ?? 'prunelab',
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
+        ...(artifacts.userDefinedMetadata !== undefined && { userDefinedMetadata: artifacts.userDefinedMetadata }),
       };
       writeFileSync(join(dirname(jsonPath), weightsFile), new Uint8Array(data));
       writeFileSync(jsonPath, JSON.stringify(json));

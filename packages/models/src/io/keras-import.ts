@@ -23,9 +23,18 @@ export interface ImportedModel {
   readonly layerNames: Readonly<Record<string, string>>;
   /** Layers computed but never pruned, as "name (ClassName)". */
   readonly skipped: readonly string[];
+  /**
+   * What the original model returns: 'softmax' when the import dropped its
+   * final softmax (the Net returns the logits), 'logits' otherwise. An export
+   * writes the original layers back, so its predictions are this function of
+   * the Net's logits.
+   */
+  readonly output: 'logits' | 'softmax';
+  /** The input shape the model.json declares (arch.inputShape is the dataset's, when the import flattens it onto this one). */
+  readonly inputShape: readonly number[];
 }
 
-interface KerasLayer {
+export interface KerasLayer {
   readonly class_name: string;
   readonly config: Record<string, unknown>;
 }
@@ -70,6 +79,7 @@ function importChecked(artifacts: tf.io.ModelArtifacts, source: string, expected
   const unsupported: string[] = [];
   const layerNames: Record<string, string> = {};
   const counts = { dense: 0, conv2d: 0 };
+  let output: ImportedModel['output'] = 'logits';
   let inputShape = modelInput;
   let shape = [...modelInput];
   if (expected && !sameShape(expected.inputShape, modelInput)) {
@@ -117,8 +127,10 @@ function importChecked(artifacts: tf.io.ModelArtifacts, source: string, expected
         const fn = activationName(c['activation'], name, unsupported);
         const spec: { kind: 'dense'; units: number; activation: Activation } = { kind: 'dense', units, activation: 'linear' };
         specs.push(spec);
-        if (fn === 'softmax' && last) notes.push(`the final softmax of ${name} is dropped: the Net returns logits (training applies log-softmax)`);
-        else if (fn) spec.activation = activationAfter(fn, l);
+        if (fn === 'softmax' && last) {
+          notes.push(`the final softmax of ${name} is dropped: the Net returns logits (training applies log-softmax)`);
+          output = 'softmax';
+        } else if (fn) spec.activation = activationAfter(fn, l);
         shape = [units];
         return;
       }
@@ -203,6 +215,7 @@ function importChecked(artifacts: tf.io.ModelArtifacts, source: string, expected
         if (!fn) return;
         if (fn === 'softmax' && last) {
           notes.push(`the final softmax ${name} is dropped: the Net returns logits (training applies log-softmax)`);
+          output = 'softmax';
           return;
         }
         fixed({ type: 'activation', fn }, l);
@@ -250,10 +263,11 @@ function importChecked(artifacts: tf.io.ModelArtifacts, source: string, expected
   if (counts.dense + counts.conv2d === 0) throw modelError(`${source}: the model has no Dense or Conv2D layer to prune`, 'prunelab prunes Dense and Conv2D layers: the model needs at least one');
   notes.push(`prunable layers: ${Object.entries(layerNames).map(([k, v]) => `${k} -> ${v}`).join(', ')}`);
   if (skipped.length > 0) notes.push(`carried along unpruned: ${skipped.join(', ')}`);
-  return { arch: { inputShape, classes, layers: specs, initialWeights: init, notes }, layerNames, skipped };
+  return { arch: { inputShape, classes, layers: specs, initialWeights: init, notes }, layerNames, skipped, output, inputShape: modelInput };
 }
 
-function sequentialLayers(topology: unknown, source: string): KerasLayer[] {
+/** The layer list of a Sequential topology (the objects themselves: an exporter edits a copy of the topology in place). */
+export function sequentialLayers(topology: unknown, source: string): KerasLayer[] {
   if (!topology || typeof topology !== 'object' || topology instanceof ArrayBuffer) throw modelError(`${source}: no JSON model topology`, RECONVERT);
   const t = topology as Record<string, unknown>;
   // Converted Keras files nest the model under model_config; tfjs-layers' own saves do not.
@@ -279,7 +293,7 @@ function activationName(value: unknown, layer: string, unsupported: string[]): F
 }
 
 /** Every weight decoded to float32 (tf.io.decodeWeights also undoes converter quantisation), keyed by its manifest name. */
-function decodeAll(artifacts: tf.io.ModelArtifacts): Map<string, { shape: number[]; data: Float32Array }> {
+export function decodeAll(artifacts: tf.io.ModelArtifacts): Map<string, { shape: number[]; data: Float32Array }> {
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   if (!artifacts.weightSpecs || artifacts.weightData === undefined) return out;
   const tensors = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
@@ -291,14 +305,19 @@ function decodeAll(artifacts: tf.io.ModelArtifacts): Map<string, { shape: number
 }
 
 /**
- * The weight `<layer>/<attr>`: manifest names are "dense_1/kernel" (Keras),
- * "sequential/dense_1/kernel:0" or "dense_Dense1/kernel" (tfjs-layers); we match
- * the last two path segments.
+ * Which layer and attribute a weights-manifest name belongs to: manifest names
+ * are "dense_1/kernel" (Keras), "sequential/dense_1/kernel:0" or
+ * "dense_Dense1/kernel" (tfjs-layers), so the last two path segments decide.
  */
+export function weightOwner(name: string): { readonly layer: string | undefined; readonly attr: string | undefined } {
+  const parts = name.replace(/:\d+$/, '').split('/');
+  return { layer: parts.at(-2), attr: parts.at(-1) };
+}
+
 function take(weights: Map<string, { shape: number[]; data: Float32Array }>, layer: string, attr: string, shape: number[], source: string): Float32Array {
   for (const [name, w] of weights) {
-    const parts = name.replace(/:\d+$/, '').split('/');
-    if (parts.at(-1) === attr && parts.at(-2) === layer) {
+    const owner = weightOwner(name);
+    if (owner.attr === attr && owner.layer === layer) {
       if (!sameShape(w.shape, shape)) {
         throw modelError(`${source}: weight ${name} has shape [${w.shape.join(', ')}], the layer needs [${shape.join(', ')}]`, 'The weights do not match the layer configs: convert the model again');
       }
