@@ -66,7 +66,7 @@ async function select(preference: BackendPreference): Promise<BackendInfo> {
 }
 
 /** BLAS threads per worker, from PRUNELAB_BLAS_THREADS (set by `prunelab run --blas-threads`); default 1. */
-export function blasThreads(): number {
+function blasThreads(): number {
   const raw = process.env['PRUNELAB_BLAS_THREADS'];
   if (raw === undefined || raw === '') return 1;
   const n = Number(raw);

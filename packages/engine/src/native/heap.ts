@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+// Type only: importing the package registers the wasm backend, which would then
+// outrank cpu before anyone chose a backend (see backend.ts, which loads it on demand).
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
  * Float32Array views onto the wasm backend's heap, so native code reads and
@@ -7,9 +9,14 @@ import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  * allocation (the heap may grow and move), so take views right before a native
  * call and drop them after.
  */
+/** Whether `b` is tfjs' wasm backend (by what native code needs of it: its tensor table, module and output allocation). */
+export function isWasmBackend(b: unknown): b is BackendWasm {
+  return typeof b === 'object' && b !== null && 'dataIdMap' in b && 'wasm' in b && 'makeOutput' in b;
+}
+
 function wasmBackend(): BackendWasm {
   const b = tf.backend();
-  if (!(b instanceof BackendWasm)) throw new Error(`native kernels need the wasm backend, the active one is ${tf.getBackend()}`);
+  if (tf.getBackend() !== 'wasm' || !isWasmBackend(b)) throw new Error(`native kernels need the wasm backend, the active one is ${tf.getBackend()}`);
   return b;
 }
 

@@ -14,9 +14,9 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './addon.js';
-import { heapView } from './heap.js';
+import { heapView, isWasmBackend } from './heap.js';
 
 /**
  * tfjs kernels on the wasm backend that call the native addon (OpenBLAS
@@ -32,7 +32,7 @@ interface Original {
 const KERNELS = [BatchMatMul, _FusedMatMul, Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter] as const;
 
 function wasm(backend: unknown): BackendWasm {
-  if (!(backend instanceof BackendWasm)) throw new Error('native kernels run on the wasm backend only');
+  if (!isWasmBackend(backend)) throw new Error('native kernels run on the wasm backend only');
   return backend;
 }
 
