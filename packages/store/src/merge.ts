@@ -1,7 +1,8 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, realpathSync, renameSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { PrunelabError } from '@prunelab/core';
-import { checkHeader, openDatabase, type Db } from './open.js';
-import { checkSweepName } from './paths.js';
+import { checkHeader, ensureFolder, openDatabase, type Db } from './open.js';
+import { checkSweepName, denseModelFile, resultPaths, type ResultPaths } from './paths.js';
 
 export interface MergeReport {
   readonly sources: number;
@@ -10,6 +11,8 @@ export interface MergeReport {
   readonly runsReplaced: number;
   readonly pointsAdded: number;
   readonly denseModels: number;
+  /** Dense models whose file was found neither where their row says nor beside their database: the next run retrains them. */
+  readonly denseFilesMissing: number;
   /** Runs finished in both databases with different points: kept as they were in the target. */
   readonly conflicts: ReadonlyArray<{ runId: string; source: string; reason: string }>;
 }
@@ -20,7 +23,10 @@ const RANK: Record<string, number> = { done: 4, failed: 3, interrupted: 2, runni
  * Merges shard databases into one. Idempotent: merging the same file twice
  * changes nothing. A run takes the most finished version (done over failed
  * over interrupted...), with its points; two `done` versions that disagree
- * are a conflict, reported and left as the target had it.
+ * are a conflict, reported and left as the target had it. Dense models are
+ * copied into the target's results folder (the folder of `target`), with
+ * their rewind snapshots, and their rows point there: the merged folder is
+ * complete on its own, and a later `prunelab run` into it reuses them.
  */
 export function mergeDatabases(target: string, sources: readonly string[]): MergeReport {
   // Every source is checked before the target is opened: a bad source must not leave a new, empty target behind.
@@ -33,6 +39,8 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
   let runsReplaced = 0;
   let pointsAdded = 0;
   let denseModels = 0;
+  let denseFilesMissing = 0;
+  const targetPaths = resultPaths(dirname(target));
   const conflicts: Array<{ runId: string; source: string; reason: string }> = [];
   try {
     for (const source of sources) {
@@ -52,9 +60,9 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
               runsAdded++;
               pointsAdded += copyPoints(db, r.id);
             } else if ((RANK[r.status] ?? 0) > (RANK[mine.status] ?? 0)) {
+              // Updated in place: sweep_runs (and every other table naming the run) still points at it, so it is never deleted.
               db.prepare(`DELETE FROM main.points WHERE run_id = ?`).run(r.id);
-              db.prepare(`DELETE FROM main.runs WHERE id = ?`).run(r.id);
-              copyRun(db, r.id);
+              replaceRun(db, r.id);
               runsReplaced++;
               pointsAdded += copyPoints(db, r.id);
             } else if (r.status === 'done' && mine.status === 'done' && !samePoints(db, r.id)) {
@@ -62,7 +70,9 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
             }
           }
           db.prepare(`INSERT INTO main.sweep_runs SELECT * FROM src.sweep_runs WHERE true ON CONFLICT DO NOTHING`).run();
-          denseModels += db.prepare(`INSERT INTO main.dense_models SELECT * FROM src.dense_models WHERE true ON CONFLICT(key) DO NOTHING`).run().changes;
+          const dense = copyDenseModels(db, source, targetPaths);
+          denseModels += dense.added;
+          denseFilesMissing += dense.missing;
         })();
       } finally {
         db.prepare(`DETACH DATABASE src`).run();
@@ -71,8 +81,11 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
   } finally {
     db.close();
   }
-  return { sources: sources.length, sweeps, runsAdded, runsReplaced, pointsAdded, denseModels, conflicts };
+  return { sources: sources.length, sweeps, runsAdded, runsReplaced, pointsAdded, denseModels, denseFilesMissing, conflicts };
 }
+
+/** What a dense model key may be: contentHash's hex digits, or any plain name (never a path). */
+const DENSE_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * A source must be a prunelab database other than the target, and every sweep
@@ -96,6 +109,17 @@ function checkSource(source: string): void {
     for (const name of names) {
       checkSweepName(String(name), { file: source, path: 'sweeps.name', fix: 'This database was not written by prunelab run; merge only shard databases it wrote' });
     }
+    // Keys become file names in the target's cache (<key>.bin), so one such as ../../x could write outside it.
+    for (const key of db.prepare(`SELECT key FROM dense_models`).pluck().all() as unknown[]) {
+      if (typeof key !== 'string' || !DENSE_KEY_PATTERN.test(key)) {
+        throw new PrunelabError('E_DATABASE_INVALID', 'invalid dense model key: prunelab writes hexadecimal content hashes', {
+          file: source,
+          path: 'dense_models.key',
+          value: String(key),
+          fix: 'This database was not written by prunelab run; merge only shard databases it wrote',
+        });
+      }
+    }
   } finally {
     db.close();
   }
@@ -103,6 +127,55 @@ function checkSource(source: string): void {
 
 function copyRun(db: Db, id: string): void {
   db.prepare(`INSERT INTO main.runs SELECT * FROM src.runs WHERE id = ?`).run(id);
+}
+
+/** Overwrites the target's row of run `id` with the source's, every column but the id. */
+function replaceRun(db: Db, id: string): void {
+  const columns = (db.prepare(`SELECT name FROM pragma_table_info('runs', 'main') WHERE name <> 'id'`).pluck().all() as string[]).map((c) => `"${c}"`).join(', ');
+  db.prepare(`UPDATE main.runs SET (${columns}) = (SELECT ${columns} FROM src.runs WHERE id = @id) WHERE id = @id`).run({ id });
+}
+
+/**
+ * Adds the source's dense models the target lacks, and copies each model's
+ * files (the model and its rewind snapshots, <key>.bin and <key>.step-N.bin)
+ * into the target's cache, unless already there. A model's files are looked
+ * for where its row says, then beside the source database (a shard folder
+ * moved since it ran). The row always names the target's copy: where a model
+ * whose files are gone would be retrained.
+ */
+function copyDenseModels(db: Db, source: string, paths: ResultPaths): { added: number; missing: number } {
+  const rows = db.prepare(`SELECT key, file FROM src.dense_models`).all() as Array<{ key: string; file: string }>;
+  let added = 0;
+  let missing = 0;
+  for (const { key, file } of rows) {
+    const dest = denseModelFile(paths, key);
+    const from = [dirname(file), resultPaths(dirname(source)).denseCache].find((dir) => existsSync(join(dir, `${key}.bin`)));
+    if (from !== undefined) copyModelFiles(from, key, dirname(dest));
+    else if (!existsSync(dest)) missing++;
+    added += db
+      .prepare(`INSERT INTO main.dense_models SELECT * FROM src.dense_models WHERE key = @key ON CONFLICT(key) DO NOTHING`)
+      .run({ key }).changes;
+    db.prepare(`UPDATE main.dense_models SET file = @dest WHERE key = @key`).run({ key, dest });
+  }
+  return { added, missing };
+}
+
+/**
+ * Copies the <key>.bin and <key>.step-*.bin of `from` that `to` lacks (a key
+ * names one dense training, so the copy already there is kept), each through
+ * a temporary name, so that a concurrent merge or run never reads half a file.
+ */
+function copyModelFiles(from: string, key: string, to: string): void {
+  if (resolve(from) === resolve(to)) return;
+  ensureFolder(to);
+  for (const name of readdirSync(from)) {
+    if (name !== `${key}.bin` && !(name.startsWith(`${key}.step-`) && name.endsWith('.bin'))) continue;
+    const dest = join(to, basename(name));
+    if (existsSync(dest)) continue;
+    const partial = `${dest}.${process.pid}.partial`;
+    copyFileSync(join(from, name), partial);
+    renameSync(partial, dest);
+  }
 }
 
 function copyPoints(db: Db, id: string): number {
