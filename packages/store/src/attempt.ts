@@ -4,6 +4,7 @@ import type { Db } from './open.js';
 import { ownerIsGone } from './ownership.js';
 import type { RunStatus } from './schema.js';
 import type { PointRecord } from './point-record.js';
+import { resultsRoot, writeArtifactFile } from './artifact-files.js';
 
 export interface ClaimOptions {
   /** This attempt's owner string (see newOwner). */
@@ -36,6 +37,15 @@ export interface FinishOutcome {
    * so a done run always has its full curve.
    */
   readonly expectedPoints?: number;
+  /** For 'done': how many artifacts the run produced; they must all be stored too (default: those this attempt stored). */
+  readonly expectedArtifacts?: number;
+}
+
+/** One point's weights as the worker sends them: the encoded artifact (@prunelab/models' artifact format). */
+export interface ArtifactRecord {
+  readonly step: number;
+  readonly targetSparsity: number;
+  readonly data: Uint8Array;
 }
 
 interface RunOwnerRow {
@@ -56,8 +66,15 @@ export class AttemptStatements {
   readonly finishDone: Database.Statement;
   readonly finishOther: Database.Statement;
   readonly pointCount: Database.Statement;
+  readonly artifactCount: Database.Statement;
+  readonly clearArtifacts: Database.Statement;
+  readonly owns: Database.Statement;
+  readonly addArtifact: Database.Statement;
+  /** The results folder: artifacts are files under it (artifacts/), rows in the database. */
+  readonly root: string;
 
   constructor(readonly db: Db) {
+    this.root = resultsRoot(db.name);
     this.read = db.prepare(`SELECT status, owner, lease_until FROM runs WHERE id = ?`);
     // Compare-and-set on the state just read, inside an IMMEDIATE transaction. A
     // new attempt starts with no points and no training record of its own.
@@ -67,6 +84,15 @@ export class AttemptStatements {
        WHERE id = @id AND status = @prevStatus AND owner IS @prevOwner`,
     );
     this.clearPoints = db.prepare(`DELETE FROM points WHERE run_id = ?`);
+    this.clearArtifacts = db.prepare(`DELETE FROM artifacts WHERE run_id = ?`);
+    this.owns = db.prepare(`SELECT 1 FROM runs WHERE id = @id AND owner = @owner AND status = 'running'`);
+    // Like a point, only by the owner of a running run; and only for a point that is stored (the foreign key).
+    this.addArtifact = db.prepare(
+      `INSERT INTO artifacts (run_id, step, target_sparsity, path, bytes, sha256)
+       SELECT @runId, @step, @targetSparsity, @path, @bytes, @sha256
+       WHERE EXISTS (SELECT 1 FROM runs WHERE id = @runId AND owner = @owner AND status = 'running')
+       ON CONFLICT(run_id, step) DO UPDATE SET target_sparsity = excluded.target_sparsity, path = excluded.path, bytes = excluded.bytes, sha256 = excluded.sha256`,
+    );
     this.started = db.prepare(
       `UPDATE runs SET backend = @backend, lane = @lane, env_json = @env, started_at = @nowIso WHERE id = @id AND owner = @owner AND status = 'running'`,
     );
@@ -81,20 +107,24 @@ export class AttemptStatements {
     );
     this.finishDone = db.prepare(
       `UPDATE runs SET status = 'done', ended_at = @nowIso, error = NULL, error_stack = NULL, score_ms = COALESCE(@scoreMs, score_ms), lease_until = NULL
-       WHERE id = @id AND owner = @owner AND status = 'running' AND (SELECT COUNT(*) FROM points WHERE run_id = @id) = @expected`,
+       WHERE id = @id AND owner = @owner AND status = 'running' AND (SELECT COUNT(*) FROM points WHERE run_id = @id) = @expected
+         AND (SELECT COUNT(*) FROM artifacts WHERE run_id = @id) = @expectedArtifacts`,
     );
     this.finishOther = db.prepare(
       `UPDATE runs SET status = @status, ended_at = @nowIso, error = @error, error_stack = @stack, score_ms = COALESCE(@scoreMs, score_ms), lease_until = NULL
        WHERE id = @id AND owner = @owner AND status = 'running'`,
     );
     this.pointCount = db.prepare(`SELECT COUNT(*) AS n FROM points WHERE run_id = ?`);
+    this.artifactCount = db.prepare(`SELECT COUNT(*) AS n FROM artifacts WHERE run_id = ?`);
   }
 }
 
 /**
  * Takes a run for one attempt, atomically: it must not be done (nor failed,
  * unless retrying), and if it is running, its owner must be gone. The claim
- * drops the points of any earlier attempt in the same transaction.
+ * drops the points and artifact rows of any earlier attempt in the same
+ * transaction (their files stay: content-addressed, a rerun that ends in the
+ * same weights names the same file).
  */
 export function claimRun(s: AttemptStatements, id: string, o: ClaimOptions): Claim {
   const now = o.now ?? Date.now();
@@ -107,6 +137,7 @@ export function claimRun(s: AttemptStatements, id: string, o: ClaimOptions): Cla
       if (row.status === 'running' && !ownerIsGone(row.owner, row.lease_until, now, o.owner)) return refuse;
       const took = s.take.run({ id, owner: o.owner, until: now + o.leaseMs, lane: o.lane, nowIso: iso(now), prevStatus: row.status, prevOwner: row.owner });
       if (took.changes !== 1) throw new PrunelabError('E_INTERNAL', `run ${id} changed while it was being claimed in a write transaction`);
+      s.clearArtifacts.run(id);
       s.clearPoints.run(id);
       return { claimed: true, attempt: new RunAttempt(s, id, o.owner), tookOverFrom: row.status === 'running' ? row.owner : null };
     })
@@ -120,6 +151,7 @@ export function claimRun(s: AttemptStatements, id: string, o: ClaimOptions): Cla
  */
 export class RunAttempt {
   private written = 0;
+  private artifactsWritten = 0;
 
   constructor(
     private readonly s: AttemptStatements,
@@ -163,17 +195,42 @@ export class RunAttempt {
     return changes === 1;
   }
 
+  /** Artifacts this attempt has stored. */
+  get artifacts(): number {
+    return this.artifactsWritten;
+  }
+
+  /**
+   * Stores one point's weights: the file under the results folder (named by
+   * its content, see writeArtifactFile) and its row, after its point. False:
+   * no longer the owner; nothing was written, the file included, since
+   * ownership is checked first (a file whose row then fails to appear is
+   * harmless: content-addressed, and named by no row).
+   */
+  addArtifact(a: ArtifactRecord): boolean {
+    if (this.s.owns.get({ id: this.runId, owner: this.owner }) === undefined) return false;
+    const stored = writeArtifactFile(this.s.root, a.data);
+    const changes = this.s.addArtifact.run({ runId: this.runId, owner: this.owner, step: a.step, targetSparsity: a.targetSparsity, ...stored }).changes;
+    if (changes === 1) this.artifactsWritten++;
+    return changes === 1;
+  }
+
   finish(outcome: FinishOutcome, now = Date.now()): FinishResult {
     const common = { id: this.runId, owner: this.owner, nowIso: iso(now), scoreMs: outcome.scoreMs ?? null };
     if (outcome.status !== 'done') {
       return this.s.finishOther.run({ ...common, status: outcome.status, error: outcome.error ?? null, stack: outcome.stack ?? null }).changes === 1 ? 'finished' : 'lost';
     }
     const expected = outcome.expectedPoints ?? this.written;
+    const expectedArtifacts = outcome.expectedArtifacts ?? this.artifactsWritten;
     return this.s.db.transaction((): FinishResult => {
-      if (this.s.finishDone.run({ ...common, expected }).changes === 1) return 'finished';
+      if (this.s.finishDone.run({ ...common, expected, expectedArtifacts }).changes === 1) return 'finished';
       const stored = (this.s.pointCount.get(this.runId) as { n: number }).n;
+      const storedArtifacts = (this.s.artifactCount.get(this.runId) as { n: number }).n;
       // Not the run's fault: interrupted, so the next `prunelab run` runs it again.
-      const error = `only ${stored} of its ${expected} points were stored, so it was not marked done`;
+      const error =
+        stored !== expected
+          ? `only ${stored} of its ${expected} points were stored, so it was not marked done`
+          : `only ${storedArtifacts} of its ${expectedArtifacts} artifacts were stored, so it was not marked done`;
       const r = this.s.finishOther.run({ ...common, status: 'interrupted', error, stack: null });
       return r.changes === 1 ? 'incomplete' : 'lost';
     })();

@@ -1,4 +1,4 @@
-export { resultPaths, denseModelFile, denseRewindFile, DATABASE_FILE, SWEEP_NAME_PATTERN, SWEEP_NAME_RULE, checkSweepName, reportFile } from './paths.js';
+export { resultPaths, denseModelFile, denseRewindFile, artifactPath, artifactFile, DATABASE_FILE, SWEEP_NAME_PATTERN, SWEEP_NAME_RULE, checkSweepName, reportFile } from './paths.js';
 export type { ResultPaths } from './paths.js';
 export { MIGRATIONS, TABLES, VIEWS, RUN_STATUSES } from './schema.js';
 export type { RunStatus } from './schema.js';
@@ -8,7 +8,11 @@ export { Writer } from './writer.js';
 export type { RunRecord, DenseModelRecord, RunState, Unlinked, TrainingRecord } from './writer.js';
 export type { PointRecord } from './point-record.js';
 export { RunAttempt } from './attempt.js';
-export type { Claim, ClaimOptions, FinishOutcome, FinishResult } from './attempt.js';
+export type { Claim, ClaimOptions, FinishOutcome, FinishResult, ArtifactRecord } from './attempt.js';
+export { writeArtifactFile, readArtifactFile, resultsRoot } from './artifact-files.js';
+export type { StoredArtifact } from './artifact-files.js';
+export { runArtifacts, runsByIdPrefix, artifactStorage } from './artifacts.js';
+export type { ArtifactRow, RunRow } from './artifacts.js';
 export { newOwner, ownerIsGone, parseOwner, formatOwner } from './ownership.js';
 export type { OwnerId } from './ownership.js';
 export { denseModel, countDenseModels, doneRunIds, runStatusCounts } from './reader.js';

@@ -37,6 +37,32 @@ export function denseRewindFile(paths: ResultPaths, key: string, step: number): 
 }
 
 /**
+ * Where a point's artifact (its weights, see @prunelab/models' artifact
+ * format) is kept: content-addressed by its sha256, under `artifacts/` in the
+ * results folder. The path is stored relative to the folder of the database
+ * (the results folder), so a folder copied or merged elsewhere keeps working.
+ */
+export function artifactPath(sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new PrunelabError('E_INTERNAL', `not a sha256: ${sha256}`);
+  return `artifacts/${sha256.slice(0, 2)}/${sha256}.bin`;
+}
+
+/**
+ * The file an artifacts row names, under `root` (the database's folder). The
+ * row is data from a database that may have come from elsewhere (a merged
+ * shard), so a path that leaves `artifacts/` is refused, never read or written.
+ */
+export function artifactFile(root: string, path: string, database: string): string {
+  if (!/^artifacts\/[0-9a-f]{2}\/[0-9a-f]{64}\.bin$/.test(path)) {
+    throw new PrunelabError('E_DATABASE_INVALID', `an artifacts row names ${JSON.stringify(path)}, not a file under artifacts/`, {
+      file: database,
+      fix: 'This database was not written by prunelab run; use the one prunelab wrote',
+    });
+  }
+  return join(root, path);
+}
+
+/**
  * What a sweep name may be. Names become file names (the default report is
  * `<results>/<name>.html`) and appear in printed shell commands, so they are
  * checked wherever they enter: the sweep file's `name:`, a name taken from the

@@ -9,6 +9,7 @@ export const TABLES = {
   sweepRuns: 'sweep_runs',
   points: 'points',
   denseModels: 'dense_models',
+  artifacts: 'artifacts',
 } as const;
 
 export const VIEWS = {
@@ -226,5 +227,26 @@ export const MIGRATIONS: readonly string[] = [
     SELECT run_id, COUNT(*) AS n_points, MAX(target_sparsity) AS max_target, MAX(sparsity) AS max_sparsity, MAX(accuracy) AS best_accuracy
     FROM points WHERE on_curve = 1 AND phase <> 'dense' GROUP BY run_id
   ) c ON c.run_id = r.id;
+  `,
+  // 5: artifacts (issue 18), the weights of a run's points: what an export
+  // writes out as a deployable model. One file per (run, step), content-
+  // addressed (artifacts/<first two hex digits>/<sha256>.bin under the folder
+  // of this database, `path` relative to it), written by the main thread for
+  // the run's owner, like its points (attempt.ts). A sweep's `artifacts:`
+  // key says which points keep one: `final` (the default) the last point of
+  // each target, `all` every evaluated point, `none` none. Join it to the
+  // views on (run_id, step).
+  `
+  CREATE TABLE artifacts (
+    run_id           TEXT NOT NULL,
+    step             INTEGER NOT NULL,
+    target_sparsity  REAL NOT NULL,
+    path             TEXT NOT NULL,
+    bytes            INTEGER NOT NULL,
+    sha256           TEXT NOT NULL,
+    PRIMARY KEY (run_id, step),
+    FOREIGN KEY (run_id, step) REFERENCES points(run_id, step)
+  );
+  CREATE INDEX artifacts_sha256 ON artifacts(sha256);
   `,
 ];
