@@ -1,6 +1,7 @@
+import { log } from '@prunelab/core';
 import { loadSweep, type LoadedSweep } from '../config/load.js';
 import { prepareRuns, type PreparedRun } from './prepare.js';
-import { selectShard, type Shard } from './shard.js';
+import { selectShard, usefulShards, type Shard } from './shard.js';
 
 export interface PlanOptions {
   readonly file: string;
@@ -20,6 +21,14 @@ export interface SweepPlan {
 /** Loads, validates, expands and identifies a sweep's runs (this shard's), touching nothing on disk. */
 export async function planSweep(options: PlanOptions): Promise<SweepPlan> {
   const sweep = loadSweep(options.file, { ...(options.set && { set: options.set }), ...(options.configsDir && { configsDir: options.configsDir }) });
-  const runs = selectShard(await prepareRuns(sweep), options.shard);
+  const all = await prepareRuns(sweep);
+  const runs = selectShard(all, options.shard);
+  if (options.shard && runs.length === 0 && all.length > 0) {
+    const useful = usefulShards(all);
+    log.warn(
+      `shard ${options.shard.index}/${options.shard.count} has no runs: the runs of one dense model share a shard, ` +
+        `and the sweep's ${all.length} runs start from ${useful} dense model(s), so ${useful} shard(s) have work`,
+    );
+  }
   return { sweep, runs, shard: options.shard };
 }
