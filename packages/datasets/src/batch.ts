@@ -1,4 +1,5 @@
 import { createRng, permutation, PrunelabError } from '@prunelab/core';
+import { augmentShapeProblem, writeAugmented, type AugmentPlan } from './augment.js';
 import type { LoadedDataset, Normalization, SplitName } from './types.js';
 
 /** Examples in a split. */
@@ -52,9 +53,11 @@ function coefficients(norm: Normalization, size: number): Coefficients {
 /**
  * Writes examples `splits[split].indices[positions[i]]` of the split's pool,
  * normalised to float, into x[i * exampleSize ..] and their labels into y[i].
- * The hot path of training: no allocation, one multiply-add per value.
+ * The hot path of training: no allocation, one multiply-add per value. With
+ * `augment`, each example is cropped and flipped by its position's draws in
+ * the plan (augment.ts) on the way.
  */
-export function fillBatch(ds: LoadedDataset, split: SplitName, positions: ArrayLike<number>, x: Float32Array, y: Int32Array): void {
+export function fillBatch(ds: LoadedDataset, split: SplitName, positions: ArrayLike<number>, x: Float32Array, y: Int32Array, augment?: AugmentPlan): void {
   const s = ds.splits[split];
   const pool = ds.pools[s.pool];
   if (!pool) throw new PrunelabError('E_INTERNAL', `dataset ${ds.name}: split ${split} refers to missing pool ${s.pool}`);
@@ -62,6 +65,13 @@ export function fillBatch(ds: LoadedDataset, split: SplitName, positions: ArrayL
   const count = positions.length;
   if (x.length < count * e || y.length < count) {
     throw new PrunelabError('E_INTERNAL', `fillBatch: buffers too small for ${count} examples of ${e} values (x has ${x.length}, y has ${y.length})`);
+  }
+  if (augment) {
+    const problem = augmentShapeProblem(ds.shape);
+    if (problem) throw new PrunelabError('E_INTERNAL', `fillBatch: dataset ${ds.name}: ${problem}`);
+    if (augment.offsets.length < 3 * s.indices.length) {
+      throw new PrunelabError('E_INTERNAL', `fillBatch: the augmentation plan covers ${augment.offsets.length / 3} examples, split ${split} has ${s.indices.length}`);
+    }
   }
   const { a, b, uniform } = coefficients(ds.normalization, e);
   const indices = s.indices;
@@ -76,7 +86,9 @@ export function fillBatch(ds: LoadedDataset, split: SplitName, positions: ArrayL
     y[i] = py[row]!;
     const src = row * e;
     const dst = i * e;
-    if (uniform) {
+    if (augment) {
+      writeAugmented(px, src, x, dst, ds.shape, augment, p, a, b);
+    } else if (uniform) {
       const a0 = a[0]!, b0 = b[0]!;
       for (let k = 0; k < e; k++) x[dst + k] = px[src + k]! * a0 + b0;
     } else {

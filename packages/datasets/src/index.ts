@@ -5,6 +5,8 @@ export { datasetRegistry, listDatasets } from './registry.js';
 export type { DatasetListing } from './registry.js';
 export type { DatasetEntry, Availability } from './entry.js';
 export { splitSize, exampleSize, fillBatch, epochOrder } from './batch.js';
+export { augmentPlan, augmentShapeProblem, MAX_CROP } from './augment.js';
+export type { Augmentation, AugmentPlan } from './augment.js';
 export { datasetIdentity } from './identity.js';
 export { clearDatasetCache } from './cache.js';
 export { parseIdxImages, parseIdxLabels, checkSameCount, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from './idx.js';

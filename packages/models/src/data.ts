@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { exampleSize, fillBatch, type LoadedDataset, type SplitName } from '@prunelab/datasets';
+import { exampleSize, fillBatch, type AugmentPlan, type LoadedDataset, type SplitName } from '@prunelab/datasets';
 
 /**
  * Reusable host buffers for one batch. Allocated once per loop so the hot
@@ -16,16 +16,19 @@ export class BatchBuffer {
     this.y = new Int32Array(capacity);
   }
 
-  /** Fills the buffer with the examples at `positions` of `split` and returns tensors (caller disposes). */
-  load(split: SplitName, positions: ArrayLike<number>): { xs: tf.Tensor; labels: tf.Tensor1D } {
-    const { x, y } = this.fill(split, positions);
+  /** Fills the buffer with the examples at `positions` of `split` (augmented by `augment`'s draws) and returns tensors (caller disposes). */
+  load(split: SplitName, positions: ArrayLike<number>, augment?: AugmentPlan): { xs: tf.Tensor; labels: tf.Tensor1D } {
+    const { x, y } = this.fill(split, positions, augment);
     return { xs: tf.tensor(x, [positions.length, ...this.ds.shape]), labels: tf.tensor1d(y, 'int32') };
   }
 
-  /** Fills the buffer with the examples at `positions` of `split`; returns views of the filled part (valid until the next fill). */
-  fill(split: SplitName, positions: ArrayLike<number>): { x: Float32Array; y: Int32Array } {
+  /**
+   * Fills the buffer with the examples at `positions` of `split`, cropped and flipped by `augment`'s draws when given
+   * (training only); returns views of the filled part (valid until the next fill).
+   */
+  fill(split: SplitName, positions: ArrayLike<number>, augment?: AugmentPlan): { x: Float32Array; y: Int32Array } {
     const b = positions.length;
-    fillBatch(this.ds, split, positions, this.x, this.y);
+    fillBatch(this.ds, split, positions, this.x, this.y, augment);
     return { x: this.x.subarray(0, b * this.featureSize), y: this.y.subarray(0, b) };
   }
 }

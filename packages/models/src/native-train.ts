@@ -21,14 +21,14 @@ export class NativeTrainer {
     this.renew();
   }
 
-  /** One optimizer step on the batch (x row-major, one example after another); returns its mean loss before the step. */
-  step(x: Float32Array, labels: Int32Array, masks: MaskSet | undefined): number {
+  /** One optimizer step at learning rate `lr` on the batch (x row-major, one example after another); returns its mean loss before the step. */
+  step(x: Float32Array, labels: Int32Array, masks: MaskSet | undefined, lr: number): number {
     const params = this.net.params.flatMap((p) => [heapView(p.kernel), heapView(p.bias)]);
     const maskViews = this.net.params.map((p) => {
       const m = masks?.get(p.name);
       return m ? heapView(m) : null;
     });
-    return this.program.step(x, labels, params, maskViews);
+    return this.program.step(x, labels, params, maskViews, lr);
   }
 
   /**

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { epochOrder, splitSize, type LoadedDataset } from '@prunelab/datasets';
+import { PrunelabError } from '@prunelab/core';
+import { augmentPlan, augmentShapeProblem, epochOrder, splitSize, type AugmentPlan, type LoadedDataset } from '@prunelab/datasets';
 import { BatchBuffer, crossEntropy } from './data.js';
+import { lrAtStep } from './lr-schedule.js';
 import { makeOptimizer, type TrainingConfig } from './optimizer.js';
 import type { MaskSet } from './mask-set.js';
 import type { Net } from './net.js';
@@ -45,11 +47,28 @@ export function stepsFor(cfg: TrainingConfig, trainSize: number): number {
 }
 
 /**
+ * The augmentation draws of one epoch, or undefined when the config turns augmentation off.
+ * A dataset that is not images cannot be cropped or flipped: a user error.
+ */
+function epochAugmentation(ds: LoadedDataset, cfg: TrainingConfig, seed: number, epoch: number): AugmentPlan | undefined {
+  const a = cfg.augment;
+  if (a.crop === 0 && !a.flip) return undefined;
+  const problem = augmentShapeProblem(ds.shape);
+  if (problem) {
+    throw new PrunelabError('E_CONFIG_INVALID', `augment: dataset ${ds.name}: ${problem}`, { path: 'augment', value: a, fix: 'Remove augment from train and finetune, or use an image dataset' });
+  }
+  return augmentPlan(splitSize(ds, 'train'), a, seed, epoch);
+}
+
+/**
  * Masked mini-batch training. With masks, the gradient of every pruned weight
  * is zeroed before the optimizer sees it, and the mask is re-applied after the
  * step: momentum or Adam state from before pruning could otherwise move a
  * pruned weight off zero (the failure Zhu & Gupta 2017 and open_lth guard
- * against the same way).
+ * against the same way). The learning rate follows `cfg.lrSchedule` step by
+ * step (lr-schedule.ts), and with `cfg.augment` the training batches are
+ * cropped and flipped by draws from (seed, epoch), on both engines: the native
+ * one reads the same filled batch buffer.
  */
 export function train(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: TrainOptions): TrainResult {
   const loop = trainLoop(net, ds, cfg, opts, opts.onStep !== undefined);
@@ -89,6 +108,8 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
   const n = splitSize(ds, 'train');
   const total = opts.steps ?? stepsFor(cfg, n);
   const optimizer = makeOptimizer(cfg);
+  const lrAt = lrAtStep(cfg.lr, cfg.lrSchedule, { total, trainSize: n, batchSize: cfg.batchSize });
+  let lr = cfg.lr;
   const buffer = new BatchBuffer(ds, cfg.batchSize);
   const vars = net.variables();
   const byName = new Map(vars.map((v) => [v.name, v]));
@@ -98,6 +119,7 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
   let lastLoss = Number.NaN;
   let order = epochOrder(n, opts.seed, 0);
   let epoch = 0;
+  let augment = epochAugmentation(ds, cfg, opts.seed, 0);
   let cursor = 0;
   const summary = (): TrainResult => ({ steps: step, examples, finalLoss: lastLoss, wallMs: performance.now() - start });
   const native = opts.penalty === undefined && opts.engine !== 'tfjs' ? nativeTrainer(net, cfg) : undefined;
@@ -109,14 +131,16 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
         // Drop the ragged tail so every step has the same batch size, as open_lth does.
         epoch++;
         order = epochOrder(n, opts.seed, epoch);
+        augment = epochAugmentation(ds, cfg, opts.seed, epoch);
         cursor = 0;
       }
       const positions = order.subarray(cursor, cursor + cfg.batchSize);
       cursor += cfg.batchSize;
       const masks = opts.masksProvider?.() ?? opts.masks;
+      const stepLr = lrAt(step);
       if (native) {
-        const batch = buffer.fill('train', positions);
-        const loss = native.step(batch.x, batch.y, masks);
+        const batch = buffer.fill('train', positions, augment);
+        const loss = native.step(batch.x, batch.y, masks, stepLr);
         step++;
         examples += positions.length;
         if (step === total || step % 50 === 0) lastLoss = loss;
@@ -124,8 +148,9 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
         if (yield step) break;
         continue;
       }
+      if (stepLr !== lr) optimizer.setLearningRate((lr = stepLr));
       const loss = tf.tidy(() => {
-        const { xs, labels } = buffer.load('train', positions);
+        const { xs, labels } = buffer.load('train', positions, augment);
         const { value, grads } = tf.variableGrads(() => {
           const l = crossEntropy(net.forward(xs), labels, ds.classes);
           return opts.penalty ? tf.add(l, opts.penalty()) : l;

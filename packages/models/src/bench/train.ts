@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset } from '@prunelab/datasets';
 import { activeNativeEngine, chosenBlasCore, initBackend, type BackendName } from '@prunelab/engine';
 import { Net } from '../net.js';
+import { trainingSchema } from '../optimizer.js';
 import { train } from '../train.js';
 import { modelRegistry } from '../zoo/all.js';
 
@@ -49,7 +50,7 @@ async function measure(backend: Backend): Promise<{ rows: Row[]; package: string
     const net = new Net(modelRegistry.create(m.name, m.options)(ds.shape, ds.classes), 0);
     const macs = net.params.reduce((s, p) => s + p.kernel.size * p.outPixels, 0);
     const examples = m.examples[backend];
-    const cfg = { epochs: 0, batchSize: 60, optimizer: 'adam' as const, lr: 1e-3, momentum: 0.9, weightDecay: 0 };
+    const cfg = trainingSchema.parse({ batchSize: 60, optimizer: 'adam', lr: 1e-3, momentum: 0.9, weightDecay: 0 });
     // Warm-up (kernel compilation, XNNPACK caches): 5 steps, or 1 where a step takes ~40 s (conv on cpu).
     train(net, ds, { ...cfg, epochs: Math.min(300, examples) / ds.splits.train.indices.length }, { seed: 0 });
     const r = train(net, ds, { ...cfg, epochs: examples / ds.splits.train.indices.length }, { seed: 1 });
