@@ -11,18 +11,26 @@ import { progressReporter } from '../progress.js';
 import { closingSummary, RUN_EXIT } from './run-summary.js';
 import type { Command } from './types.js';
 
+/** 128 + SIGTERM, as a shell reports a process that SIGTERM ended (Ctrl-C's is RUN_EXIT.stopped, 128 + SIGINT). */
+const STOPPED_BY_SIGTERM = 143;
+
 const usage = `prunelab run <sweep.yaml> [options]
 
 Runs a sweep: trains each dense model once, prunes, fine-tunes and evaluates
 every run on worker threads (and the GPU lane, when there is one), and streams
 the points to SQLite. Runs already done are skipped, so rerunning resumes a
-crashed or interrupted sweep. Ctrl-C stops cleanly; a second Ctrl-C exits.
+crashed or interrupted sweep. Ctrl-C or SIGTERM (scancel, a batch system's
+time limit) stops cleanly: runs in flight are marked interrupted, and the
+next run redoes them. A second Ctrl-C exits at once; a second SIGTERM does
+not (a batch system may send it to every process of the job).
 
 Options:
   -j, --jobs N         CPU worker threads (default: one per core)
   --set path=value     override a config value (repeatable), e.g. --set train.epochs=2
   --results DIR        results folder (default ./results, or $PRUNELAB_RESULTS)
-  --shard i/n          run a deterministic 1/n of the runs (Slurm: $SLURM_ARRAY_TASK_ID/n)
+  --shard i/n          run shard i of n: runs that share a dense model share a shard, so each
+                       dense model is trained once; shards are balanced by cost, fixed by the
+                       sweep's runs (Slurm: $SLURM_ARRAY_TASK_ID/n; see prunelab slurm)
   --dry-run            list the expanded runs, how many are done, and a time estimate
   --retry-failed       also rerun runs that failed before
   --no-gpu             do not look for a GPU lane
@@ -40,7 +48,7 @@ at once on the same machine, after its lease ($PRUNELAB_LEASE_S, default
 Exit status: 0 when every run of the sweep (this shard) is done; ${RUN_EXIT.failed} when a
 run failed, now or in an earlier invocation (see --retry-failed); ${RUN_EXIT.unfinished} when the
 rest is only unfinished or running in another process (run again later);
-${RUN_EXIT.stopped} after Ctrl-C; 2 for bad input. The closing lines say how to finish.`;
+${RUN_EXIT.stopped} after Ctrl-C, ${STOPPED_BY_SIGTERM} after SIGTERM; 2 for bad input. The closing lines say how to finish.`;
 
 export const runCommand: Command = {
   name: 'run',
@@ -102,13 +110,18 @@ export const runCommand: Command = {
     const reporter = progressReporter(process.stderr, Boolean(process.env['PRUNELAB_DEBUG']));
     setReporter(reporter);
     const controller = new AbortController();
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts++;
-      if (interrupts === 1) controller.abort();
-      else process.exit(130);
+    let stoppedBy: NodeJS.Signals | undefined;
+    // The first signal stops cleanly. Only a second Ctrl-C exits at once: scancel and a time limit send SIGTERM
+    // to every process of the job, and a job script that forwards it to node makes two, so a second SIGTERM must
+    // not skip marking the runs in flight interrupted (Slurm sends SIGKILL after its KillWait anyway).
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stoppedBy === undefined) {
+        stoppedBy = signal;
+        controller.abort();
+      } else if (signal === 'SIGINT') process.exit(RUN_EXIT.stopped);
     };
-    process.on('SIGINT', onSigint);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
       const summary = await runSweep({ ...plan, jobs, retryFailed: values['retry-failed'] === true, gpu: !values['no-gpu'], signal: controller.signal });
       reporter.stop();
@@ -127,10 +140,11 @@ export const runCommand: Command = {
       out(`query:   sqlite3 ${shellWord(summary.database)} "select scorer, sparsity, avg(accuracy) from curve_points where sweep = '${summary.sweep}' group by 1, 2"`);
       if (values.stats) out(`stats: ${JSON.stringify(summary)}`);
       for (const f of summary.failed) err(`failed: ${f.id} (${f.label}): ${f.error}`);
-      return closing.exitCode;
+      return closing.exitCode === RUN_EXIT.stopped && stoppedBy === 'SIGTERM' ? STOPPED_BY_SIGTERM : closing.exitCode;
     } finally {
       reporter.stop();
-      process.off('SIGINT', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   },
 };
