@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedDataset } from '@prunelab/datasets';
 import { initBackend, tf, denseMatMul } from '@prunelab/engine';
-import { extendsUnitOutput, type LayerObservation } from './forward.js';
+import type { LayerObservation } from './forward.js';
+import { extendsUnitOutput } from './graph.js';
 import type { Architecture, LayerSpec } from './architecture.js';
 import { Net } from './net.js';
 import { applyFixed, type FixedOp } from './ops/fixed.js';
@@ -26,10 +27,10 @@ function referenceForward(net: Net, x: tf.Tensor): tf.Tensor2D {
     net.arch.layers.forEach((spec, i) => {
       const p = net.paramAt(i);
       if (spec.kind === 'dense' && p) {
-        h = tf.add(denseMatMul(h as tf.Tensor2D, p.kernel as tf.Tensor2D), p.bias);
+        h = tf.add(denseMatMul(h as tf.Tensor2D, p.kernel as tf.Tensor2D), p.bias!);
         if (spec.activation === 'relu') h = tf.relu(h);
       } else if (spec.kind === 'conv2d' && p) {
-        h = tf.add(tf.conv2d(h as tf.Tensor4D, p.kernel as tf.Tensor4D, spec.stride, spec.padding), p.bias);
+        h = tf.add(tf.conv2d(h as tf.Tensor4D, p.kernel as tf.Tensor4D, spec.stride, spec.padding), p.bias!);
         if (spec.activation === 'relu') h = tf.relu(h);
       } else if (spec.kind === 'maxpool') {
         h = tf.maxPool(h as tf.Tensor4D, spec.size, spec.stride, 'valid');
@@ -138,7 +139,7 @@ describe('the hooks of the forward pass', () => {
   beforeAll(() => {
     net = new Net(carried, 3);
     // Non-zero biases, so that ablating a unit differs from zeroing its pre-activation.
-    tf.tidy(() => net.params.forEach((p, l) => p.bias.assign(tf.randomNormal(p.bias.shape, 0, 0.5, 'float32', 10 + l))));
+    tf.tidy(() => net.params.forEach((p, l) => p.bias!.assign(tf.randomNormal(p.bias!.shape, 0, 0.5, 'float32', 10 + l))));
     x = tf.randomNormal([3, 6, 6, 2], 0, 1, 'float32', 4);
   });
   afterAll(() => {
@@ -232,7 +233,7 @@ describe('the hooks of the forward pass', () => {
       const doubled = net.params.map((p) => tf.mul(p.kernel, 2));
       const other = new Net(carried, 3);
       net.params.forEach((p, l) => {
-        other.params[l]!.bias.assign(p.bias);
+        other.params[l]!.bias!.assign(p.bias!);
         other.params[l]!.kernel.assign(doubled[l]!);
       });
       expect(net.forwardWith(x, { kernels: doubled }).dataSync()).toEqual(other.forward(x).dataSync());

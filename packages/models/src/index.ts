@@ -1,9 +1,12 @@
 export { Net } from './net.js';
-export { architectureSize, convOut, layerGeometry, type ArchitectureSize, type LayerGeometry } from './geometry.js';
-export type { Architecture, LayerSpec, Activation, NamedArray } from './architecture.js';
+export { architectureShapes, architectureSize, convOut, layerGeometry, type ArchitectureShapes, type ArchitectureSize, type LayerGeometry } from './geometry.js';
+export { BATCH_NORM_DEFAULTS } from './architecture.js';
+export type { Architecture, LayerSpec, Activation, NamedArray, ParamKind, Wiring } from './architecture.js';
 export type { ParamLayer, NetLayers } from './param-layer.js';
-export { extendsUnitOutput } from './forward.js';
-export type { ForwardHooks, LayerObservation } from './forward.js';
+export { downstreamOf, extendsUnitOutput, INPUT, resolveGraph, unitChain, type Graph } from './graph.js';
+export { isParamKind, layerNames, paramLayerNames } from './names.js';
+export { BatchStats, type BatchNormLayer } from './batch-norm.js';
+export type { ForwardHooks, ForwardMode, LayerObservation } from './forward.js';
 export { getWeights, setWeights, serializeWeights, deserializeWeights } from './weights.js';
 export { trainingSchema, makeOptimizer } from './optimizer.js';
 export type { TrainingConfig, ScheduledOptimizer } from './optimizer.js';

@@ -23,7 +23,8 @@ export class NativeTrainer {
 
   /** One optimizer step at learning rate `lr` on the batch (x row-major, one example after another); returns its mean loss before the step. */
   step(x: Float32Array, labels: Int32Array, masks: MaskSet | undefined, lr: number): number {
-    const params = this.net.params.flatMap((p) => [heapView(p.kernel), heapView(p.bias)]);
+    // nativeTrainer refuses layers without a bias, so every layer has one here.
+    const params = this.net.params.flatMap((p) => [heapView(p.kernel), heapView(p.bias!)]);
     const maskViews = this.net.params.map((p) => {
       const m = masks?.get(p.name);
       return m ? heapView(m) : null;
@@ -43,23 +44,42 @@ export class NativeTrainer {
 
 /**
  * A native trainer for `net`, or undefined when the active backend is not
- * `native` or the net has a layer the native engine does not run (a softmax
- * inside the network): that net then trains on the tfjs path.
+ * `native` or the net has what the native engine does not run: that net then
+ * trains on the tfjs path. The engine runs Sequential stacks of dense and conv
+ * layers with biases, pooling, flatten, activations other than an inner
+ * softmax, and carried-along affine layers; not a graph (a layer that names
+ * its inputs other than the previous one), batch norm, add, concatenate,
+ * depthwise convolution, zero padding, or a layer without a bias.
  */
 export function nativeTrainer(net: Net, cfg: TrainingConfig): NativeTrainer | undefined {
   const addon = activeNativeEngine();
-  if (!addon) return undefined;
+  if (!addon || !net.graph.sequential) return undefined;
   const b = new ProgramBuilder(net.arch.inputShape);
   for (const spec of net.arch.layers) {
     switch (spec.kind) {
       case 'dense':
+        if (spec.bias === false) return undefined;
         b.dense(spec.units);
         b.activation(spec.activation);
         break;
       case 'conv2d':
+        if (spec.bias === false) return undefined;
         b.conv2d(spec.filters, spec.kernel, spec.stride, spec.padding);
         b.activation(spec.activation);
         break;
+      case 'activation':
+        if (spec.fn === 'softmax') return undefined;
+        b.activation(spec.fn);
+        break;
+      case 'globalAvgPool':
+        b.globalPool('avg');
+        break;
+      case 'batchnorm':
+      case 'add':
+      case 'concatenate':
+      case 'depthwiseConv2d':
+      case 'zeroPad':
+        return undefined;
       case 'maxpool':
         b.pool('max', [spec.size, spec.size], [spec.stride, spec.stride], 'valid');
         break;

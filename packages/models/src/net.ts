@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '@prunelab/core';
 import type { Architecture } from './architecture.js';
-import { forwardPass, type ForwardHooks } from './forward.js';
-import { layerGeometry } from './geometry.js';
+import { buildBatchNorm, type BatchNormLayer } from './batch-norm.js';
+import { forwardPass, type ForwardHooks, type ForwardMode } from './forward.js';
+import { architectureShapes } from './geometry.js';
+import type { Graph } from './graph.js';
+import { isParamKind, layerNames } from './names.js';
 import { fixedParamCount } from './ops/fixed.js';
 import type { NetLayers, ParamLayer } from './param-layer.js';
 import { setWeights } from './weights.js';
@@ -28,45 +31,62 @@ let netCounter = 0;
  */
 export class Net implements NetLayers {
   readonly params: ParamLayer[] = [];
-  private readonly byLayer: Array<ParamLayer | undefined> = [];
+  readonly norms: BatchNormLayer[] = [];
+  readonly graph: Graph;
+  private readonly paramByLayer: Array<ParamLayer | undefined> = [];
+  private readonly normByLayer: Array<BatchNormLayer | undefined> = [];
 
   constructor(readonly arch: Architecture, seed: number, options: NetOptions = {}) {
     const rng = createRng(options.initStream === undefined ? `init:${seed}` : `init:${seed}:${options.initStream}`);
     const id = netCounter++;
-    let shape = [...arch.inputShape];
-    const counts = { dense: 0, conv2d: 0 };
+    const shapes = architectureShapes(arch);
+    this.graph = shapes.graph;
+    const names = layerNames(arch);
     for (const [index, spec] of arch.layers.entries()) {
-      const g = layerGeometry(spec, shape);
+      const g = shapes.layers[index]!;
+      const name = names[index]!;
       let layer: ParamLayer | undefined;
-      if ((spec.kind === 'dense' || spec.kind === 'conv2d') && g.kernel !== undefined) {
+      let norm: BatchNormLayer | undefined;
+      if (isParamKind(spec) && g.kernel !== undefined) {
         const kernel = [...g.kernel];
         const units = kernel.at(-1)!;
-        const name = spec.kind === 'dense' ? `dense${++counts.dense}` : `conv${++counts.conv2d}`;
-        // Glorot fans: fan-in = kernel size / out, fan-out = kernel size / in.
+        // Glorot fans: fan-in = kernel size / out, fan-out = kernel size / in. For a
+        // depthwise [k, k, 1, c] kernel their sum is Keras' for its [k, k, c, 1] one.
         const size = kernel.reduce((a, b) => a * b, 1);
         layer = {
           name,
           kind: spec.kind,
           kernel: variable(glorot(kernel, size / units, size / kernel.at(-2)!, rng), true, `n${id}/${name}/kernel`),
-          bias: variable(tf.zeros([units]), true, `n${id}/${name}/bias`),
+          ...(spec.bias !== false && { bias: variable(tf.zeros([units]), true, `n${id}/${name}/bias`) }),
           outPixels: g.outPixels,
           index,
           outShape: g.out,
         };
+      } else if (spec.kind === 'batchnorm') {
+        norm = buildBatchNorm(spec, name, index, g.out.at(-1)!, `n${id}`);
       }
-      shape = g.out;
-      this.byLayer.push(layer);
+      this.paramByLayer.push(layer);
+      this.normByLayer.push(norm);
       if (layer) this.params.push(layer);
+      if (norm) this.norms.push(norm);
     }
-    if (shape.length !== 1 || shape[0] !== arch.classes) {
-      throw new Error(`architecture ends in shape [${shape.join(', ')}], expected [${arch.classes}] logits`);
+    if (shapes.out.length !== 1 || shapes.out[0] !== arch.classes) {
+      this.dispose();
+      throw new Error(`architecture ends in shape [${shapes.out.join(', ')}], expected [${arch.classes}] logits`);
     }
-    if (arch.initialWeights && !options.randomInit) setWeights(this, arch.initialWeights);
+    if (arch.initialWeights && !options.randomInit) {
+      try {
+        setWeights(this, arch.initialWeights);
+      } catch (e) {
+        this.dispose();
+        throw e;
+      }
+    }
   }
 
-  /** Logits for a batch shaped [b, ...inputShape]: the forward pass without hooks. */
-  forward(x: tf.Tensor): tf.Tensor2D {
-    return tf.tidy(() => forwardPass(this, x));
+  /** Logits for a batch shaped [b, ...inputShape]: the forward pass without hooks, in inference mode unless told otherwise. */
+  forward(x: tf.Tensor, mode: ForwardMode = {}): tf.Tensor2D {
+    return tf.tidy(() => forwardPass(this, x, mode));
   }
 
   /**
@@ -78,24 +98,39 @@ export class Net implements NetLayers {
     return forwardPass(this, x, hooks);
   }
 
-  /** Every trainable variable, kernels and biases. */
+  /** Every trainable variable in layer order: kernels and biases, batch norms' gamma and beta. */
   variables(): tf.Variable[] {
-    return this.params.flatMap((p) => [p.kernel, p.bias]);
+    return this.arch.layers.flatMap((_, i) => {
+      const p = this.paramByLayer[i];
+      if (p) return p.bias ? [p.kernel, p.bias] : [p.kernel];
+      const bn = this.normByLayer[i];
+      return bn ? [bn.gamma, bn.beta] : [];
+    });
   }
 
-  /** Total parameter count, prunable or not (constants of fixed layers included). */
+  /** The non-trainable state: batch norms' running means and variances, in layer order. */
+  stateVariables(): tf.Variable[] {
+    return this.norms.flatMap((bn) => [bn.movingMean, bn.movingVariance]);
+  }
+
+  /** Total parameter count, prunable or not (batch norms' running statistics and constants of fixed layers included). */
   totalParams(): number {
     const fixed = this.arch.layers.reduce((s, l) => s + (l.kind === 'fixed' ? fixedParamCount(l.op) : 0), 0);
-    return this.variables().reduce((s, v) => s + v.size, 0) + fixed;
+    return [...this.variables(), ...this.stateVariables()].reduce((s, v) => s + v.size, 0) + fixed;
   }
 
   /** The param layer computed by `arch.layers[i]`, if that layer has weights. */
   paramAt(i: number): ParamLayer | undefined {
-    return this.byLayer[i];
+    return this.paramByLayer[i];
+  }
+
+  /** The batch norm computed by `arch.layers[i]`, if that layer is one. */
+  normAt(i: number): BatchNormLayer | undefined {
+    return this.normByLayer[i];
   }
 
   dispose(): void {
-    for (const v of this.variables()) v.dispose();
+    for (const v of [...this.variables(), ...this.stateVariables()]) v.dispose();
   }
 }
 

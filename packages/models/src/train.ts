@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrunelabError } from '@prunelab/core';
 import { augmentPlan, augmentShapeProblem, epochOrder, splitSize, type AugmentPlan, type LoadedDataset } from '@prunelab/datasets';
+import { BatchStats } from './batch-norm.js';
 import { BatchBuffer, crossEntropy } from './data.js';
 import { lrAtStep } from './lr-schedule.js';
 import { makeOptimizer, type TrainingConfig } from './optimizer.js';
@@ -123,6 +124,7 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
   let cursor = 0;
   const summary = (): TrainResult => ({ steps: step, examples, finalLoss: lastLoss, wallMs: performance.now() - start });
   const native = opts.penalty === undefined && opts.engine !== 'tfjs' ? nativeTrainer(net, cfg) : undefined;
+  const batchStats = new BatchStats();
   // Whoever sees the net between steps may compute with it in tfjs: the variables then need fresh data ids.
   const renewBetweenSteps = native !== undefined && (hooked || opts.masksProvider !== undefined);
   try {
@@ -152,7 +154,8 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
       const loss = tf.tidy(() => {
         const { xs, labels } = buffer.load('train', positions, augment);
         const { value, grads } = tf.variableGrads(() => {
-          const l = crossEntropy(net.forward(xs), labels, ds.classes);
+          // Training mode: batch norms use the batch's statistics and record them for the update below.
+          const l = crossEntropy(net.forward(xs, { training: true, batchStats }), labels, ds.classes);
           return opts.penalty ? tf.add(l, opts.penalty()) : l;
         }, vars);
         for (const [name, g] of Object.entries(grads)) {
@@ -173,6 +176,8 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
             if (m) p.kernel.assign(tf.mul(p.kernel, m));
           }
         }
+        // The running statistics move after the step, outside the gradient tape (batch-norm.ts).
+        batchStats.commit();
         return value;
       });
       step++;
@@ -183,6 +188,7 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
     }
     return summary();
   } finally {
+    batchStats.dispose();
     optimizer.dispose();
   }
 }

@@ -1,24 +1,38 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedArray } from './architecture.js';
+import { BATCH_NORM_ARRAYS, batchNormVariables } from './batch-norm.js';
 import type { NetLayers } from './param-layer.js';
 
-/** Copies every kernel and bias out of the net (layer name + '/kernel' or '/bias'). */
-export function getWeights(net: NetLayers): NamedArray[] {
-  return net.params.flatMap((p) => [
-    { name: `${p.name}/kernel`, shape: p.kernel.shape, data: p.kernel.dataSync() as Float32Array },
-    { name: `${p.name}/bias`, shape: p.bias.shape, data: p.bias.dataSync() as Float32Array },
-  ]);
+/**
+ * Every array the net holds, under the names weight files use, in layer
+ * order: `<layer>/kernel` and `<layer>/bias` of prunable layers (dense1,
+ * conv1, ...), and `<bn>/gamma`, `/beta`, `/moving_mean`, `/moving_variance`
+ * of batch norms (bn1, ...; Keras' names and order). The running statistics
+ * are state, not trainable, but a copy of the network holds them: the dense
+ * cache and rewinding restore a batch-normalised network exactly.
+ */
+function namedVariables(net: NetLayers): Array<readonly [string, tf.Variable]> {
+  return net.arch.layers.flatMap((_, i): Array<readonly [string, tf.Variable]> => {
+    const p = net.paramAt(i);
+    if (p) return p.bias ? [[`${p.name}/kernel`, p.kernel], [`${p.name}/bias`, p.bias]] : [[`${p.name}/kernel`, p.kernel]];
+    const bn = net.normAt(i);
+    return bn ? batchNormVariables(bn).map((v, k) => [`${bn.name}/${BATCH_NORM_ARRAYS[k]!}`, v] as const) : [];
+  });
 }
 
+/** Copies every array out of the net (see namedVariables). */
+export function getWeights(net: NetLayers): NamedArray[] {
+  return namedVariables(net).map(([name, v]) => ({ name, shape: v.shape, data: v.dataSync() as Float32Array }));
+}
+
+/** Sets every array of the net from `weights` (extra entries are ignored; a missing or mis-sized one is an error). */
 export function setWeights(net: NetLayers, weights: readonly NamedArray[]): void {
   const byName = new Map(weights.map((w) => [w.name, w]));
-  for (const p of net.params) {
-    for (const [suffix, v] of [['kernel', p.kernel], ['bias', p.bias]] as const) {
-      const w = byName.get(`${p.name}/${suffix}`);
-      if (!w) throw new Error(`weights for ${p.name}/${suffix} are missing`);
-      if (w.data.length !== v.size) throw new Error(`weights for ${p.name}/${suffix} have ${w.data.length} values, expected ${v.size}`);
-      tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
-    }
+  for (const [name, v] of namedVariables(net)) {
+    const w = byName.get(name);
+    if (!w) throw new Error(`weights for ${name} are missing`);
+    if (w.data.length !== v.size) throw new Error(`weights for ${name} have ${w.data.length} values, expected ${v.size}`);
+    tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
   }
 }
 

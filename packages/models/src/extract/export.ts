@@ -27,7 +27,7 @@ export function toLayersModel(net: Net): tfl.Sequential {
       const layer = toLayer(spec, p?.name ?? `fixed${++fixedCount}`);
       if (!layer) return;
       model.add(layer);
-      if (p) values.push(p.kernel.clone(), p.bias.clone());
+      if (p) values.push(p.kernel.clone(), p.bias?.clone() ?? tf.zeros([p.kernel.shape.at(-1)!]));
       if (spec.kind === 'fixed' && spec.op.type === 'affine') {
         const n = spec.op.scale.length;
         values.push(tf.tensor1d(spec.op.scale as number[]), tf.tensor1d(spec.op.offset as number[]), tf.zeros([n]), tf.fill([n], 1 - BN_EPSILON));
@@ -136,7 +136,17 @@ async function layersArtifacts(net: Net): Promise<tf.io.ModelArtifacts> {
 const BN_EPSILON = 1e-3;
 
 function toLayer(spec: LayerSpec, name: string): tfl.layers.Layer | undefined {
+  if (spec.inputs !== undefined) throw new Error('toLayersModel writes Sequential models; this one is a graph (a layer names its inputs)');
   switch (spec.kind) {
+    case 'batchnorm':
+    case 'activation':
+    case 'add':
+    case 'concatenate':
+    case 'depthwiseConv2d':
+    case 'globalAvgPool':
+    case 'zeroPad':
+      // Never dropped silently: a model without the layer would compute something else.
+      throw new Error(`toLayersModel does not write ${spec.kind} layers yet`);
     case 'dense':
       return tfl.layers.dense({ name, units: spec.units, activation: spec.activation });
     case 'conv2d':

@@ -44,8 +44,9 @@ export function extractArchitecture(net: Net): Extraction {
       removed[a.layer.name] = a.keep.length - outKeep.length;
       kept[a.layer.name] = outKeep.length;
       weights.push(...sliceLayer(a, feeding.get(a.layer.name), outKeep));
-      if (spec.kind === 'dense') return { ...spec, units: outKeep.length };
-      if (spec.kind === 'conv2d') return { ...spec, filters: outKeep.length };
+      // sliceLayer always gives a bias, so a layer built without one gets one (`bias` dropped).
+      if (spec.kind === 'dense') return { ...spec, units: outKeep.length, ...(spec.bias === false && { bias: true }) };
+      if (spec.kind === 'conv2d') return { ...spec, filters: outKeep.length, ...(spec.bias === false && { bias: true }) };
       return spec;
     }
     // A per-channel affine between two prunable layers loses the removed channels too.
@@ -76,9 +77,10 @@ function indices(mask: readonly boolean[]): number[] {
 function sliceLayer(a: LayerUnits, prev: LayerUnits | undefined, outKeep: number[]): NamedArray[] {
   const p = a.layer;
   const w = p.kernel.dataSync();
-  const b = p.bias.dataSync();
   const shape = p.kernel.shape;
   const outDim = shape.at(-1)!;
+  // A layer without a bias (`bias: false`) behaves as one with a zero bias; extraction gives it one (it may receive folded constants).
+  const b = p.bias?.dataSync() ?? new Float32Array(outDim);
   const inDim = shape.at(-2)!;
   const spatial = shape.length === 4 ? shape[0]! * shape[1]! : 1;
   const inKeep: number[] = [];

@@ -39,8 +39,9 @@ export function analyzeUnits(net: Net): LayerUnits[] {
   return entries.map(({ p, i }, k) => {
     const spec = layers[i]! as LayerSpec & { kind: 'dense' | 'conv2d' };
     const w = p.kernel.dataSync();
-    const b = p.bias.dataSync();
     const units = p.kernel.shape.at(-1)!;
+    // A layer without a bias (`bias: false`) behaves as one with a zero bias.
+    const b = p.bias?.dataSync() ?? new Float32Array(units);
     const dead = new Array<boolean>(units).fill(true);
     for (let j = 0; j < w.length; j++) if (w[j] !== 0) dead[j % units] = false;
     const keep = dead.map((d) => !d);

@@ -51,7 +51,8 @@ export function randomize(net: Net, seed: number): void {
   for (const p of net.params) {
     tf.tidy(() => {
       p.kernel.assign(tf.mul(p.kernel, 1.5));
-      p.bias.assign(tf.tensor(Float32Array.from({ length: p.bias.size }, () => next() - 0.3), p.bias.shape));
+      const bias = p.bias;
+      if (bias) bias.assign(tf.tensor(Float32Array.from({ length: bias.size }, () => next() - 0.3), bias.shape));
     });
   }
 }
