@@ -2,6 +2,8 @@
 import './mlp.js';
 import './lenet5.js';
 import './conv-small.js';
+import './resnet.js';
+import './vgg.js';
 import './tfjs.js';
 
 export { modelRegistry } from './registry.js';

@@ -15,6 +15,8 @@ const setups: Record<string, { options: Record<string, unknown>; shape: number[]
   mlp: { options: { preset: 'lenet-300-100' }, shape: [28, 28, 1], classes: 10 },
   'lenet-5': { options: { preset: 'caffe' }, shape: [28, 28, 1], classes: 10 },
   'conv-small': { options: {}, shape: [32, 32, 3], classes: 10 },
+  resnet: { options: { depth: 20, width: 4 }, shape: [8, 8, 3], classes: 10 },
+  vgg: { options: { depth: 11, width: 4 }, shape: [16, 16, 3], classes: 10 },
   tfjs: { options: { path: dir }, shape: [6, 6, 1], classes: 4 },
 };
 
