@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { canonicalJson } from '@prunelab/core';
 import { cached } from './cache.js';
 import {
@@ -8,7 +9,7 @@ import {
   cifarRecordCount,
   decodeCifarRecords,
 } from './cifar-format.js';
-import { candidateDirs, describeSearch, findDir } from './data-dir.js';
+import { candidateDirs, dataDir, describeSearch, findDir } from './data-dir.js';
 import { availableIf, defineDataset } from './entry.js';
 import { missingError } from './errors.js';
 import { fileStamp, readFileShared, sha256 } from './files.js';
@@ -28,16 +29,26 @@ const TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 const TEST_FILE = 'test_batch.bin';
 const SHAPE = [CIFAR_SIDE, CIFAR_SIDE, CIFAR_CHANNELS] as const;
 
-const FIX =
-  'download https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz, extract it (it makes cifar-10-batches-bin/) ' +
-  `and set dataset.dir to that folder, or PRUNELAB_DATA to its parent; it must hold ${[...TRAIN_FILES, TEST_FILE].join(', ')}`;
+/**
+ * The binary version on its official page (https://www.cs.toronto.edu/~kriz/cifar.html),
+ * which publishes the archive's md5; `prunelab data fetch cifar10` checks it.
+ */
+export const CIFAR10_ARCHIVE = {
+  url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+  md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+  /** The folder the archive unpacks to, under the data folder. */
+  folder: 'cifar-10-batches-bin',
+  files: [...TRAIN_FILES, TEST_FILE],
+} as const;
+
+const fix = (): string =>
+  `run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${join(dataDir(), CIFAR10_ARCHIVE.folder)}), ` +
+  `or download ${CIFAR10_ARCHIVE.url}, extract it (it makes ${CIFAR10_ARCHIVE.folder}/) and set dataset.dir to that folder, or PRUNELAB_DATA to its parent; ` +
+  `it must hold ${CIFAR10_ARCHIVE.files.join(', ')}`;
 
 function locate(dir: string | undefined): readonly string[] {
-  const search = findDir(candidateDirs(dir, 'cifar-10-batches-bin', []), [...TRAIN_FILES, TEST_FILE].map((f) => [f]));
-  if (!search.found) {
-    const where = search.tried.length > 0 ? `looked in ${describeSearch(search.tried)}` : 'no folder given (dataset.dir) and PRUNELAB_DATA is not set';
-    throw missingError(`CIFAR-10 files not found; ${where}`, FIX);
-  }
+  const search = findDir(candidateDirs(dir, CIFAR10_ARCHIVE.folder, []), CIFAR10_ARCHIVE.files.map((f) => [f]));
+  if (!search.found) throw missingError(`CIFAR-10 files not found; looked in ${describeSearch(search.tried)}`, fix());
   return search.found.files;
 }
 
@@ -77,5 +88,6 @@ export const cifar10 = defineDataset({
   shape: SHAPE,
   classes: CIFAR_CLASSES,
   availability: () => availableIf(() => locate(undefined)),
+  obtain: 'prunelab data fetch cifar10',
   load,
 });

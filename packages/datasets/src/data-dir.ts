@@ -1,18 +1,29 @@
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileExists } from './files.js';
 
 /**
+ * The data folder, where `prunelab data fetch` puts datasets and loaders look
+ * for them: `$PRUNELAB_DATA` when set, else `$XDG_DATA_HOME/prunelab`, else
+ * `~/.local/share/prunelab` (the XDG Base Directory default), so a fetch
+ * works without any setting and a later run finds what it fetched.
+ */
+export function dataDir(): string {
+  const env = process.env['PRUNELAB_DATA'];
+  if (env) return env;
+  const xdg = process.env['XDG_DATA_HOME'];
+  return join(xdg ? xdg : join(homedir(), '.local', 'share'), 'prunelab');
+}
+
+/**
  * Where to look for a dataset's files: the config's `dir` alone when given,
- * else `$PRUNELAB_DATA/<sub>`, `$PRUNELAB_DATA`, then the dataset's system
- * folders (e.g. where a Debian package installs it).
+ * else `<data folder>/<sub>`, the data folder itself, then the dataset's
+ * system folders (e.g. where a Debian package installs it).
  */
 export function candidateDirs(dir: string | undefined, sub: string, system: readonly string[]): string[] {
   if (dir !== undefined) return [dir];
-  const env = process.env['PRUNELAB_DATA'];
-  const out: string[] = [];
-  if (env) out.push(join(env, sub), env);
-  out.push(...system);
-  return out;
+  const base = dataDir();
+  return [join(base, sub), base, ...system];
 }
 
 export interface DirSearch {

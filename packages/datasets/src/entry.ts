@@ -30,6 +30,8 @@ export interface DatasetEntry<S extends z.ZodType = z.ZodType> extends RegistryE
   /** Class count with default options. */
   readonly classes: number;
   availability(): Availability;
+  /** The command that gets the files when they are missing (shown by `prunelab list datasets`); none for generated data. */
+  readonly obtain?: string;
   load(options: z.output<S>, ctx: LoadContext): Promise<LoadedDataset>;
 }
 

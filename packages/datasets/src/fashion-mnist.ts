@@ -38,6 +38,7 @@ export const fashionMnist = defineDataset({
   shape: IDX_SHAPE,
   classes: 10,
   availability: () => availableIf(() => locate(undefined)),
+  obtain: 'apt-get install dataset-fashion-mnist',
   load: async (opts: ImageOptionsWithDir, ctx): Promise<LoadedDataset> => {
     const [trainImages, trainLabels, testImages, testLabels] = locate(opts.dir).files as [string, string, string, string];
     return loadIdxDataset(

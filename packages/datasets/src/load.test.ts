@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dataDir } from './data-dir.js';
 import { datasetIdentity } from './identity.js';
 import { loadDataset } from './load.js';
 import { datasetRegistry, listDatasets } from './registry.js';
@@ -47,6 +48,8 @@ describe('listDatasets', () => {
       expect(cifar.available).toBe(false);
       expect(cifar.reason).toContain(join(root, 'cifar-10-batches-bin'));
       expect(cifar.reason).toContain('cifar-10-binary.tar.gz');
+      expect(cifar.reason).toContain(`run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${join(root, 'cifar-10-batches-bin')})`);
+      expect(cifar.obtain).toBe('prunelab data fetch cifar10');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -56,9 +59,9 @@ describe('listDatasets', () => {
     const root = dataFolder({ 'cifar-10-batches-bin': CIFAR_FILES, 'fashion-mnist': FASHION_FILES });
     try {
       const listed = listDatasets().filter((d) => d.name === 'cifar10' || d.name === 'fashion-mnist');
-      expect(listed.map((d) => [d.name, d.available, d.reason])).toEqual([
-        ['cifar10', true, undefined],
-        ['fashion-mnist', true, undefined],
+      expect(listed.map((d) => [d.name, d.available, d.reason, d.obtain])).toEqual([
+        ['cifar10', true, undefined, undefined],
+        ['fashion-mnist', true, undefined, undefined],
       ]);
       // One file short is unavailable again, naming the file.
       rmSync(join(root, 'cifar-10-batches-bin', 'test_batch.bin'));
@@ -66,6 +69,27 @@ describe('listDatasets', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('dataDir', () => {
+  const saved = { data: process.env['PRUNELAB_DATA'], xdg: process.env['XDG_DATA_HOME'] };
+  afterEach(() => {
+    for (const [k, v] of [['PRUNELAB_DATA', saved.data], ['XDG_DATA_HOME', saved.xdg]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('is PRUNELAB_DATA, else $XDG_DATA_HOME/prunelab, else ~/.local/share/prunelab; the loaders look there', () => {
+    process.env['PRUNELAB_DATA'] = '/data/here';
+    process.env['XDG_DATA_HOME'] = '/xdg';
+    expect(dataDir()).toBe('/data/here');
+    delete process.env['PRUNELAB_DATA'];
+    expect(dataDir()).toBe('/xdg/prunelab');
+    expect(listDatasets().find((d) => d.name === 'cifar10')?.reason).toContain('looked in /xdg/prunelab/cifar-10-batches-bin (missing data_batch_1.bin');
+    delete process.env['XDG_DATA_HOME'];
+    expect(dataDir()).toBe(join(homedir(), '.local', 'share', 'prunelab'));
   });
 });
 

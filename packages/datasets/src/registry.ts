@@ -18,9 +18,11 @@ export interface DatasetListing {
   /** Example shape with default options. */
   readonly shape: readonly number[];
   readonly classes: number;
-  /** False when the files are not where the loader looks; `reason` says how to get them. */
+  /** False when the files are not where the loader looks; `reason` says where it looked and how to get them. */
   readonly available: boolean;
   readonly reason?: string;
+  /** When unavailable: the one command that gets the files (e.g. `prunelab data fetch cifar10`). */
+  readonly obtain?: string;
 }
 
 /** The registered datasets and whether each can be loaded here (existence and size checks only; no reading). */
@@ -34,6 +36,7 @@ export function listDatasets(): DatasetListing[] {
       classes: e.classes,
       available: a.available,
       ...(a.reason !== undefined && { reason: a.reason }),
+      ...(!a.available && e.obtain !== undefined && { obtain: e.obtain }),
     };
   });
 }

@@ -1,4 +1,5 @@
 import { compareCommand } from './compare.js';
+import { dataCommand } from './data.js';
 import { exportCommand } from './export.js';
 import { plotCommand } from './plot.js';
 import { reportCommand } from './report.js';
@@ -10,7 +11,7 @@ import { mergeCommand } from './merge.js';
 import { slurmCommand } from './slurm.js';
 import type { Command } from './types.js';
 
-export const commands: readonly Command[] = [runCommand, resultsCommand, compareCommand, plotCommand, reportCommand, exportCommand, mergeCommand, slurmCommand, listCommand, schemaCommand];
+export const commands: readonly Command[] = [runCommand, resultsCommand, compareCommand, plotCommand, reportCommand, exportCommand, mergeCommand, slurmCommand, listCommand, dataCommand, schemaCommand];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

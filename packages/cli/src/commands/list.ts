@@ -27,6 +27,7 @@ const listings: Record<string, () => Listing> = {
     columns: ['name', 'family', 'granularities', 'description'],
     rows: scorerRegistry.list().map((e) => withOptions(scorerRegistry, { name: e.name, family: e.family, granularities: [...e.granularities], description: e.description })),
   }),
+  // `available` says how to get a missing dataset (e.g. no: prunelab data fetch cifar10); --format json adds where the loader looked (`reason`).
   datasets: () => ({
     columns: ['name', 'shape', 'classes', 'available', 'description'],
     rows: listDatasets().map((d) => withOptions(datasetRegistry, { ...d })),
@@ -50,6 +51,9 @@ export function listRows(kind: string): Array<Record<string, unknown>> | undefin
   return listings[kind]?.().rows;
 }
 
+/** A dataset's availability cell: yes, or no with the command that gets it. */
+const availability = (r: Record<string, unknown>): string => (r['available'] ? 'yes' : typeof r['obtain'] === 'string' ? `no: ${r['obtain']}` : 'no');
+
 const show = (v: unknown): string => (Array.isArray(v) ? v.join(v.every((x) => typeof x === 'number') ? 'x' : ',') : v === undefined ? '' : String(v));
 
 export const listCommand: Command = {
@@ -70,7 +74,7 @@ export const listCommand: Command = {
     const format = checkFormat(values.format, ['table', 'json']);
     const { rows, columns } = listing();
     if (format === 'json') out(JSON.stringify(rows, null, 2));
-    else out(renderTable(columns, rows.map((r) => columns.map((c) => show(r[c] ?? (c === 'available' && r['reason'] ? `no (${String(r['reason'])})` : undefined))))));
+    else out(renderTable(columns, rows.map((r) => columns.map((c) => (c === 'available' && typeof r[c] === 'boolean' ? availability(r) : show(r[c]))))));
     return 0;
   },
 };
