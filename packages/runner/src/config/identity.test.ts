@@ -42,6 +42,19 @@ describe('run identity', () => {
     expect(runId(config(), 'other-data')).not.toBe(a);
   });
 
+  it('the learning-rate schedule and augmentation keep every id at their defaults, and change the ids they concern when set', () => {
+    const a = runId(config(), CHECKSUM);
+    const d = denseKey(config(), CHECKSUM);
+    const defaults = { lrSchedule: { kind: 'constant', warmupEpochs: 0 }, augment: { crop: 0, flip: false } };
+    expect(runId(config({ train: defaults, finetune: defaults }), CHECKSUM)).toBe(a);
+    expect(denseKey(config({ train: defaults }), CHECKSUM)).toBe(d);
+    const cifar = { lrSchedule: { kind: 'cosine' }, augment: { crop: 4, flip: true } };
+    expect(runId(config({ train: cifar }), CHECKSUM)).not.toBe(a);
+    expect(denseKey(config({ train: cifar }), CHECKSUM)).not.toBe(d);
+    expect(runId(config({ finetune: { lrSchedule: { kind: 'step', milestones: [1] } } }), CHECKSUM)).not.toBe(a);
+    expect(denseKey(config({ finetune: cifar }), CHECKSUM)).toBe(d);
+  });
+
   it('dense keys ignore everything after dense training', () => {
     const a = denseKey(config(), CHECKSUM);
     expect(denseKey(config({ scorer: 'random', prune: { sparsities: [0.99] }, finetune: { epochs: 3 } }), CHECKSUM)).toBe(a);
