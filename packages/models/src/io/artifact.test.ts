@@ -52,7 +52,7 @@ describe('artifacts (masks as bitsets, kept weights as float32)', () => {
     for (const s of [0, 0.5, 0.9, 0.99]) {
       const c = content(s);
       const buf = encodeArtifact(c);
-      expect(buf.length).toBe(artifactBytes(c.weights, 1 - s, c.inputShape, c.classes));
+      expect(buf.length).toBe(artifactBytes(c.weights.map((w) => ({ ...w, density: 1 - s })), c.inputShape, c.classes));
     }
     // Independently of the encoder: header, then per kernel a 4-byte-padded bitset and its nonzero values, biases whole.
     const c = content(0.9);

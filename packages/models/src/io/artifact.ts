@@ -57,18 +57,21 @@ function bodyBytes(n: number, nonzero: number | undefined): number {
 }
 
 /**
- * The size an artifact of these tensors takes, with `density` (1 - sparsity)
- * of each kernel kept: what `--dry-run` states before a sweep writes any.
- * Exact when the kernels keep exactly that fraction (header aside, which is
- * estimated from the names).
+ * The size an artifact of these tensors takes, each kernel keeping `density`
+ * (1 - sparsity; default 1) of its weights: what `--dry-run` states before a
+ * sweep writes any. Exact when each kernel keeps exactly that fraction.
  */
-export function artifactBytes(tensors: ReadonlyArray<{ readonly name: string; readonly shape: readonly number[] }>, density: number, inputShape: readonly number[] = [], classes = 0): number {
+export function artifactBytes(
+  tensors: ReadonlyArray<{ readonly name: string; readonly shape: readonly number[]; readonly density?: number }>,
+  inputShape: readonly number[],
+  classes: number,
+): number {
   const header: Header = {
     format: 'prunelab-artifact',
     version: 1,
     inputShape,
     classes,
-    tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, ...(isKernel(t.name) && { nonzero: Math.round(density * count(t.shape)) }) })),
+    tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, ...(isKernel(t.name) && { nonzero: Math.round((t.density ?? 1) * count(t.shape)) }) })),
   };
   const headerBytes = pad4(Buffer.byteLength(JSON.stringify(header)));
   return 8 + headerBytes + header.tensors.reduce((s, t) => s + bodyBytes(count(t.shape), t.nonzero), 0);

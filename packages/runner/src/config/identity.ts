@@ -59,8 +59,11 @@ export function runId(config: RunConfig, datasetChecksum: string): string {
 /**
  * The dense model depends only on (dataset, model, training config, seed):
  * every scorer, sparsity and sweep with the same four reuses one trained model.
+ * With `train: none` the dense model is the model's own weights, whatever the
+ * seed, so every seed shares it (and every strategy compares on it).
  */
 export function denseKey(config: RunConfig, datasetChecksum: string): string {
   const c = canonicalConfig(config);
-  return contentHash({ v: ID_VERSION, dense: { dataset: c['dataset'], model: c['model'], train: c['train'] ?? {}, seed: config.seed }, data: datasetChecksum });
+  const seed = config.train === 'none' ? {} : { seed: config.seed };
+  return contentHash({ v: ID_VERSION, dense: { dataset: c['dataset'], model: c['model'], train: c['train'] ?? {}, ...seed }, data: datasetChecksum });
 }

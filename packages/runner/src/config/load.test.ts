@@ -4,7 +4,7 @@ import { isPrunelabError, type PrunelabError } from '@prunelab/core';
 import { runId } from './identity.js';
 import { loadSweep } from './load.js';
 import { runConfigSchema } from './schema.js';
-import { tempDir, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
+import { tempDir, trainOf, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
 
 const repo = resolve(import.meta.dirname, '../../../..');
 
@@ -43,7 +43,7 @@ describe('loadSweep', () => {
         `${TINY_SWEEP.replace('seeds: [0, 1]\n', '')}zip:\n  train.lr: [0.1, 0.01]\n  train.epochs: [1, 2]\n`,
       ),
     );
-    expect(s.runs.map((r) => [r.config.scorer.name, r.config.train.lr, r.config.train.epochs])).toEqual([
+    expect(s.runs.map((r) => [r.config.scorer.name, trainOf(r.config).lr, trainOf(r.config).epochs])).toEqual([
       ['magnitude', 0.1, 1],
       ['magnitude', 0.01, 2],
       ['random', 0.1, 1],
@@ -56,8 +56,8 @@ describe('loadSweep', () => {
     const a = loadSweep(writeSweep(tempDir(), yaml));
     const b = loadSweep(writeSweep(tempDir(), yaml));
     expect(a.runs).toHaveLength(2 * 3);
-    const lrs = a.runs.map((r) => r.config.train.lr);
-    expect(lrs).toEqual(b.runs.map((r) => r.config.train.lr));
+    const lrs = a.runs.map((r) => trainOf(r.config).lr);
+    expect(lrs).toEqual(b.runs.map((r) => trainOf(r.config).lr));
     for (const lr of lrs) {
       expect(lr).toBeGreaterThanOrEqual(1e-4);
       expect(lr).toBeLessThanOrEqual(1e-1);
@@ -76,7 +76,7 @@ describe('loadSweep', () => {
   it('types --set values by YAML and applies them before expansion', () => {
     const s = loadSweep(writeSweep(tempDir(), TINY_SWEEP), { set: ['train.lr=0.5', 'seeds=[7]', 'prune.scope=layerwise'] });
     expect(s.runs.map((r) => r.config.seed)).toEqual([7, 7]);
-    expect(s.runs[0]!.config.train.lr).toBe(0.5);
+    expect(trainOf(s.runs[0]!.config).lr).toBe(0.5);
     expect(s.runs[0]!.config.prune.scope).toBe('layerwise');
   });
 

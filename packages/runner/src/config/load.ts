@@ -274,13 +274,26 @@ function unknownNameOf(params: unknown): UnknownName | undefined {
 }
 
 /**
+ * A model's `path` option (a tfjs model.json, or its folder) is a file path
+ * relative to the sweep file's folder, as `extends:` is, never to the working
+ * directory: it is resolved here, so the run's config names the file
+ * absolutely wherever the command runs, and so does its id (which an absolute
+ * path keeps unchanged).
+ */
+function withModelPath(config: RunConfig, sweepFile: string): RunConfig {
+  const path = config.model['path'];
+  if (typeof path !== 'string' || isAbsolute(path)) return config;
+  return { ...config, model: { ...config.model, path: resolve(dirname(sweepFile), path) } };
+}
+
+/**
  * Validates one expanded run: the schema checks every value, plug-in options
  * included (each against its registry entry's schema), so the config that
  * comes out is what the workers use, unparsed. What no single slot can check
  * is checked here.
  */
 function validateRun(raw: Record<string, unknown>, axes: Axes, y: YamlFile): RunConfig {
-  const config = validate(runConfigSchema, raw, y, [], axes);
+  const config = withModelPath(validate(runConfigSchema, raw, y, [], axes), y.file);
   // A scorer defined only per unit cannot drive unstructured pruning, and vice versa.
   const scorer = scorerRegistry.get(config.scorer.name);
   const kind = config.prune.structure.kind;

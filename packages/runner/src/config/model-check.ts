@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { PrunelabError, isPrunelabError, withPosition } from '@prunelab/core';
 import { architectureSize, modelRegistry, type Architecture, type ArchitectureSize } from '@prunelab/models';
 import { scheduleRegistry } from '@prunelab/pruning';
@@ -26,7 +27,7 @@ export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputSh
     // The options were parsed with the config; the factory only builds.
     arch = modelRegistry.get(name).create(options)(inputShape, classes);
   } catch (e) {
-    if (isPrunelabError(e) && e.isUserError) throw withPosition(e, sweep.locate(splitPath(e.details.path ?? 'model'), run.axes));
+    if (isPrunelabError(e) && e.isUserError) throw withPosition(withPathHint(e, sweep.file), sweep.locate(splitPath(e.details.path ?? 'model'), run.axes));
     throw e;
   }
   const size = architectureSize(arch);
@@ -38,7 +39,38 @@ export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputSh
     });
   }
   checkLayerNames(sweep, run, prunableLayerNames(arch));
+  checkNoTraining(sweep, run, arch);
   return { arch, size };
+}
+
+/** A model file that is not found: say where a relative model.path is read from (the sweep file's folder, not the working directory). */
+function withPathHint(e: PrunelabError, sweepFile: string): PrunelabError {
+  if (e.code !== 'E_MODEL_INVALID' || !/ not found$/.test(e.problem)) return e;
+  return new PrunelabError(e.code, e.problem, { ...e.details, fix: `${e.details.fix ?? ''} (a relative model.path is read from the sweep file's folder, ${dirname(sweepFile)})` }, { cause: e });
+}
+
+/**
+ * `train: none` makes the model's own weights the dense model: the model must
+ * have weights of its own (a tfjs import), not a random initialisation, and
+ * no schedule may rewind to a step of a dense training that never happens.
+ */
+function checkNoTraining(sweep: LoadedSweep, run: PlannedRun, arch: Architecture): void {
+  if (run.config.train !== 'none') return;
+  const at = { ...sweep.locate(['train'], run.axes), path: 'train' };
+  if (!arch.initialWeights) {
+    throw new PrunelabError('E_CONFIG_INVALID', `train: none keeps the model's own weights, but model ${JSON.stringify(run.config.model.name)} has none (it starts from a random initialisation)`, {
+      ...at,
+      fix: 'Use model: { name: tfjs, path: your/model.json } with a trained model, or give train: { epochs: N }',
+    });
+  }
+  const { name, ...options } = run.config.schedule;
+  const late = scheduleRegistry.get(name).snapshots(options).filter((step) => step > 0);
+  if (late.length > 0) {
+    throw new PrunelabError('E_CONFIG_INVALID', `schedule ${name} rewinds to dense-training step ${late.join(', ')}, but train: none trains no step`, {
+      ...at,
+      fix: 'Rewind to the initial weights (rewind: init, the imported ones) or to none, or train the dense model',
+    });
+  }
 }
 
 /** The names Net gives the prunable layers, in order: dense1, dense2, ... and conv1, conv2, ... */

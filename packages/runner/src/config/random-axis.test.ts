@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPrunelabError, type PrunelabError } from '@prunelab/core';
 import { loadSweep } from './load.js';
-import { tempDir, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
+import { tempDir, trainOf, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
 
 const withRandom = (params: string): string => `${TINY_SWEEP.replace('seeds: [0, 1]\n', '')}random:\n  n: 8\n  seed: 3\n  params:\n${params}`;
 
@@ -18,7 +18,7 @@ function loadError(yaml: string): PrunelabError {
 describe('random: axis ranges', () => {
   it('int draws from [low, high], both ends included', () => {
     const s = loadSweep(writeSweep(tempDir(), withRandom('    train.epochs: { dist: int, low: 1, high: 2 }\n')));
-    const epochs = s.runs.map((r) => r.config.train.epochs);
+    const epochs = s.runs.map((r) => trainOf(r.config).epochs);
     expect(new Set(epochs)).toEqual(new Set([1, 2]));
   });
 

@@ -132,7 +132,12 @@ export const runConfigSchema = z
     model: pluginRef(PLUGINS.model),
     scorer: pluginRef(PLUGINS.scorer),
     schedule: pluginRef(PLUGINS.schedule).default({ name: DEFAULT_SCHEDULE }),
-    train: trainingSchema.prefault({}).describe('Dense training.'),
+    train: z
+      .union([z.literal('none'), trainingSchema])
+      .prefault({})
+      .describe(
+        "Dense training; 'none' takes the model's own weights (a tfjs model you trained) as the dense model: its accuracy is measured, nothing is trained, and every run compares on it.",
+      ),
     finetune: trainingSchema
       .extend({ lr: z.number().positive().default(1.2e-4).describe('Fine-tuning learning rate (1/10 of training, as in Han et al. 2015).') })
       .prefault({})
@@ -144,14 +149,27 @@ export const runConfigSchema = z
       .describe('When set, every point also records robust_accuracy on the test split under this attack (FGSM or PGD, eps).'),
     backend: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto').describe('Force a TensorFlow.js backend (not part of the run id).'),
     lane: z.enum(['auto', 'cpu', 'gpu']).default('auto').describe('Pin runs to a lane (not part of the run id).'),
+    artifacts: z
+      .enum(['none', 'final', 'all'])
+      .default('final')
+      .describe(
+        "Which points keep their weights (for `prunelab export model`): 'final' the last point of each target (after fine-tuning), 'all' every evaluated point, 'none' none. Not part of the run id.",
+      ),
   })
   .strict();
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfig = z.output<typeof runConfigSchema>;
 
-/** Keys that change how a run executes, not what it computes: left out of the run id. */
-export const NON_SEMANTIC_KEYS = ['backend', 'lane'] as const;
+/**
+ * Keys that change how a run executes or what it keeps, not what it computes:
+ * left out of the run id. A run finished with `artifacts: none` is therefore
+ * not rerun for `final`: export says which of its points kept weights.
+ */
+export const NON_SEMANTIC_KEYS = ['backend', 'lane', 'artifacts'] as const;
+
+/** A run's dense training: its config, or 'none' (the model's own weights are the dense model). */
+export type DenseTraining = RunConfig['train'];
 
 const axisValues = z.array(z.unknown()).min(1);
 
@@ -176,6 +194,7 @@ export const sweepSchema = z
     robust: z.unknown().optional(),
     backend: z.unknown().optional(),
     lane: z.unknown().optional(),
+    artifacts: z.unknown().optional(),
   })
   .strict();
 

@@ -46,9 +46,10 @@ export function estimateSweep(input: EstimateInput): SweepEstimate {
     const evals = 1 + r.budget.rounds * (ft.steps > 0 ? 2 : 1);
     runSeconds.set(r.id, (ft.steps * ft.batchSize) / ftRate.examplesPerSecond + (evals * ftRate.evaluationMs) / 1000);
     if (!input.cachedDense.has(r.denseKey) && !denseSeconds.has(r.denseKey)) {
+      // train: none measures the model's own weights: one evaluation, no training.
       const train = r.config.train;
-      const rate = input.rate(r, 'train');
-      denseSeconds.set(r.denseKey, (train.epochs * trainSize) / rate.examplesPerSecond + rate.evaluationMs / 1000);
+      const rate = input.rate(r, train === 'none' ? 'finetune' : 'train');
+      denseSeconds.set(r.denseKey, (train === 'none' ? 0 : (train.epochs * trainSize) / rate.examplesPerSecond) + rate.evaluationMs / 1000);
     }
   }
   const work = [...denseSeconds.values(), ...runSeconds.values()].reduce((s, x) => s + x, 0);

@@ -13,7 +13,9 @@ import { RunTally } from './tally.js';
 /**
  * Execution of the pruning runs. Each is claimed first: only this process's
  * attempt may write it (see @prunelab/store attempt.ts). Its worker streams
- * its points over a MessagePort, which the main thread stores as they come.
+ * its points over a MessagePort, which the main thread stores as they come,
+ * and the weights of the points its `artifacts:` keeps, which the main
+ * thread writes to the results folder (the file, then its row) for the owner.
  */
 export class RunExecution {
   readonly tally: RunTally;
@@ -40,9 +42,12 @@ export class RunExecution {
     const { port1, port2 } = new MessageChannel();
     let onEnd: () => void = () => undefined;
     const ended = new Promise<void>((resolve) => (onEnd = resolve));
-    // Points the worker sent, and whether every write of this attempt was accepted.
+    // Points and artifacts the worker sent, and whether every write of this attempt was accepted.
     let received = 0;
+    let artifacts = 0;
     let owned = true;
+    // An artifact that could not be stored (a full disk, say) fails the run once its worker is done.
+    let storeError: Error | undefined;
     const handle = (m: PortMessage) => {
       if (m.type === 'end') {
         onEnd();
@@ -50,6 +55,13 @@ export class RunExecution {
         backend.note(m.backend);
         owned &&= attempt.started({ backend: m.backend.name, lane: lane.name, env: { ...env, backend: m.backend } });
         log.debug(`started ${runLabel(r)} on ${lane.name}`, { event: 'run-start', lane: lane.name, run: runLabel(r) });
+      } else if (m.type === 'artifact') {
+        artifacts++;
+        try {
+          owned &&= attempt.addArtifact(m);
+        } catch (e) {
+          storeError ??= new Error(`its artifact at step ${m.step} could not be stored: ${(e as Error).message}`);
+        }
       } else {
         received++;
         owned &&= attempt.addPoint(m.point);
@@ -66,11 +78,12 @@ export class RunExecution {
       const res = await lane.run({ kind: 'run', id: r.id, config: r.config, dataset: r.dataset, denseFile: dense.file, rewind, port: port2, cancel }, [port2]);
       // The task's result and its points travel on different channels: wait for the points.
       await ended;
+      if (storeError) throw storeError;
       const t1 = performance.now();
       // Done only with every point the worker sent stored, checked in the same statement (see RunAttempt.finish).
       // The training the run got after dense training, stored by the same owner before it is done.
       owned &&= writer.recordTraining(attempt, res.training);
-      const result = owned ? attempt.finish({ status: 'done', scoreMs: res.scoreMs, expectedPoints: received }) : 'lost';
+      const result = owned ? attempt.finish({ status: 'done', scoreMs: res.scoreMs, expectedPoints: received, expectedArtifacts: artifacts }) : 'lost';
       tally.orchestrationMs += performance.now() - t1;
       tally.runWallMs += res.wallMs;
       if (result === 'lost') {

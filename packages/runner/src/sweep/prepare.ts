@@ -5,6 +5,7 @@ import { scheduleRegistry } from '@prunelab/pruning';
 import { denseKey, runId } from '../config/identity.js';
 import { checkedArchitecture } from '../config/model-check.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';
+import { weightLayout, type WeightLayout } from './artifact-estimate.js';
 
 export interface PreparedRun extends PlannedRun {
   readonly id: string;
@@ -21,6 +22,8 @@ export interface PreparedRun extends PlannedRun {
   readonly params: number;
   /** Forward multiply-accumulates per example. */
   readonly macs: number;
+  /** Its kernels' shapes and other parameters: what its artifacts store (the dry run's disk estimate). */
+  readonly layout: WeightLayout;
   /** Dense-training steps whose weights the schedule rewinds to (its entry's snapshots). */
   readonly rewindSteps: readonly number[];
   /**
@@ -75,7 +78,8 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
     const planned = plannedTraining(run.config, trainSize);
     // Trainings of the common budget, extra ones included (the scheduler's cost).
     const trainings = planned.steps / stepsFor(ft, trainSize);
-    const { params, macs } = checkedArchitecture(sweep, run, ds.shape, ds.classes).size;
+    const { arch, size } = checkedArchitecture(sweep, run, ds.shape, ds.classes);
+    const { params, macs } = size;
     out.push({
       ...run,
       id,
@@ -84,8 +88,9 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
       budget: { epochs: ft.epochs, rounds: planned.rounds, steps: planned.steps, extraSteps: planned.extraSteps, lr: ft.lr, optimizer: ft.optimizer, batchSize: ft.batchSize },
       params,
       macs,
+      layout: weightLayout(arch),
       rewindSteps: scheduleRewinds(run.config.schedule),
-      cost: macs * trainSize * (run.config.train.epochs + ft.epochs * trainings),
+      cost: macs * trainSize * ((run.config.train === 'none' ? 0 : run.config.train.epochs) + ft.epochs * trainings),
     });
   }
   return out;

@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TrainingConfig } from '@prunelab/models';
+import type { RunConfig } from '../config/schema.js';
 
 /** A fresh temporary folder for one test. */
 export function tempDir(prefix = 'prunelab-'): string {
@@ -25,3 +27,9 @@ grid:
   scorer: [magnitude, random]
 seeds: [0, 1]
 `;
+
+/** A run's dense training config; fails the test for `train: none`. */
+export function trainOf(config: RunConfig): TrainingConfig {
+  if (config.train === 'none') throw new Error('this run has train: none');
+  return config.train;
+}

@@ -2,10 +2,11 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LoadedDataset } from '@prunelab/datasets';
 import { initBackend, tf, type BackendInfo } from '@prunelab/engine';
-import { Net, deserializeWeights, evaluate, getWeights, modelRegistry, serializeWeights, setWeights, train, type NamedArray } from '@prunelab/models';
+import { Net, deserializeWeights, encodeArtifact, evaluate, getWeights, modelRegistry, serializeWeights, setWeights, train, type NamedArray } from '@prunelab/models';
 import { scheduleRegistry, captureWeightsAt, keepOutputUnits, TrainingRecorder, type ScheduleContext } from '@prunelab/pruning';
 import { robustAccuracy, scorerRegistry } from '@prunelab/scorers';
 import type { RunConfig } from '../config/schema.js';
+import { ArtifactKeeper } from './artifacts.js';
 import { CANCELLED, LANE_BROKEN, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerResult, type WorkerTask } from './messages.js';
 
 /**
@@ -63,24 +64,35 @@ async function trainDense(task: DenseTask): Promise<DenseResult> {
   const net = buildNet(task.config, task.dataset);
   let result: DenseResult;
   try {
-    const capture = captureWeightsAt(net, task.rewind.map((r) => r.step));
-    const res = train(net, task.dataset, task.config.train, {
-      seed: task.config.seed,
-      onStep: (step) => {
-        capture.onStep(step);
-        return Atomics.load(task.cancel, 0) !== 0;
-      },
-    });
-    cancelled(task.cancel);
-    for (const r of task.rewind) {
-      const w = capture.weights.get(r.step);
-      if (!w) throw new Error(`rewind step ${r.step} is beyond dense training's ${res.steps} steps`);
-      writeAtomically(r.file, serializeWeights(w));
+    const cfg = task.config.train;
+    let steps = 0;
+    let wallMs = 0;
+    if (cfg === 'none') {
+      // The model's own weights are the dense model: nothing is trained, its accuracy is measured below.
+      // The loader refuses a rewind past step 0 here; step 0 is these weights.
+      for (const r of task.rewind) writeAtomically(r.file, serializeWeights(getWeights(net)));
+    } else {
+      const capture = captureWeightsAt(net, task.rewind.map((r) => r.step));
+      const res = train(net, task.dataset, cfg, {
+        seed: task.config.seed,
+        onStep: (step) => {
+          capture.onStep(step);
+          return Atomics.load(task.cancel, 0) !== 0;
+        },
+      });
+      cancelled(task.cancel);
+      for (const r of task.rewind) {
+        const w = capture.weights.get(r.step);
+        if (!w) throw new Error(`rewind step ${r.step} is beyond dense training's ${res.steps} steps`);
+        writeAtomically(r.file, serializeWeights(w));
+      }
+      steps = res.steps;
+      wallMs = res.wallMs;
     }
     const ev = evaluate(net, task.dataset, 'test');
     if (!Number.isFinite(ev.loss)) throw new Error(`dense training diverged: test loss is ${ev.loss}`);
     writeAtomically(task.file, serializeWeights(getWeights(net)));
-    result = { kind: 'dense', backend, accuracy: ev.accuracy, loss: ev.loss, steps: res.steps, wallMs: res.wallMs };
+    result = { kind: 'dense', backend, accuracy: ev.accuracy, loss: ev.loss, steps, wallMs };
   } finally {
     net.dispose();
   }
@@ -95,6 +107,7 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
   const backend = await backendFor(task);
   cancelled(task.cancel);
   const post = (m: PortMessage) => port.postMessage(m);
+  const artifacts = new ArtifactKeeper(config.artifacts, (m) => port.postMessage(m, [m.data.buffer]));
   post({ type: 'started', backend });
   const before = tf.memory().numTensors;
   const net = buildNet(config, ds);
@@ -136,11 +149,13 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
         if (!Number.isFinite(point.loss)) throw new Error(`loss is ${point.loss} at step ${point.step} (${point.phase})`);
         const onCurve = point.phase === 'dense' || point.phase === 'finetuned' || (point.phase === 'pruned' && !finetunes);
         post({ type: 'point', point: { ...point, onCurve } });
+        artifacts.point(point, () => encodeArtifact({ inputShape: ds.shape, classes: ds.classes, weights: getWeights(net) }));
       },
       checkCancelled: () => cancelled(task.cancel),
       recordTraining: (phase, done) => training.record(phase, done),
     };
     await schedule.run(ctx);
+    artifacts.end();
     post({ type: 'end' });
   } finally {
     net.dispose();

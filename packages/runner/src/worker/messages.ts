@@ -65,6 +65,14 @@ export type PortMessage =
   | { readonly type: 'started'; readonly backend: BackendInfo }
   /** A schedule's point with whether it is on the curve: the row the main thread writes to `points`. */
   | { readonly type: 'point'; readonly point: PointRecord }
+  /**
+   * The weights of a point already sent, encoded (@prunelab/models' artifact
+   * format; the buffer is transferred, not copied). The main thread writes the
+   * file and its row for the run's owner (RunAttempt.addArtifact): workers never
+   * write the results folder's artifacts, so a run another process took over
+   * leaves no file behind. Which points send one is the run's `artifacts:`.
+   */
+  | { readonly type: 'artifact'; readonly step: number; readonly targetSparsity: number; readonly data: Uint8Array<ArrayBuffer> }
   /** Last message of a successful run: every point before it has been delivered. */
   | { readonly type: 'end' };
 
