@@ -25,4 +25,7 @@ export type { PlanOptions, SweepPlan } from './sweep/plan.js';
 export { assignShards, parseShard, selectShard, usefulShards } from './sweep/shard.js';
 export type { Shard, ShardableRun } from './sweep/shard.js';
 export { estimateSweep, type EstimateInput, type SweepEstimate } from './sweep/estimate.js';
+export { estimateArtifacts, type ArtifactEstimate } from './sweep/artifact-estimate.js';
+export { pickArtifact, loadPointModel, type PointModel } from './model-files/point-model.js';
+export { pruneModelFile, type PruneFileOptions, type PruneFileResult } from './model-files/prune-file.js';
 export type { Lane } from './lanes/types.js';

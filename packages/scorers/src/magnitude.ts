@@ -23,6 +23,7 @@ scorerRegistry.register({
   name: 'magnitude',
   family: 'sparsity',
   granularities: ['weight', 'unit'],
+  dataFree: true,
   description: '|w|; for units the L1/L2 norm of the unit weights.',
   reference: 'Han et al. 2015, Learning both Weights and Connections for Efficient Neural Networks',
   schema: magnitudeSchema,

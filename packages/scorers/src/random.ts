@@ -18,6 +18,7 @@ scorerRegistry.register({
   name: 'random',
   family: 'baseline',
   granularities: ['weight', 'unit'],
+  dataFree: true,
   description: 'Seeded uniform random scores (the baseline every comparison needs).',
   reference: 'Blalock et al. 2020, What is the State of Neural Network Pruning?',
   schema: randomSchema,

@@ -43,4 +43,10 @@ export interface ScorerEntry extends RegistryEntry<z.ZodType, Scorer> {
   readonly granularities: readonly Granularity[];
   /** Paper and formula, shown by `prunelab list scorers`. */
   readonly reference: string;
+  /**
+   * True when the scores read the weights alone, never the data (magnitude,
+   * random): `prunelab prune` runs such a scorer without a dataset. Every
+   * other scorer needs calibration data.
+   */
+  readonly dataFree?: boolean;
 }
