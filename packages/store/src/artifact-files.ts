@@ -61,3 +61,18 @@ export function readArtifactFile(database: string, row: StoredArtifact, what: st
   }
   return read.bytes;
 }
+
+/**
+ * Copies an artifact file of the database `source` into the results folder of
+ * `target` (merge), unless a file with its content is there already. False
+ * when the source's file is missing or no longer has the row's sha256.
+ */
+export function copyArtifactFile(source: string, target: string, row: StoredArtifact): boolean {
+  const root = resultsRoot(target);
+  const dest = artifactFile(root, row.path, target);
+  if (existsSync(dest) && sha256Of(readFileSync(dest)) === row.sha256) return true;
+  const read = readRegularFile(artifactFile(resultsRoot(source), row.path, source), row.bytes);
+  if (!read.ok || sha256Of(read.bytes) !== row.sha256) return false;
+  writeArtifactFile(root, read.bytes);
+  return true;
+}

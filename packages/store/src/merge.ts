@@ -2,7 +2,8 @@ import { copyFileSync, existsSync, readdirSync, realpathSync, renameSync, statSy
 import { basename, dirname, join, resolve } from 'node:path';
 import { PrunelabError } from '@prunelab/core';
 import { checkHeader, ensureFolder, openDatabase, type Db } from './open.js';
-import { checkSweepName, denseModelFile, resultPaths, type ResultPaths } from './paths.js';
+import { artifactPath, checkSweepName, denseModelFile, resultPaths, type ResultPaths } from './paths.js';
+import { copyArtifactFile } from './artifact-files.js';
 
 export interface MergeReport {
   readonly sources: number;
@@ -13,6 +14,10 @@ export interface MergeReport {
   readonly denseModels: number;
   /** Dense models whose file was found neither where their row says nor beside their database: the next run retrains them. */
   readonly denseFilesMissing: number;
+  /** Artifact rows added (each with its file, copied into the target's artifacts/ unless already there). */
+  readonly artifactsAdded: number;
+  /** Artifacts whose file was missing or changed in the source: their rows are left out, and export says so. */
+  readonly artifactFilesMissing: number;
   /** Runs finished in both databases with different points: kept as they were in the target. */
   readonly conflicts: ReadonlyArray<{ runId: string; source: string; reason: string }>;
 }
@@ -40,6 +45,8 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
   let pointsAdded = 0;
   let denseModels = 0;
   let denseFilesMissing = 0;
+  let artifactsAdded = 0;
+  let artifactFilesMissing = 0;
   const targetPaths = resultPaths(dirname(target));
   const conflicts: Array<{ runId: string; source: string; reason: string }> = [];
   try {
@@ -53,20 +60,31 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
             .prepare(`INSERT INTO sweeps SELECT * FROM src.sweeps WHERE true ON CONFLICT(name) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at)`)
             .run().changes;
           const srcRuns = db.prepare(`SELECT id, status FROM src.runs`).all() as Array<{ id: string; status: string }>;
+          // A run's kept models travel with its points: rows and files, after the points their rows refer to.
+          const artifacts = (id: string) => {
+            const a = copyArtifacts(db, id, source, target);
+            artifactsAdded += a.added;
+            artifactFilesMissing += a.missing;
+          };
           for (const r of srcRuns) {
             const mine = db.prepare(`SELECT status FROM main.runs WHERE id = ?`).get(r.id) as { status: string } | undefined;
             if (!mine) {
               copyRun(db, r.id);
               runsAdded++;
               pointsAdded += copyPoints(db, r.id);
+              artifacts(r.id);
             } else if ((RANK[r.status] ?? 0) > (RANK[mine.status] ?? 0)) {
               // Updated in place: sweep_runs (and every other table naming the run) still points at it, so it is never deleted.
+              db.prepare(`DELETE FROM main.artifacts WHERE run_id = ?`).run(r.id);
               db.prepare(`DELETE FROM main.points WHERE run_id = ?`).run(r.id);
               replaceRun(db, r.id);
               runsReplaced++;
               pointsAdded += copyPoints(db, r.id);
-            } else if (r.status === 'done' && mine.status === 'done' && !samePoints(db, r.id)) {
-              conflicts.push({ runId: r.id, source, reason: 'finished in both databases with different points' });
+              artifacts(r.id);
+            } else if (r.status === 'done' && mine.status === 'done') {
+              if (!samePoints(db, r.id)) conflicts.push({ runId: r.id, source, reason: 'finished in both databases with different points' });
+              // The same curve: the target gains any kept model it lacks (a copy that ran with artifacts: none, say).
+              else artifacts(r.id);
             }
           }
           db.prepare(`INSERT INTO main.sweep_runs SELECT * FROM src.sweep_runs WHERE true ON CONFLICT DO NOTHING`).run();
@@ -81,7 +99,7 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
   } finally {
     db.close();
   }
-  return { sources: sources.length, sweeps, runsAdded, runsReplaced, pointsAdded, denseModels, denseFilesMissing, conflicts };
+  return { sources: sources.length, sweeps, runsAdded, runsReplaced, pointsAdded, denseModels, denseFilesMissing, artifactsAdded, artifactFilesMissing, conflicts };
 }
 
 /** What a dense model key may be: contentHash's hex digits, or any plain name (never a path). */
@@ -108,6 +126,18 @@ function checkSource(source: string): void {
     const names = db.prepare(`SELECT name FROM sweeps UNION SELECT sweep FROM sweep_runs UNION SELECT sweep FROM runs`).pluck().all() as unknown[];
     for (const name of names) {
       checkSweepName(String(name), { file: source, path: 'sweeps.name', fix: 'This database was not written by prunelab run; merge only shard databases it wrote' });
+    }
+    // Artifact paths become file names in the target's artifacts/: each must be the one its sha256 names.
+    const hasArtifacts = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'artifacts'`).get() !== undefined;
+    for (const row of (hasArtifacts ? db.prepare(`SELECT path, sha256 FROM artifacts`).all() : []) as Array<{ path: unknown; sha256: unknown }>) {
+      if (typeof row.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(row.sha256) || row.path !== artifactPath(row.sha256)) {
+        throw new PrunelabError('E_DATABASE_INVALID', 'invalid artifact path: prunelab names each file by its sha256 under artifacts/', {
+          file: source,
+          path: 'artifacts.path',
+          value: String(row.path),
+          fix: 'This database was not written by prunelab run; merge only shard databases it wrote',
+        });
+      }
     }
     // Keys become file names in the target's cache (<key>.bin), so one such as ../../x could write outside it.
     for (const key of db.prepare(`SELECT key FROM dense_models`).pluck().all() as unknown[]) {
@@ -176,6 +206,23 @@ function copyModelFiles(from: string, key: string, to: string): void {
     copyFileSync(join(from, name), partial);
     renameSync(partial, dest);
   }
+}
+
+/**
+ * Adds the source's artifact rows of run `id` the target lacks, each once its
+ * file is in the target's artifacts/ (copied, checked against its sha256). A
+ * row whose file is missing or changed in the source is left out and counted.
+ */
+function copyArtifacts(db: Db, id: string, source: string, target: string): { added: number; missing: number } {
+  const rows = db.prepare(`SELECT step, path, bytes, sha256 FROM src.artifacts WHERE run_id = ? ORDER BY step`).all(id) as Array<{ step: number; path: string; bytes: number; sha256: string }>;
+  const insert = db.prepare(`INSERT INTO main.artifacts SELECT * FROM src.artifacts WHERE run_id = ? AND step = ? ON CONFLICT DO NOTHING`);
+  let added = 0;
+  let missing = 0;
+  for (const row of rows) {
+    if (!copyArtifactFile(source, target, row)) missing++;
+    else added += insert.run(id, row.step).changes;
+  }
+  return { added, missing };
 }
 
 function copyPoints(db: Db, id: string): number {

@@ -12,8 +12,9 @@ Merges shard databases. Idempotent: merging the same file again changes
 nothing. A run takes its most finished copy (done over failed over
 interrupted), so merging again after a shard resumed brings in what it
 finished. Runs finished in two databases with different points are reported
-as conflicts and kept as the target had them. Dense models are copied into
-the folder of --into (its cache/dense), so the merged folder stands alone.
+as conflicts and kept as the target had them. Dense models and the runs'
+kept models (artifacts/) are copied into the folder of --into, so the merged
+folder stands alone.
 
 Options:
   --into FILE          the merged database (created if needed)
@@ -66,9 +67,10 @@ export const mergeCommand: Command = {
     const r = mergeDatabases(values.into, positionals);
     out(
       `merged ${r.sources} database(s) into ${values.into}: ${r.runsAdded} run(s) added, ${r.runsReplaced} replaced by a more finished version, ` +
-        `${r.pointsAdded} point(s), ${r.denseModels} dense model(s), ${r.conflicts.length} conflict(s)`,
+        `${r.pointsAdded} point(s), ${r.artifactsAdded} kept model(s), ${r.denseModels} dense model(s), ${r.conflicts.length} conflict(s)`,
     );
     if (r.denseFilesMissing > 0) err(`warning: ${r.denseFilesMissing} dense model file(s) were not found: a run that needs one trains it again`);
+    if (r.artifactFilesMissing > 0) err(`warning: ${r.artifactFilesMissing} kept model file(s) were missing or changed in the sources: those points cannot be exported`);
     for (const c of r.conflicts) err(`conflict: run ${c.runId} from ${c.source}: ${c.reason}`);
     if (plan === undefined) return r.conflicts.length > 0 ? 1 : 0;
     const check = checkMerged({ target: values.into, plan, shards });
