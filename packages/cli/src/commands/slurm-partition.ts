@@ -22,7 +22,8 @@ export type PartitionInfo = { readonly limits: PartitionLimits } | { readonly un
 export function partitionInfo(partition: string | undefined): PartitionInfo {
   const r = spawnSync('sinfo', ['--noheader', '--Node', '--format=%P|%c|%m|%l'], { encoding: 'utf8', timeout: 20_000 });
   if (r.error) return { unknown: (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'sinfo is not installed here' : `sinfo failed: ${r.error.message}` };
-  if (r.status !== 0) return { unknown: `sinfo failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.status}`}` };
+  // sinfo's last line says why (the lines before are the steps it tried).
+  if (r.status !== 0) return { unknown: `sinfo failed: ${(r.stderr || r.stdout).trim().split('\n').pop() || `exit ${r.status}`}` };
   const rows = r.stdout
     .split('\n')
     .map((line) => line.trim().split('|'))
