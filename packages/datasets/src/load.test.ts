@@ -48,7 +48,7 @@ describe('listDatasets', () => {
       expect(cifar.available).toBe(false);
       expect(cifar.reason).toContain(join(root, 'cifar-10-batches-bin'));
       expect(cifar.reason).toContain('cifar-10-binary.tar.gz');
-      expect(cifar.reason).toContain(`run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${join(root, 'cifar-10-batches-bin')})`);
+      expect(cifar.reason).toContain(`Run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${join(root, 'cifar-10-batches-bin')})`);
       expect(cifar.obtain).toBe('prunelab data fetch cifar10');
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -67,5 +67,5 @@ export const dataCases: BadInput[] = [
     put(d, 'sweep.yaml', BASE.replace('name: synthetic, kind: blobs, dims: 4, classes: 3, trainSize: 60, valSize: 0, testSize: 30', 'name: cifar10, dir: c10, trainSize: 4, valSize: 1, testSize: 1'));
     for (const f of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) put(d, `c10/${f}`, new Uint8Array(3073 * 2).fill(200));
   }, args: run(), message: /c10\/data_batch_1\.bin: / },
-  { name: 'CIFAR-10: an empty folder', setup: (d) => (mkdirSync(join(d, 'c10')), put(d, 'sweep.yaml', BASE.replace('name: synthetic, kind: blobs, dims: 4, classes: 3, trainSize: 60, valSize: 0, testSize: 30', 'name: cifar10, dir: c10'))), args: run(), message: /CIFAR-10 files not found; looked in c10 \(missing .*\)\. download https/ },
+  { name: 'CIFAR-10: an empty folder', setup: (d) => (mkdirSync(join(d, 'c10')), put(d, 'sweep.yaml', BASE.replace('name: synthetic, kind: blobs, dims: 4, classes: 3, trainSize: 60, valSize: 0, testSize: 30', 'name: cifar10, dir: c10'))), args: run(), message: /CIFAR-10 files not found; looked in c10 \(missing .*\)\. Run `prunelab data fetch cifar10` \(it downloads the official binary version into .*; drop dataset\.dir or point it there\), or download https/ },
 ];
