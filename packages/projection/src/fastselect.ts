@@ -10,7 +10,9 @@
  *    counts it per pool, and checks that every key is a non-negative finite
  *    float. What lies inside the bracket is kept aside:
  *    - list mode: the (rare) entries with lo <= key <= hi are listed with their
- *      keys, so step 3 never goes back to the scores (listscan.ts);
+ *      keys, so step 3 never goes back to the scores (listscan.ts; for a pool
+ *      whose sampled keys are in order, sortedscan.ts proves it sorted and
+ *      binary-searches instead);
  *    - tie mode, when the sample shows one key all round the k-th position (few
  *      distinct scores, a mass of exact zeros), or two with nothing between them:
  *      nothing is listed, the ties of the likelier key are only counted
@@ -32,8 +34,9 @@
 import { countAround, kthLargestIn, NO_KEY, setWinners } from './listselect.js';
 import { scanPool, type List, type ScanState } from './listscan.js';
 import { bracketFromSample, type TieKey } from './sample.js';
+import { scanSortedPool } from './sortedscan.js';
 import type { Pool } from './select.js';
-import { clearLastTies, scanTiePool, setFirstTies, type TieState } from './tiescan.js';
+import { clearAllTies, clearLastTies, scanTiePool, setAllTies, setFirstTies, type TieState } from './tiescan.js';
 
 export interface FastPool extends Pool {
   values: Float32Array;
@@ -110,7 +113,10 @@ export function scanFast32(pools: readonly FastPool[], k: number, beforeWrite?: 
   for (let p = 0; p < pools.length; p++) {
     start.push(st.nl);
     const before = st.nl;
-    scanPool(views[p]!, pools[p]!.avail, pools[p]!.out, b.hi, b.lo, b.hi - b.lo, list, st);
+    const dir = b.order[p]!;
+    const pool = pools[p]!;
+    if (dir === 0 || pool.avail !== null || !scanSortedPool(views[p]!, pool.out, dir === 1 ? 1 : -1, b.hi, b.lo, list, st))
+      scanPool(views[p]!, pool.avail, pool.out, b.hi, b.lo, b.hi - b.lo, list, st);
     if (st.flag < 0) return null;
     above.push(st.c);
     inside.push(st.nl - before);
@@ -203,8 +209,12 @@ export function writeFast32(scan: Scan32, plan: Plan32): void {
     if (w.kind === 'list') {
       if (plan.t !== NO_KEY) setWinners(w.list.key, w.list.index, w.start[p]!, w.start[p + 1]!, pool.out, plan.t, q);
     } else if (w.keptByScan) {
+      // Quotas go to the pools in order: all ties before the cutoff's pool, none after it.
       const drop = scan.inside[p]! - q;
-      if (drop > 0) clearLastTies(scan.views[p]!, pool.out, w.key, drop);
+      if (q === 0) clearAllTies(scan.views[p]!, pool.out, w.key);
+      else if (drop > 0) clearLastTies(scan.views[p]!, pool.out, w.key, drop);
+    } else if (q === scan.inside[p]!) {
+      if (q > 0) setAllTies(scan.views[p]!, pool.avail, pool.out, w.key);
     } else if (q > 0) {
       setFirstTies(scan.views[p]!, pool.avail, pool.out, w.key, q);
     }

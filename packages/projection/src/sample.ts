@@ -24,6 +24,8 @@ interface ListBracket {
   kind: 'list';
   hi: number;
   lo: number;
+  /** Per pool: 1 or -1 where its sampled keys ascend or descend (worth proving it sorted, sortedscan.ts), else 0. */
+  order: Int8Array;
 }
 
 /** One key of tie mode, and whether the scan should write its ties as kept. */
@@ -55,8 +57,9 @@ export type Bracket = ListBracket | TieBracket;
  * null when the sample shows a negative or non-finite key or is too small to say.
  */
 export function bracketFromSample(pools: readonly Pool[], views: readonly Int32Array[], k: number, total: number): Bracket | null {
-  const s = drawSample(pools, views);
-  if (s === null) return null;
+  const drawn = drawSample(pools, views);
+  if (drawn === null) return null;
+  const s = drawn.keys;
   const m = s.length;
   if (m < 64) return null;
   const q = k / total; // fraction kept
@@ -77,32 +80,59 @@ export function bracketFromSample(pools: readonly Pool[], views: readonly Int32A
     const first = s[m - 1 - Math.min(m - 1, Math.max(0, Math.floor(r)))]! === top ? top : bottom;
     return { kind: 'tie', keys: top === bottom ? [tieKey(top)] : [tieKey(first), tieKey(first === top ? bottom : top)] };
   }
-  return { kind: 'list', hi: hiRank < 0 ? MAX_FINITE : top, lo: loRank >= m ? 0 : s[m - 1 - loRank]! };
+  return { kind: 'list', hi: hiRank < 0 ? MAX_FINITE : top, lo: loRank >= m ? 0 : s[m - 1 - loRank]!, order: drawn.order };
 }
 
-/** The sorted sample, or null when a sampled key is negative or non-finite. */
-function drawSample(pools: readonly Pool[], views: readonly Int32Array[]): Int32Array | null {
+/** Fewest sampled keys of a pool for its order to count as a hint. */
+const ORDER_SAMPLES = 16;
+
+/**
+ * The sorted sample, and per pool whether its sampled keys (in position order)
+ * never decrease (1) or never increase (-1); null when a sampled key is negative
+ * or non-finite.
+ */
+function drawSample(pools: readonly Pool[], views: readonly Int32Array[]): { keys: Int32Array; order: Int8Array } | null {
   const allN = pools.reduce((s, p) => s + p.values.length, 0);
   const step = sampleStep(allN);
   const runs = Math.ceil(allN / step);
   // A typed array, not a JS array: no garbage on the V8 heap, and sort() is numeric.
   const sample = new Int32Array(runs);
+  // Per pool: sampled keys, rises and falls between consecutive ones.
+  const count = new Int32Array(pools.length);
+  const rises = new Int32Array(pools.length);
+  const falls = new Int32Array(pools.length);
   let drawn = 0;
   let pi = 0;
   let base = 0;
+  let prev = -1;
   for (let j = 0; j < runs; j++) {
     // Offsets grow with j (run j's offset is below run j + 1's start), so the pools are walked forward once.
     const g = samplePosition(j, step);
     if (g >= allN) break;
-    while (g >= base + pools[pi]!.values.length) base += pools[pi++]!.values.length;
+    while (g >= base + pools[pi]!.values.length) {
+      base += pools[pi++]!.values.length;
+      prev = -1;
+    }
     const i = g - base;
     const a = pools[pi]!.avail;
     if (a !== null && a[i] === 0) continue;
     const b = views[pi]![i]!;
     if (b < 0 || b > MAX_FINITE) return null;
     sample[drawn++] = b;
+    if (prev >= 0) {
+      if (b > prev) rises[pi]!++;
+      else if (b < prev) falls[pi]!++;
+    }
+    count[pi]!++;
+    prev = b;
   }
-  return sample.subarray(0, drawn).sort();
+  const order = new Int8Array(pools.length);
+  for (let p = 0; p < pools.length; p++) {
+    if (count[p]! < ORDER_SAMPLES) continue;
+    if (falls[p] === 0) order[p] = 1;
+    else if (rises[p] === 0) order[p] = -1;
+  }
+  return { keys: sample.subarray(0, drawn).sort(), order };
 }
 
 /** The length of the runs the sample takes one key from, for allN entries in all. */

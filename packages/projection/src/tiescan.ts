@@ -83,8 +83,31 @@ function tieSingles(u: Int32Array, a: Uint8Array | null, out: Uint8Array, from: 
 }
 
 /**
+ * Keeps every available entry equal to v (a pool before the cutoff, in the
+ * direction where the scan dropped the ties). Branch-free: the ties are too many
+ * for a branch per entry to be predicted.
+ */
+export function setAllTies(u: Int32Array, a: Uint8Array | null, out: Uint8Array, v: number): void {
+  const n = u.length;
+  if (a === null) {
+    for (let i = 0; i < n; i++) out[i] = out[i]! | (((((u[i]! ^ v) - 1) | 0) >>> 31) & 1);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = out[i]! | (((((u[i]! ^ v) - 1) | 0) >>> 31) & (-a[i]! >>> 31));
+  }
+}
+
+/** Drops every entry equal to v (a pool past the cutoff, where the scan kept the ties). Branch-free. */
+export function clearAllTies(u: Int32Array, out: Uint8Array, v: number): void {
+  const n = u.length;
+  for (let i = 0; i < n; i++) {
+    const x = u[i]! ^ v; // 0 exactly for a tie; keys are non-negative, so x >= 0
+    out[i] = out[i]! & ((x | -x) >>> 31);
+  }
+}
+
+/**
  * Keeps the first q available entries equal to v, in index order (the scan left
- * them all 0). Stops at the q-th, so it reads only as far as the tie rule needs.
+ * them all 0): the one pool where the cutoff falls. Stops at the q-th.
  */
 export function setFirstTies(u: Int32Array, a: Uint8Array | null, out: Uint8Array, v: number, q: number): void {
   const n = u.length;
@@ -109,7 +132,8 @@ export function setFirstTies(u: Int32Array, a: Uint8Array | null, out: Uint8Arra
 /**
  * Drops the last r kept entries equal to v (the scan kept every available tie),
  * walking back from the end, so the first ones stay: the same tie rule read from
- * the other side. Needs no availability mask: only available ties are set.
+ * the other side, for the one pool where the cutoff falls. Needs no availability
+ * mask: only available ties are set.
  */
 export function clearLastTies(u: Int32Array, out: Uint8Array, v: number, r: number): void {
   let left = r;
