@@ -12,7 +12,7 @@ sets it): torch.set_num_threads(1) does not limit OpenBLAS's own threads.
         can alternate its own timed calls with torch's on the same data:
           version       {"torch": its version}
           load PATH N   read N float32 values (native byte order) from PATH
-          kth K         time one torch.kthvalue(x, K): {"ms", "value"}
+          kth K         time one torch.kthvalue(x, K): {"ms", "cpuMs", "value"}
           quit
     scripts/torch-kthvalue.py lenet300 MNIST_DIR OUT
         Trains LeNet-300-100 (784-300-100-10, ReLU, torch's default init) for one
@@ -62,9 +62,11 @@ def serve():
             x = torch.from_numpy(np.fromfile(cmd[1], dtype=np.float32, count=int(cmd[2])))
             reply = {'n': x.numel()}
         elif cmd[0] == 'kth':
+            c = time.process_time()
             t = time.perf_counter()
             v = torch.kthvalue(x, int(cmd[1])).values
-            reply = {'ms': (time.perf_counter() - t) * 1e3, 'value': float(v)}
+            t = time.perf_counter() - t
+            reply = {'ms': t * 1e3, 'cpuMs': (time.process_time() - c) * 1e3, 'value': float(v)}
         else:
             reply = {'error': 'unknown command ' + cmd[0]}
         print(json.dumps(reply), flush=True)

@@ -14,7 +14,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { project } from '../index.js';
@@ -214,7 +214,7 @@ writeFileSync(
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? null,
-      loadavg: (await import('node:os')).loadavg(),
+      loadavg: loadavg(),
       sparsity: SPARSITY,
       scope: 'global',
       layers: LAYERS,
@@ -231,6 +231,7 @@ out(`wrote ${file}`);
 /** Every distribution of distributions.ts and the trained network, each against torch.kthvalue in the same run. */
 async function realisticSection(): Promise<Record<string, unknown>> {
   const script = join(root, 'scripts', 'torch-kthvalue.py');
+  const loadBefore = loadavg();
   const torch = await startTorch(script);
   const torchRef = 'error' in torch ? null : torch;
   out(`\nrealistic scores: global top-k at sparsity ${SPARSITY}, median of ${REALISTIC_REPS}, alternating with torch.kthvalue on one thread`);
@@ -244,7 +245,7 @@ async function realisticSection(): Promise<Record<string, unknown>> {
     out(`  ${TRAINED}: test accuracy ${(100 * trained.testAccuracy).toFixed(2)}%`);
   }
   const trainedFile = 'error' in trained ? undefined : trained.file;
-  out('distribution\tn\tmedian_ms\ttorch_median_ms\tratio\tpinned\textra/input');
+  out('distribution\tn\tmedian_ms\ttorch_median_ms\tratio\tcpu_ratio\tpinned\textra/input');
   const realisticRows: RealisticRow[] = [];
   for (const name of names) {
     const layers = realisticLayers(name, trainedFile);
@@ -252,12 +253,15 @@ async function realisticSection(): Promise<Record<string, unknown>> {
     const row = await benchOne(name, layers, REALISTIC_REPS, torchRef, () => memoryChild(memoryArgs), gc, out);
     realisticRows.push(row);
     out(
-      `${name}\t${row.n}\t${row.medianMs.toFixed(1)}\t${row.torchMedianMs?.toFixed(1) ?? '-'}\t${row.ratio?.toFixed(3) ?? '-'}\t${row.pinnedLayers}\t${row.extraOverInput.toFixed(3)}`,
+      `${name}\t${row.n}\t${row.medianMs.toFixed(1)}\t${row.torchMedianMs?.toFixed(1) ?? '-'}\t${row.ratio?.toFixed(3) ?? '-'}\t${row.cpuRatio?.toFixed(3) ?? '-'}\t${row.pinnedLayers}\t${row.extraOverInput.toFixed(3)}`,
     );
   }
   torchRef?.close();
+  out(`  load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadavg().map((x) => x.toFixed(2)).join(' ')} after`);
   return {
     sparsity: SPARSITY,
+    loadavgBefore: loadBefore,
+    loadavgAfter: loadavg(),
     torch: torchRef?.version ?? null,
     torchMissing: 'error' in torch ? torch.error : null,
     trainedMissing: 'error' in trained ? trained.error : null,

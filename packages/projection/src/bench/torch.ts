@@ -16,8 +16,8 @@ export interface TorchReference {
   version: string;
   /** Loads n float32 values from a file (native byte order). */
   load: (path: string, n: number) => Promise<void>;
-  /** One timed torch.kthvalue(x, k) (the k-th smallest) on the loaded values. */
-  kth: (k: number) => Promise<{ ms: number; value: number }>;
+  /** One timed torch.kthvalue(x, k) (the k-th smallest) on the loaded values: wall and CPU time. */
+  kth: (k: number) => Promise<{ ms: number; cpuMs: number; value: number }>;
   close: () => void;
 }
 
@@ -69,7 +69,7 @@ export async function startTorch(script: string): Promise<TorchReference | { err
     },
     kth: async (k) => {
       const r = await ask(`kth ${k}`);
-      return { ms: Number(r['ms']), value: Number(r['value']) };
+      return { ms: Number(r['ms']), cpuMs: Number(r['cpuMs']), value: Number(r['value']) };
     },
     close: () => {
       child.removeAllListeners('exit');
