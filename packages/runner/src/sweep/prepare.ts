@@ -3,6 +3,7 @@ import { loadDataset, type LoadedDataset, splitSize } from '@prunelab/datasets';
 import { stepsFor } from '@prunelab/models';
 import { scheduleRegistry } from '@prunelab/pruning';
 import { denseKey, runId } from '../config/identity.js';
+import { checkAugment } from '../config/augment-check.js';
 import { checkedArchitecture } from '../config/model-check.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';
 import { weightLayout, type WeightLayout } from './artifact-estimate.js';
@@ -79,6 +80,7 @@ export async function prepareRuns(sweep: LoadedSweep): Promise<PreparedRun[]> {
     // Trainings of the common budget, extra ones included (the scheduler's cost).
     const trainings = planned.steps / stepsFor(ft, trainSize);
     const { arch, size } = checkedArchitecture(sweep, run, ds.shape, ds.classes);
+    checkAugment(sweep, run, ds.shape);
     const { params, macs } = size;
     out.push({
       ...run,
