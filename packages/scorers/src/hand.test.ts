@@ -181,7 +181,7 @@ describe('obd', () => {
 /** Hidden activations of tinyMlp computed by hand. */
 function hidden(n: Net, x: number[][]): number[][] {
   const w = kernels(n)[0]!;
-  const b = n.params[0]!.bias.dataSync();
+  const b = n.params[0]!.bias!.dataSync();
   return x.map((r) => [0, 1, 2].map((j) => Math.max(0, r[0]! * w[j]! + r[1]! * w[3 + j]! + b[j]!)));
 }
 
@@ -266,11 +266,11 @@ describe('noise-sensitivity', () => {
         const w = getWeights(net);
         const k = p.kernel.dataSync().slice();
         for (let i = j; i < k.length; i += units) k[i] = 0;
-        const b = p.bias.dataSync().slice();
+        const b = p.bias!.dataSync().slice();
         b[j] = 0;
         tf.tidy(() => {
           p.kernel.assign(tf.tensor(k, p.kernel.shape));
-          p.bias.assign(tf.tensor(b));
+          p.bias!.assign(tf.tensor(b));
         });
         expect(s[l]!.unitScores![j]!).toBeCloseTo(Math.max(0, loss() - base), 5);
         setWeights(net, w);

@@ -31,6 +31,17 @@ const zoo: Record<string, { options: Record<string, unknown>; shape: number[] }>
   'conv-small': { options: { widths: [3, 4], dense: [6] }, shape: [8, 8, 2] },
 };
 
+/**
+ * Graph models (residual adds, batch norm with running statistics): the tfjs
+ * entry imports Sequential models only, so these have no Keras mirror and each
+ * scorer runs on the zoo network alone, with the same checks (no leak, the
+ * weights untouched, one finite score per weight).
+ */
+const graphZoo: Record<string, { options: Record<string, unknown>; shape: number[] }> = {
+  resnet: { options: { depth: 20, shortcut: 'B', width: 2 }, shape: [8, 8, 3] },
+  vgg: { options: { depth: 11, width: 2 }, shape: [16, 16, 3] },
+};
+
 /** Options that take a scorer through another use of the forward pass, scored besides its defaults. */
 const variants: Record<string, ReadonlyArray<Record<string, unknown>>> = {
   'noise-sensitivity': [{ level: 'weight' }],
@@ -111,7 +122,7 @@ function expectSameScores(a: readonly UnitScoredLayer[], b: readonly UnitScoredL
 
 describe('the models of the scorer x model test', () => {
   it('cover every registered model', () => {
-    expect(modelRegistry.names()).toEqual([...Object.keys(zoo), 'tfjs'].sort());
+    expect(modelRegistry.names()).toEqual([...Object.keys(zoo), ...Object.keys(graphZoo), 'tfjs'].sort());
   });
 });
 
@@ -159,6 +170,20 @@ describe.each(Object.entries(zoo))(`zoo model %s and its Keras-style import (${b
     const a = await scoreChecked(name, o, zooNet, ds);
     const b = await scoreChecked(name, o, imported, ds);
     expectSameScores(b, a, 1e-5);
+  });
+});
+
+describe.each(Object.entries(graphZoo))(`graph zoo model %s (${backend})`, (model, { options, shape }) => {
+  const ds = dataset(shape);
+  let net: Net;
+
+  beforeAll(() => {
+    net = new Net(modelRegistry.create(model, options)(shape, CLASSES), SEED);
+  });
+  afterAll(() => net.dispose());
+
+  it.each(configs)('$label scores it without leaks, the weights and running statistics untouched', async ({ name, options: o }) => {
+    await scoreChecked(name, o, net, ds);
   });
 });
 

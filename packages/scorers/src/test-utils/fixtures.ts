@@ -45,7 +45,7 @@ export function setKernel(n: Net, layer: number, data: number[], bias?: number[]
   const p = n.params[layer]!;
   tf.tidy(() => {
     p.kernel.assign(tf.tensor(data, p.kernel.shape));
-    if (bias) p.bias.assign(tf.tensor(bias, p.bias.shape));
+    if (bias) p.bias!.assign(tf.tensor(bias, p.bias!.shape));
   });
 }
 

@@ -46,7 +46,7 @@ export function mirrorOf(arch: Architecture, net: Net): tfl.Sequential {
       const last = k === params.length - 1;
       const style = k % 3;
       const inline = spec.activation === 'relu' && style === 1 ? 'relu' : last && k % 2 === 0 ? 'softmax' : 'linear';
-      weights.set(`p${k}`, [p.kernel, p.bias]);
+      weights.set(`p${k}`, [p.kernel, p.bias!]);
       const common = { ...first(), activation: inline, name: `p${k}` } as const;
       layers.push(
         spec.kind === 'dense'
