@@ -4,5 +4,5 @@ export { denseMatMul } from './ops/dense.js';
 export { chosenBlasCore, nativeStatus, NATIVE_FIX } from './native/addon.js';
 export type { NativeAddon, NativeStatus } from './native/addon.js';
 export { NativeProgram, ProgramBuilder, NATIVE_ACTIVATIONS, windowGeometry } from './native/program.js';
-export type { NativeActivation, NativeOptimizer, Padding } from './native/program.js';
+export type { BatchNormOp, ConvOptions, NativeActivation, NativeOptimizer, NativeParamKind, NativeValue, Padding, WeightedOp } from './native/program.js';
 export { heapView, renewVariable } from './native/heap.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { denseMatMul } from '@prunelab/engine';
 import type { LayerSpec, ParamKind } from './architecture.js';
 import { applyBatchNorm, type BatchStats } from './batch-norm.js';
+import { depthwiseConv } from './depthwise.js';
 import { downstreamOf, INPUT, unitChain, type Graph } from './graph.js';
 import { applyStateless } from './layer-ops.js';
 import { isParamKind } from './names.js';
@@ -151,11 +152,7 @@ function paramOutput(spec: LayerSpec & { kind: ParamKind }, p: ParamLayer, kerne
   let z: tf.Tensor;
   if (spec.kind === 'dense') z = denseMatMul(h as tf.Tensor2D, kernel as tf.Tensor2D);
   else if (spec.kind === 'conv2d') z = tf.conv2d(h as tf.Tensor4D, kernel as tf.Tensor4D, spec.stride, spec.padding);
-  else {
-    // Stored [k, k, 1, c]; tfjs reads the same values as [k, k, c, 1] (architecture.ts).
-    const [kh, kw, , c] = kernel.shape as [number, number, number, number];
-    z = tf.depthwiseConv2d(h as tf.Tensor4D, tf.reshape(kernel, [kh, kw, c, 1]) as tf.Tensor4D, spec.stride, spec.padding);
-  }
+  else z = depthwiseConv(h, kernel, spec.stride, spec.padding);
   return p.bias ? tf.add(z, p.bias) : z;
 }
 

@@ -11,17 +11,25 @@ import type { TrainingConfig } from './optimizer.js';
 import type { LrSchedule } from './lr-schedule.js';
 import { blobs, config, magnitudeScores, mlpArch } from './test-utils/fixtures.js';
 import type { Architecture } from './architecture.js';
+import { modelRegistry } from './zoo/all.js';
+import { loadDataset } from '@prunelab/datasets';
 
 // Training on the native backend against the tfjs path on the same backend
 // (engine: 'tfjs'): same losses and weights to 1e-4 after many steps, masks
 // that hold exactly, bit-identical reruns, and no leaked tensors.
 const available = nativeStatus().available;
 let ds: LoadedDataset;
+/** Gaussian blobs of as many features as a graph net's input has, by feature count. */
+const images = new Map<number, LoadedDataset>();
 beforeAll(async () => {
   if (!available) return;
   const info = await initBackend('native');
   expect(info.name).toBe('native');
   ds = await blobs();
+  for (const arch of GRAPHS.map(([, a]) => a)) {
+    const dims = arch.inputShape.reduce((a, b) => a * b, 1);
+    if (!images.has(dims)) images.set(dims, await loadDataset({ name: 'synthetic', kind: 'blobs', dims, classes: 3, trainSize: 256, valSize: 32, testSize: 32 }));
+  }
 });
 
 const conv: Architecture = {
@@ -36,8 +44,47 @@ const conv: Architecture = {
   ],
 };
 
-/** The blobs' 8 features as the image the architecture takes (4x2x1 for the convnet). */
-const dataFor = (arch: Architecture): LoadedDataset => ({ ...ds, shape: [...arch.inputShape] });
+/**
+ * Graph networks (architecture.ts) with every layer kind, small so that the
+ * tfjs path is quick: He et al. 2016's CIFAR ResNet-20 with both shortcuts,
+ * network slimming's VGG-11 with batch norm, and a graph with depthwise
+ * convolutions (with and without bias), a concatenation, spatial and channel
+ * zero padding, a three-way add, a value read by four layers, an inner softmax
+ * and a dense layer without bias.
+ */
+const depthwiseGraph: Architecture = {
+  inputShape: [6, 6, 2],
+  classes: 3,
+  layers: [
+    { kind: 'conv2d', filters: 4, kernel: 3, stride: 1, padding: 'same', activation: 'relu', name: 'x' },
+    { kind: 'depthwiseConv2d', kernel: 3, stride: 1, padding: 'same', activation: 'relu', name: 'dw1' },
+    { kind: 'depthwiseConv2d', kernel: 2, stride: 1, padding: 'same', activation: 'linear', bias: false, inputs: ['x'] },
+    { kind: 'batchnorm', epsilon: 1e-3, momentum: 0.9, name: 'dw2' },
+    { kind: 'add', inputs: ['dw1', 'x', 'dw2'], name: 'sum' },
+    { kind: 'conv2d', filters: 2, kernel: 1, stride: 1, padding: 'valid', activation: 'linear', inputs: ['x'], name: 'narrow' },
+    { kind: 'concatenate', inputs: ['sum', 'narrow', 'x'] },
+    { kind: 'zeroPad', padding: [[1, 0], [0, 2]], channels: [1, 1] },
+    { kind: 'depthwiseConv2d', kernel: 3, stride: 2, padding: 'valid', activation: 'linear' },
+    { kind: 'batchnorm' },
+    { kind: 'activation', fn: 'relu' },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 6, activation: 'linear' },
+    { kind: 'activation', fn: 'softmax' },
+    { kind: 'dense', units: 3, activation: 'linear', bias: false },
+  ],
+};
+const GRAPHS: Array<[string, Architecture]> = [
+  ['ResNet-20, option-A shortcuts', modelRegistry.create('resnet', { depth: 20, width: 2, shortcut: 'A' })([8, 8, 3], 3)],
+  ['ResNet-20, option-B shortcuts', modelRegistry.create('resnet', { depth: 20, width: 2, shortcut: 'B' })([8, 8, 3], 3)],
+  ['VGG-11 with batch norm', modelRegistry.create('vgg', { depth: 11, width: 1 })([16, 16, 1], 3)],
+  ['a graph with depthwise convolutions, concatenate and zero padding', depthwiseGraph],
+];
+
+/** The blobs' 8 features as the image the architecture takes (4x2x1 for the convnet); a graph net's own blobs. */
+const dataFor = (arch: Architecture): LoadedDataset => {
+  const dims = arch.inputShape.reduce((a, b) => a * b, 1);
+  return { ...(dims === 8 ? ds : images.get(dims)!), shape: [...arch.inputShape] };
+};
 
 function weightsAfter(arch: Architecture, cfg: TrainingConfig, engine: 'auto' | 'tfjs', masks?: (net: Net) => MaskSet): { w: Float32Array[]; loss: number; net: Net } {
   const net = new Net(arch, 3);
@@ -47,11 +94,11 @@ function weightsAfter(arch: Architecture, cfg: TrainingConfig, engine: 'auto' | 
   return { w: getWeights(net).map((x) => Float32Array.from(x.data)), loss: r.finalLoss, net };
 }
 
-const maxRel = (a: Float32Array[], b: Float32Array[]) => {
+const maxRel = (a: Float32Array[], b: Float32Array[], floor = 1e-6) => {
   let worst = 0;
   a.forEach((x, i) => {
     const y = b[i]!;
-    const scale = Math.max(...Array.from(y, Math.abs), 1e-6);
+    const scale = Math.max(...Array.from(y, Math.abs), floor);
     for (let k = 0; k < x.length; k++) worst = Math.max(worst, Math.abs(x[k]! - y[k]!) / scale);
   });
   return worst;
@@ -93,6 +140,61 @@ describe.skipIf(!available)('training on the native backend', () => {
       });
     }
   }
+
+  // Every array: kernels, biases, batch norms' gamma and beta, and their running statistics.
+  // SGD and momentum, whose steps are linear in the gradient, so equal weights mean equal gradients. Adam is
+  // checked per element on the MLP and convnet above; on batch-norm graphs it is not comparable this way:
+  // a bias or beta that a later batch norm cancels has a gradient of rounding noise (1e-10), and Adam's first
+  // steps move it by about lr whatever the noise's size, in a direction each path's rounding picks.
+  for (const [name, arch] of GRAPHS) {
+    for (const optimizer of ['momentum', 'sgd'] as const) {
+      it(`${name}, ${optimizer}: every weight and running statistic after 8 steps equals the tfjs path's to 1e-4`, () => {
+        const before = tf.memory().numTensors;
+        const cfg = config({ optimizer, lr: 0.01, weightDecay: 1e-4, epochs: (8 * 32) / 256 });
+        const a = weightsAfter(arch, cfg, 'auto');
+        const b = weightsAfter(arch, cfg, 'tfjs');
+        expect(a.w.length).toBe(b.w.length);
+        // Relative to each array's largest value, at least 1e-3: a bias before a batch norm stays at rounding noise.
+        expect(maxRel(a.w, b.w, 1e-3)).toBeLessThan(1e-4);
+        expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-4);
+        // Trained: not the initial weights.
+        const init = new Net(arch, 3);
+        expect(maxRel(a.w, getWeights(init).map((x) => Float32Array.from(x.data)))).toBeGreaterThan(1e-2);
+        for (const r of [a, b]) r.net.dispose();
+        init.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  }
+
+  it('ResNet-20: masked kernels stay exactly 0, reruns are bit for bit, no tensor leaks', () => {
+    const arch = GRAPHS[1]![1];
+    const before = tf.memory().numTensors;
+    const masks = (net: Net): MaskSet => {
+      const r = project(magnitudeScores(net), { sparsity: 0.6, scope: 'global' });
+      return new Map(net.params.map((p, i) => [p.name, tf.tensor(Float32Array.from(r.masks[i]!.mask), p.kernel.shape)]));
+    };
+    const cfg = config({ optimizer: 'momentum', lr: 0.05, weightDecay: 1e-4, epochs: 1 });
+    const a = weightsAfter(arch, cfg, 'auto', masks);
+    const b = weightsAfter(arch, cfg, 'auto', masks);
+    a.w.forEach((x, i) => expect(Buffer.from(x.buffer).equals(Buffer.from(b.w[i]!.buffer))).toBe(true));
+    const ref = new Net(arch, 3);
+    const m = masks(ref);
+    let pruned = 0;
+    for (const p of a.net.params) {
+      const kept = m.get(p.name)!.dataSync();
+      const w = p.kernel.dataSync();
+      for (let k = 0; k < w.length; k++) {
+        if (kept[k] !== 0) continue;
+        expect(w[k] === 0, `${p.name}[${k}] is pruned`).toBe(true);
+        pruned++;
+      }
+    }
+    expect(pruned).toBeGreaterThan(0);
+    for (const t of m.values()) t.dispose();
+    for (const n of [ref, a.net, b.net]) n.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it('keeps masked weights exactly 0 and reruns bit for bit', () => {
     const before = tf.memory().numTensors;

@@ -1,19 +1,30 @@
-import { activeNativeEngine, heapView, ProgramBuilder, renewVariable, type NativeProgram } from '@prunelab/engine';
+import { activeNativeEngine, heapView, ProgramBuilder, renewVariable, type NativeProgram, type NativeValue } from '@prunelab/engine';
+import type * as tf from '@tensorflow/tfjs-core';
+import { INPUT } from './graph.js';
 import type { MaskSet } from './mask-set.js';
 import type { Net } from './net.js';
 import type { TrainingConfig } from './optimizer.js';
 
+/** One parameter of the native program: the variable it lives in, and the mask key of a prunable kernel. */
+interface Binding {
+  readonly variable: tf.Variable;
+  /** The param layer's name (dense1, conv1, ...) for a kernel: its mask is masks.get(name). */
+  readonly kernelOf?: string;
+}
+
 /**
- * Training on the native engine: the net's layers as a native program
- * (packages/engine/native) that runs forward, softmax cross-entropy, backward
- * and the optimizer step in one call per step, on the variables' own memory
- * in the wasm heap. Same math as the tfjs path (tested to 1e-4 against it);
- * the last digits differ because the summation order differs.
+ * Training on the native engine: the net's graph as a native program
+ * (packages/engine/native) that runs forward, softmax cross-entropy, backward,
+ * the optimizer step and the batch norms' running-statistics update in one
+ * call per step, on the variables' own memory in the wasm heap. Same math as
+ * the tfjs path (tested to 1e-4 against it); the last digits differ because
+ * the summation order differs.
  */
 export class NativeTrainer {
   constructor(
     private readonly net: Net,
     private readonly program: NativeProgram,
+    private readonly bindings: readonly Binding[],
   ) {
     // The variables are written in place from now on. Fresh data first: its ids
     // are new to the wasm backend's operator caches (so nothing cached can go
@@ -23,83 +34,115 @@ export class NativeTrainer {
 
   /** One optimizer step at learning rate `lr` on the batch (x row-major, one example after another); returns its mean loss before the step. */
   step(x: Float32Array, labels: Int32Array, masks: MaskSet | undefined, lr: number): number {
-    // nativeTrainer refuses layers without a bias, so every layer has one here.
-    const params = this.net.params.flatMap((p) => [heapView(p.kernel), heapView(p.bias!)]);
-    const maskViews = this.net.params.map((p) => {
-      const m = masks?.get(p.name);
+    // The program takes a mask per parameter; today's masks are on prunable kernels, keyed by layer name.
+    const params = this.bindings.map((b) => heapView(b.variable));
+    const maskViews = this.bindings.map((b) => {
+      const m = b.kernelOf === undefined ? undefined : masks?.get(b.kernelOf);
       return m ? heapView(m) : null;
     });
     return this.program.step(x, labels, params, maskViews, lr);
   }
 
   /**
-   * Gives every variable fresh data holding its current values. Call before
-   * tfjs computes with the net again: the wasm backend caches matmul and conv
-   * operators with their weights keyed on the tensor, not its values.
+   * Gives every variable (running statistics included) fresh data holding its
+   * current values. Call before tfjs computes with the net again: the wasm
+   * backend caches matmul and conv operators with their weights keyed on the
+   * tensor, not its values.
    */
   renew(): void {
-    for (const v of this.net.variables()) renewVariable(v);
+    for (const v of [...this.net.variables(), ...this.net.stateVariables()]) renewVariable(v);
   }
 }
 
 /**
  * A native trainer for `net`, or undefined when the active backend is not
- * `native` or the net has what the native engine does not run: that net then
- * trains on the tfjs path. The engine runs Sequential stacks of dense and conv
- * layers with biases, pooling, flatten, activations other than an inner
- * softmax, and carried-along affine layers; not a graph (a layer that names
- * its inputs other than the previous one), batch norm, add, concatenate,
- * depthwise convolution, zero padding, or a layer without a bias.
+ * `native`: that net then trains on the tfjs path. The engine runs every
+ * layer of the graph format (architecture.ts): dense, conv and depthwise conv
+ * with or without bias, batch norm in training mode, activations (softmax
+ * included), add, concatenate, max and global average pooling, flatten, zero
+ * padding, and the carried-along layers of imported models.
+ *
+ * One difference from the tfjs path remains, in the tfjs path: a carried-along
+ * average pool with 'same' padding gets tfjs' AvgPoolGrad there, which divides
+ * by the whole window at the borders; the native engine uses the exact gradient.
  */
 export function nativeTrainer(net: Net, cfg: TrainingConfig): NativeTrainer | undefined {
   const addon = activeNativeEngine();
-  if (!addon || !net.graph.sequential) return undefined;
+  if (!addon) return undefined;
   const b = new ProgramBuilder(net.arch.inputShape);
-  for (const spec of net.arch.layers) {
+  const bindings: Binding[] = [];
+  const bind = (index: number, variable: tf.Variable, kernelOf?: string) => {
+    // The builder numbers parameters in the order they are made; the bindings follow the same order.
+    if (index !== bindings.length) throw new Error(`native program: parameter ${index} bound out of order`);
+    bindings.push({ variable, ...(kernelOf !== undefined && { kernelOf }) });
+  };
+  const values: NativeValue[] = [];
+  net.arch.layers.forEach((spec, i) => {
+    const ins = net.graph.inputs[i]!.map((j) => (j === INPUT ? b.input : values[j]!));
+    const x = ins[0]!;
+    let out: NativeValue;
     switch (spec.kind) {
       case 'dense':
-        if (spec.bias === false) return undefined;
-        b.dense(spec.units);
-        b.activation(spec.activation);
-        break;
       case 'conv2d':
-        if (spec.bias === false) return undefined;
-        b.conv2d(spec.filters, spec.kernel, spec.stride, spec.padding);
-        b.activation(spec.activation);
+      case 'depthwiseConv2d': {
+        const p = net.paramAt(i)!;
+        const o = { bias: p.bias !== undefined, relu: spec.activation === 'relu' };
+        const r =
+          spec.kind === 'dense'
+            ? b.dense(x, spec.units, o)
+            : spec.kind === 'conv2d'
+              ? b.conv2d(x, spec.filters, { ...o, kernel: spec.kernel, stride: spec.stride, padding: spec.padding })
+              : b.depthwiseConv2d(x, { ...o, kernel: spec.kernel, stride: spec.stride, padding: spec.padding });
+        bind(r.kernel, p.kernel, p.name);
+        if (r.bias !== undefined) bind(r.bias, p.bias!);
+        out = r.out;
         break;
+      }
+      case 'batchnorm': {
+        const bn = net.normAt(i)!;
+        const r = b.batchNorm(x, bn.epsilon, bn.momentum);
+        bind(r.gamma, bn.gamma);
+        bind(r.beta, bn.beta);
+        bind(r.movingMean, bn.movingMean);
+        bind(r.movingVariance, bn.movingVariance);
+        out = r.out;
+        break;
+      }
       case 'activation':
-        if (spec.fn === 'softmax') return undefined;
-        b.activation(spec.fn);
+        out = b.activation(x, spec.fn);
         break;
-      case 'globalAvgPool':
-        b.globalPool('avg');
-        break;
-      case 'batchnorm':
-      case 'add':
-      case 'concatenate':
-      case 'depthwiseConv2d':
-      case 'zeroPad':
-        return undefined;
       case 'maxpool':
-        b.pool('max', [spec.size, spec.size], [spec.stride, spec.stride], 'valid');
+        out = b.pool(x, 'max', [spec.size, spec.size], [spec.stride, spec.stride], 'valid');
         break;
       case 'flatten':
-        b.flatten();
+        out = b.flatten(x);
+        break;
+      case 'globalAvgPool':
+        out = b.globalPool(x, 'avg');
+        break;
+      case 'add':
+        out = b.add(ins);
+        break;
+      case 'concatenate':
+        out = b.concatenate(ins);
+        break;
+      case 'zeroPad':
+        out = b.zeroPad(x, spec.padding, spec.channels);
         break;
       case 'fixed': {
         const op = spec.op;
-        if (op.type === 'activation') {
-          if (op.fn === 'softmax') return undefined;
-          b.activation(op.fn);
-        } else if (op.type === 'affine') b.affine(op.scale, op.offset);
-        else if (op.type === 'pool') b.pool(op.mode, op.size, op.stride, op.padding);
-        else if (op.type === 'globalPool') b.globalPool(op.mode);
+        if (op.type === 'identity') out = x;
+        else if (op.type === 'activation') out = b.activation(x, op.fn);
+        else if (op.type === 'affine') out = b.affine(x, op.scale, op.offset);
+        else if (op.type === 'pool') out = b.pool(x, op.mode, op.size, op.stride, op.padding);
+        else out = b.globalPool(x, op.mode);
         break;
       }
     }
-  }
+    values.push(out);
+  });
   // tfjs-core 4.22's optimizers: Adam's defaults (beta1 0.9, beta2 0.999) and the backend's float32 epsilon, 1e-7.
-  const program = b.build(addon, cfg.batchSize, net.arch.classes, {
+  const program = b.build(addon, values.at(-1)!, cfg.batchSize, net.arch.classes, {
     kind: cfg.optimizer,
     lr: cfg.lr,
     momentum: cfg.momentum,
@@ -108,5 +151,5 @@ export function nativeTrainer(net: Net, cfg: TrainingConfig): NativeTrainer | un
     epsilon: 1e-7,
     weightDecay: cfg.weightDecay,
   });
-  return new NativeTrainer(net, program);
+  return new NativeTrainer(net, program, bindings);
 }

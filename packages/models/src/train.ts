@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrunelabError } from '@prunelab/core';
+import { heapView } from '@prunelab/engine';
 import { augmentPlan, augmentShapeProblem, epochOrder, splitSize, type AugmentPlan, type LoadedDataset } from '@prunelab/datasets';
 import { BatchStats } from './batch-norm.js';
 import { BatchBuffer, crossEntropy } from './data.js';
 import { lrAtStep } from './lr-schedule.js';
 import { makeOptimizer, type TrainingConfig } from './optimizer.js';
-import type { MaskSet } from './mask-set.js';
+import { maskableVariables, type MaskableVariable, type MaskSet } from './mask-set.js';
 import type { Net } from './net.js';
 import { nativeTrainer } from './native-train.js';
 
@@ -114,7 +115,9 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
   const buffer = new BatchBuffer(ds, cfg.batchSize);
   const vars = net.variables();
   const byName = new Map(vars.map((v) => [v.name, v]));
-  const kernels = new Map(net.params.map((p) => [p.kernel.name, p]));
+  // Masks are keyed by layer (kernels) or by variable (biases, batch norms: mask-set.ts).
+  const maskable = maskableVariables(net);
+  const maskKey = new Map(maskable.map((m) => [m.variable.name, m.key]));
   let step = 0;
   let examples = 0;
   let lastLoss = Number.NaN;
@@ -143,6 +146,7 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
       if (native) {
         const batch = buffer.fill('train', positions, augment);
         const loss = native.step(batch.x, batch.y, masks, stepLr);
+        if (masks) holdInPlace(maskable, masks);
         step++;
         examples += positions.length;
         if (step === total || step % 50 === 0) lastLoss = loss;
@@ -159,21 +163,21 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
           return opts.penalty ? tf.add(l, opts.penalty()) : l;
         }, vars);
         for (const [name, g] of Object.entries(grads)) {
-          const p = kernels.get(name);
+          const key = maskKey.get(name);
           let grad = g;
           if (cfg.weightDecay > 0) {
             const v = byName.get(name)!;
             grad = tf.add(grad, tf.mul(v, cfg.weightDecay));
           }
-          const m = p && masks?.get(p.name);
+          const m = key === undefined ? undefined : masks?.get(key);
           if (m) grad = tf.mul(grad, m);
           grads[name] = grad;
         }
         optimizer.applyGradients(grads);
         if (masks) {
-          for (const p of net.params) {
-            const m = masks.get(p.name);
-            if (m) p.kernel.assign(tf.mul(p.kernel, m));
+          for (const { key, variable } of maskable) {
+            const m = masks.get(key);
+            if (m) variable.assign(tf.mul(variable, m));
           }
         }
         // The running statistics move after the step, outside the gradient tape (batch-norm.ts).
@@ -190,5 +194,20 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
   } finally {
     batchStats.dispose();
     optimizer.dispose();
+  }
+}
+
+/**
+ * The native step masks kernels inside the program; the masks of biases and
+ * batch norms (mask-set.ts) are re-applied here, in the variables' own wasm
+ * memory that the program writes, so a pruned channel stays exactly zero.
+ */
+function holdInPlace(maskable: readonly MaskableVariable[], masks: MaskSet): void {
+  for (const { key, variable, kernel } of maskable) {
+    const m = kernel ? undefined : masks.get(key);
+    if (!m) continue;
+    const keep = m.dataSync();
+    const values = heapView(variable);
+    for (let i = 0; i < keep.length; i++) if (keep[i] === 0) values[i] = 0;
   }
 }

@@ -159,46 +159,52 @@ prunelab::Program* program(Args& a, size_t i) {
   return static_cast<prunelab::Program*>(data);
 }
 
-// createProgram(header: Int32Array(4), ops: Int32Array, constants: Float32Array, paramSizes: Float64Array, optimizer: Float64Array(7))
+// createProgram(header: Int32Array(5), ops: Int32Array, inputs: Int32Array, constants: Float32Array,
+//               paramSizes: Float64Array, paramKinds: Int32Array, optimizer: Float64Array(7)); the encoding is in program.h.
 napi_value CreateProgram(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  size_t nh = 0, no = 0, nc = 0, np = 0, nopt = 0;
+  size_t nh = 0, no = 0, ni = 0, nc = 0, np = 0, nk = 0, nopt = 0;
   const int32_t* header = typed<int32_t, napi_int32_array>(a, 0, &nh);
   const int32_t* ops = typed<int32_t, napi_int32_array>(a, 1, &no);
-  const float* constants = typed<float, napi_float32_array>(a, 2, &nc);
-  const double* sizes = typed<double, napi_float64_array>(a, 3, &np);
-  const double* opt = typed<double, napi_float64_array>(a, 4, &nopt);
+  const int32_t* inputs = typed<int32_t, napi_int32_array>(a, 2, &ni);
+  const float* constants = typed<float, napi_float32_array>(a, 3, &nc);
+  const double* sizes = typed<double, napi_float64_array>(a, 4, &np);
+  const int32_t* kinds = typed<int32_t, napi_int32_array>(a, 5, &nk);
+  const double* opt = typed<double, napi_float64_array>(a, 6, &nopt);
   if (!a.ok) return nullptr;
-  if (nh != 4 || no % prunelab::kOpInts != 0 || nopt != 7) { a.fail("createProgram: bad encoding"); return nullptr; }
+  if (nh != (size_t)prunelab::kHeaderInts || no % prunelab::kOpInts != 0 || nopt != 7 || nk != np) { a.fail("createProgram: bad encoding"); return nullptr; }
   std::vector<int64_t> paramSizes(np);
   for (size_t i = 0; i < np; i++) paramSizes[i] = (int64_t)sizes[i];
   auto* p = new prunelab::Program();
   const prunelab::OptimizerConfig o{(int32_t)opt[0], (float)opt[1], (float)opt[2], (float)opt[3], (float)opt[4], (float)opt[5], (float)opt[6]};
-  const char* err = prunelab::buildProgram(*p, header, ops, (int64_t)(no / prunelab::kOpInts), constants, (int64_t)nc, paramSizes.data(), (int64_t)np, o);
+  const char* err = prunelab::buildProgram(*p, header, ops, (int64_t)(no / prunelab::kOpInts), inputs, (int64_t)ni, constants, (int64_t)nc,
+                                           paramSizes.data(), kinds, (int64_t)np, o);
   if (err[0] != 0) { delete p; a.fail(err); return nullptr; }
   napi_value out;
   napi_create_external(env, p, finalizeProgram, nullptr, &out);
   return out;
 }
 
-// Reads `count` Float32Arrays from a JS array; each must hold exactly sizes[k] floats (or be null when nullable).
-bool floatArrays(Args& a, size_t i, const std::vector<int64_t>& sizes, size_t stride, bool nullable, std::vector<float*>& out) {
+// Reads one Float32Array per parameter from a JS array; each must hold exactly sizes[k] floats
+// (or, when nullable, be null; a mask on a parameter that is not trainable must be null).
+bool floatArrays(Args& a, size_t i, const prunelab::Program& p, bool masks, std::vector<float*>& out) {
   if (!a.ok) return false;
   napi_value arr = a.v[i];
   uint32_t len = 0;
-  if (i >= a.n || napi_get_array_length(a.env, arr, &len) != napi_ok || (size_t)len * stride != sizes.size()) { a.fail("expected an array of Float32Arrays, one per parameter"); return false; }
+  if (i >= a.n || napi_get_array_length(a.env, arr, &len) != napi_ok || (size_t)len != p.paramSize.size()) { a.fail("expected an array of Float32Arrays, one per parameter"); return false; }
   out.assign(len, nullptr);
   for (uint32_t k = 0; k < len; k++) {
     napi_value el;
     napi_get_element(a.env, arr, k, &el);
     napi_valuetype vt;
     napi_typeof(a.env, el, &vt);
-    if (nullable && (vt == napi_null || vt == napi_undefined)) continue;
+    if (masks && (vt == napi_null || vt == napi_undefined)) continue;
+    if (masks && p.paramKind[k] != prunelab::kTrainable) { a.fail("a mask is given for a parameter that is not trained"); return false; }
     napi_typedarray_type t;
     size_t n;
     void* data;
-    if (napi_get_typedarray_info(a.env, el, &t, &n, &data, nullptr, nullptr) != napi_ok || t != napi_float32_array || (int64_t)n != sizes[k * stride]) {
-      a.fail("a parameter array has the wrong type or length");
+    if (napi_get_typedarray_info(a.env, el, &t, &n, &data, nullptr, nullptr) != napi_ok || t != napi_float32_array || (int64_t)n != p.paramSize[k]) {
+      a.fail(masks ? "a mask has the wrong type or length" : "a parameter array has the wrong type or length");
       return false;
     }
     out[k] = static_cast<float*>(data);
@@ -207,7 +213,8 @@ bool floatArrays(Args& a, size_t i, const std::vector<int64_t>& sizes, size_t st
 }
 
 // trainStep(program, x: Float32Array, labels: Int32Array, params: Float32Array[], masks: (Float32Array|null)[], update: boolean, lr: number) -> loss
-// lr is this step's learning rate, so a schedule can change it every step.
+// params: one per parameter, state included; masks: one per parameter (null: none). lr is this step's
+// learning rate, so a schedule can change it every step.
 napi_value TrainStep(napi_env env, napi_callback_info info) {
   Args a(env, info);
   prunelab::Program* p = program(a, 0);
@@ -215,8 +222,7 @@ napi_value TrainStep(napi_env env, napi_callback_info info) {
   const float* x = typed<float, napi_float32_array>(a, 1, &nx);
   const int32_t* y = typed<int32_t, napi_int32_array>(a, 2, &ny);
   std::vector<float*> params, masks;
-  if (!floatArrays(a, 3, p ? p->paramSize : std::vector<int64_t>{}, 1, false, params)) return nullptr;
-  if (!floatArrays(a, 4, p->paramSize, 2, true, masks)) return nullptr;
+  if (!p || !floatArrays(a, 3, *p, false, params) || !floatArrays(a, 4, *p, true, masks)) return nullptr;
   const bool update = a.b(5);
   const double lr = a.f64(6);
   if (!a.ok) return nullptr;
@@ -238,7 +244,7 @@ napi_value Forward(napi_env env, napi_callback_info info) {
   const float* x = typed<float, napi_float32_array>(a, 1, &nx);
   const int32_t n = a.i32(2);
   std::vector<float*> params;
-  if (!floatArrays(a, 3, p ? p->paramSize : std::vector<int64_t>{}, 1, false, params)) return nullptr;
+  if (!p || !floatArrays(a, 3, *p, false, params)) return nullptr;
   float* out = typed<float, napi_float32_array>(a, 4, &nout);
   if (!a.ok) return nullptr;
   if (n <= 0 || n > p->batch || (int64_t)nx < n * p->bufSize[0] || (int64_t)nout < (int64_t)n * p->classes) { a.fail("forward: bad sizes"); return nullptr; }
@@ -254,7 +260,10 @@ napi_value ReadGradient(napi_env env, napi_callback_info info) {
   size_t n = 0;
   float* out = a.f32(2, &n);
   if (!a.ok) return nullptr;
-  if (k < 0 || (size_t)k >= p->paramSize.size() || (int64_t)n != p->paramSize[k]) { a.fail("readGradient: bad parameter"); return nullptr; }
+  if (k < 0 || (size_t)k >= p->paramSize.size() || p->paramKind[k] != prunelab::kTrainable || (int64_t)n != p->paramSize[k]) {
+    a.fail("readGradient: bad parameter (or one that is not trained)");
+    return nullptr;
+  }
   std::copy(p->pgrad[k].begin(), p->pgrad[k].end(), out);
   return undefined(env);
 }

@@ -100,14 +100,14 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y) {
   }
 }
 
-void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
   const int64_t rowsTotal = (int64_t)g.batch * g.outH * g.outW;
   const int cols = g.kH * g.kW * g.inC;
   if (isPointwise(g)) {
-    gemm(false, true, (int)rowsTotal, cols, g.outC, 1.f, dy, g.outC, w, g.outC, 0.f, dx, cols);
+    gemm(false, true, (int)rowsTotal, cols, g.outC, 1.f, dy, g.outC, w, g.outC, acc ? 1.f : 0.f, dx, cols);
     return;
   }
-  std::memset(dx, 0, sizeof(float) * (size_t)g.batch * g.inH * g.inW * g.inC);
+  if (!acc) std::memset(dx, 0, sizeof(float) * (size_t)g.batch * g.inH * g.inW * g.inC);
   const int64_t block = blockRows(g);
   scratch.resize((size_t)(std::min(block, rowsTotal) * cols));
   for (int64_t r0 = 0; r0 < rowsTotal; r0 += block) {

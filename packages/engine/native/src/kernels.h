@@ -11,7 +11,8 @@ struct ConvGeom {
 };
 
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y);
-void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx);
+// acc: add into dx instead of overwriting it.
+void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc = false);
 void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 
 struct AdamParams { float lr, beta1, beta2, epsilon, oneMinusAccBeta1, oneMinusAccBeta2, weightDecay; };

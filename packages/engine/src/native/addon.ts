@@ -12,8 +12,9 @@ export interface NativeAddon {
   conv2d(heap: Float32Array, geometry: Int32Array, xOff: number, wOff: number, yOff: number): void;
   conv2dBackpropInput(heap: Float32Array, geometry: Int32Array, dyOff: number, wOff: number, dxOff: number): void;
   conv2dBackpropFilter(heap: Float32Array, geometry: Int32Array, xOff: number, dyOff: number, dwOff: number): void;
-  createProgram(header: Int32Array, ops: Int32Array, constants: Float32Array, paramSizes: Float64Array, optimizer: Float64Array): NativeProgramHandle;
-  /** `lr`: this step's learning rate (ignored when `update` is false). */
+  /** The encoding is documented in native/src/program.h; ProgramBuilder writes it. */
+  createProgram(header: Int32Array, ops: Int32Array, inputs: Int32Array, constants: Float32Array, paramSizes: Float64Array, paramKinds: Int32Array, optimizer: Float64Array): NativeProgramHandle;
+  /** One array per parameter (state included), one mask or null per parameter; `lr`: this step's learning rate (ignored when `update` is false). */
   trainStep(program: NativeProgramHandle, x: Float32Array, labels: Int32Array, params: readonly Float32Array[], masks: ReadonlyArray<Float32Array | null>, update: boolean, lr: number): number;
   forward(program: NativeProgramHandle, x: Float32Array, n: number, params: readonly Float32Array[], out: Float32Array): void;
   readGradient(program: NativeProgramHandle, k: number, out: Float32Array): void;

@@ -3,7 +3,7 @@
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
 import { project, type LayerScores } from '@prunelab/projection';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Architecture, NamedArray } from '../architecture.js';
+import type { Architecture, LayerSpec, NamedArray } from '../architecture.js';
 import { Net } from '../net.js';
 import { trainingSchema, type TrainingConfig } from '../optimizer.js';
 import { getWeights } from '../weights.js';
@@ -72,4 +72,71 @@ export function trainedWeights(net: Net): NamedArray[] {
 
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+}
+
+/**
+ * A small graph with every coupling rule of channel pruning (extract/channels.ts):
+ * two convs concatenated (channel ranges) under one batch norm, added to a
+ * third conv's batch-normed output, a depthwise conv after the add, channel
+ * zero padding added to a fourth conv, a flatten of an [h, w, c] map into a
+ * dense layer, global average pooling into another, and their outputs
+ * concatenated into the classifier. Input [6, 6, 2], 3 classes.
+ */
+export function coupledGraphArch(): Architecture {
+  const conv = (filters: number, kernel: number, extra: Partial<LayerSpec & { kind: 'conv2d' }> = {}): LayerSpec => ({
+    kind: 'conv2d',
+    filters,
+    kernel,
+    stride: 1,
+    padding: 'same',
+    activation: 'linear',
+    ...extra,
+  });
+  return {
+    inputShape: [6, 6, 2],
+    classes: 3,
+    layers: [
+      conv(3, 3, { activation: 'relu', name: 'a' }),
+      conv(2, 1, { inputs: ['input'], name: 'b' }),
+      { kind: 'concatenate', inputs: ['a', 'b'] },
+      { kind: 'batchnorm', name: 'n' },
+      conv(5, 3, { inputs: ['input'], bias: false }),
+      { kind: 'batchnorm', name: 'c' },
+      { kind: 'add', inputs: ['n', 'c'] },
+      { kind: 'depthwiseConv2d', kernel: 3, stride: 1, padding: 'same', activation: 'linear' },
+      { kind: 'activation', fn: 'relu' },
+      { kind: 'zeroPad', padding: [[0, 0], [0, 0]], channels: [1, 2], name: 'p' },
+      conv(8, 3, { inputs: ['input'], name: 'd' }),
+      { kind: 'add', inputs: ['p', 'd'] },
+      { kind: 'activation', fn: 'relu' },
+      { kind: 'maxpool', size: 2, stride: 2, name: 'm' },
+      conv(2, 3, { activation: 'relu' }),
+      { kind: 'flatten' },
+      { kind: 'dense', units: 4, activation: 'relu', name: 'f' },
+      { kind: 'globalAvgPool', inputs: ['m'] },
+      { kind: 'dense', units: 4, activation: 'relu', name: 'g' },
+      { kind: 'concatenate', inputs: ['f', 'g'] },
+      { kind: 'dense', units: 3, activation: 'linear' },
+    ],
+  };
+}
+
+/** randomize() plus batch norms with gamma, beta and running statistics away from their initial 1, 0, 0, 1, so that a zero channel does not stay zero through one by luck. */
+export function randomizeAll(net: Net, seed: number): void {
+  randomize(net, seed);
+  let s = seed + 7;
+  const next = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+  const values = (n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
+  for (const bn of net.norms) {
+    tf.tidy(() => {
+      const n = bn.gamma.size;
+      bn.gamma.assign(tf.tensor(values(n, 0.5, 1.5)));
+      bn.beta.assign(tf.tensor(values(n, -0.3, 0.3)));
+      bn.movingMean.assign(tf.tensor(values(n, -0.2, 0.2)));
+      bn.movingVariance.assign(tf.tensor(values(n, 0.5, 1.5)));
+    });
+  }
 }
