@@ -168,6 +168,6 @@ export function architectureSize(arch: Architecture): ArchitectureSize {
 }
 
 /** Whether a prunable layer has a bias (default yes, as Keras' use_bias). */
-export function hasBias(spec: LayerSpec): boolean {
+function hasBias(spec: LayerSpec): boolean {
   return (spec.kind === 'dense' || spec.kind === 'conv2d' || spec.kind === 'depthwiseConv2d') && spec.bias !== false;
 }

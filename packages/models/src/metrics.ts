@@ -1,3 +1,5 @@
+import { usesChannelGroups } from './extract/channels.js';
+import { graphCounts } from './extract/graph-units.js';
 import { analyzeUnits, effectiveMacs, remainingParams } from './extract/units.js';
 import type { Net } from './net.js';
 
@@ -30,8 +32,13 @@ import type { Net } from './net.js';
  * - Batch norms count 4 parameters per channel (gamma, beta, running mean and
  *   variance, as Keras counts them) in `totalParams` and `nonzeroTotal`; MACs
  *   count the prunable layers only (geometry.ts, `architectureSize`).
- * - Graphs and batch-normalised networks are counted without unit removal
- *   for now (`unitsRemovable` below).
+ * - Graphs, batch-normalised networks and every other network that uses
+ *   channel groups (`usesChannelGroups`, extract/channels.ts) count the
+ *   network extraction builds there (`graphCounts`, extract/graph-units.ts):
+ *   a coupled unit whose channels are all exactly zero is removed from every
+ *   layer it spans, with its batch norms and the kernel rows that read it;
+ *   under weight-level structures, with no such unit, that is the
+ *   ShrinkBench count again.
  */
 export interface NetMetrics {
   readonly sparsity: number;
@@ -61,39 +68,10 @@ export function netMetrics(net: Net, exclude: readonly string[] = []): NetMetric
   }
   const totalParams = net.totalParams();
   const common = { sparsity: prunable === 0 ? 0 : 1 - nonzeroParams / prunable, perLayer, prunableParams: prunable, nonzeroParams, totalParams, macsDense };
-  if (!unitsRemovable(net)) {
-    return { ...common, nonzeroTotal: totalParams - (prunable - nonzeroParams), macsEffective: nonzeroMacs(net) };
+  if (usesChannelGroups(net.arch)) {
+    const counts = graphCounts(net, exclude);
+    return { ...common, nonzeroTotal: counts.params, macsEffective: counts.macs };
   }
   const analysis = analyzeUnits(net);
   return { ...common, nonzeroTotal: remainingParams(net, exclude, analysis), macsEffective: effectiveMacs(net, analysis) };
-}
-
-/**
- * Whether extract/units.ts can tell which units of this net extraction
- * removes: a Sequential stack of dense and conv layers with biases, pooling,
- * flatten and carried-along layers. In a graph (residual adds,
- * concatenations) channels are coupled, and a batch norm turns a dead unit
- * into a nonzero constant; removing units there is channel pruning with
- * dependency groups (issue 17), which extraction does not do yet. Such nets
- * are counted the ShrinkBench way (Blalock et al. 2020): every parameter but
- * the prunable zeros, and the nonzero weights' MACs, with no unit removed.
- */
-function unitsRemovable(net: Net): boolean {
-  return (
-    net.graph.sequential &&
-    net.params.every((p) => p.bias !== undefined) &&
-    net.arch.layers.every((l) => l.kind === 'dense' || l.kind === 'conv2d' || l.kind === 'maxpool' || l.kind === 'flatten' || l.kind === 'fixed')
-  );
-}
-
-/** Multiply-accumulates of the nonzero weights: each applied outPixels times per example. */
-function nonzeroMacs(net: Net): number {
-  let total = 0;
-  for (const p of net.params) {
-    const w = p.kernel.dataSync();
-    let nz = 0;
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0) nz++;
-    total += nz * p.outPixels;
-  }
-  return total;
 }

@@ -25,15 +25,20 @@ export function getWeights(net: NetLayers): NamedArray[] {
   return namedVariables(net).map(([name, v]) => ({ name, shape: v.shape, data: v.dataSync() as Float32Array }));
 }
 
-/** Sets every array of the net from `weights` (extra entries are ignored; a missing or mis-sized one is an error). */
+/**
+ * Sets every array of the net from `weights` (extra entries are ignored). A
+ * missing or mis-sized array is an error before anything is written, so a
+ * bad file never leaves the net half set.
+ */
 export function setWeights(net: NetLayers, weights: readonly NamedArray[]): void {
   const byName = new Map(weights.map((w) => [w.name, w]));
-  for (const [name, v] of namedVariables(net)) {
+  const pairs = namedVariables(net).map(([name, v]) => {
     const w = byName.get(name);
     if (!w) throw new Error(`weights for ${name} are missing`);
     if (w.data.length !== v.size) throw new Error(`weights for ${name} have ${w.data.length} values, expected ${v.size}`);
-    tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
-  }
+    return [v, w] as const;
+  });
+  for (const [v, w] of pairs) tf.tidy(() => v.assign(tf.tensor(w.data, v.shape)));
 }
 
 /**

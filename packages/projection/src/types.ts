@@ -33,12 +33,16 @@ export interface LayerMask {
  *   Neural Networks for Resource Efficient Inference", ICLR, eq. 7), so a global
  *   ranking compares units by their share within their layer rather than by raw
  *   magnitude, which differs between layers of different fan-in and scale.
+ *   `combine` is read by the channel-group projection of @prunelab/pruning
+ *   (pruning/src/groups): how a dependency group's coupled channels combine
+ *   their members' unit scores ('sum', the default, 'mean' or 'max'; Fang et
+ *   al. 2023, DepGraph). A layer on its own is one member, so project() ignores it.
  */
 export type Structure =
   | { kind: 'unstructured' }
   | { kind: 'n:m'; n: number; m: number }
   | { kind: 'block'; rows: number; cols: number }
-  | { kind: 'unit'; reduce: 'l1' | 'l2' | 'sum'; normalize?: 'none' | 'layer-l2' };
+  | { kind: 'unit'; reduce: 'l1' | 'l2' | 'sum'; normalize?: 'none' | 'layer-l2'; combine?: 'sum' | 'mean' | 'max' };
 
 /**
  * How the budget is split between layers.

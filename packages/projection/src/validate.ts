@@ -63,6 +63,8 @@ function validateStructure(s: Structure): void {
         throw new ProjectionError('E_PROJECTION_GROUP', `unit reduce must be 'l1', 'l2' or 'sum', got ${show(s.reduce)}`, { value: s.reduce });
       if (s.normalize !== undefined && s.normalize !== 'none' && s.normalize !== 'layer-l2')
         throw new ProjectionError('E_PROJECTION_GROUP', `unit normalize must be 'none' or 'layer-l2', got ${show(s.normalize)}`, { value: s.normalize });
+      if (s.combine !== undefined && s.combine !== 'sum' && s.combine !== 'mean' && s.combine !== 'max')
+        throw new ProjectionError('E_PROJECTION_GROUP', `unit combine must be 'sum', 'mean' or 'max', got ${show(s.combine)}`, { value: s.combine });
       return;
     default:
       throw new ProjectionError('E_PROJECTION_GROUP', `unknown structure kind ${show((s as { kind: unknown }).kind)}`, { value: s });

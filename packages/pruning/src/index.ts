@@ -1,4 +1,6 @@
 export { masksFromArrays, applyMasks, disposeMasks } from './masks.js';
+export { projectNet, projectNetWeights, allMasks } from './groups/index.js';
+export type { NetProjection, NetWeightsProjection } from './groups/index.js';
 export { scheduleRegistry, DEFAULT_SCHEDULE } from './schedules/all.js';
 export type { ScheduleEntry, PlannedTraining } from './schedules/all.js';
 export { emitPoint } from './schedules/point.js';

@@ -1,23 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MaskSet, Net } from '@prunelab/models';
+import { maskableVariables, type MaskSet, type Net } from '@prunelab/models';
 
-/** Builds tensors from projection masks (Uint8Array per layer). Caller disposes with disposeMasks. */
+/**
+ * Builds tensors from projection masks (Uint8Array per layer, keyed as
+ * MaskSet keys them: a layer name for its kernel, `<layer>/bias`,
+ * `<bn>/gamma`, `<bn>/beta` for the variables the unit structure also masks on
+ * networks with channel groups). Caller disposes with disposeMasks.
+ */
 export function masksFromArrays(net: Net, masks: ReadonlyArray<{ name: string; mask: Uint8Array }>): MaskSet {
+  const byKey = new Map(maskableVariables(net).map((m) => [m.key, m.variable]));
   const out = new Map<string, tf.Tensor>();
   for (const { name, mask } of masks) {
-    const p = net.params.find((q) => q.name === name);
-    if (!p) throw new Error(`mask for unknown layer ${name}`);
-    if (mask.length !== p.kernel.size) throw new Error(`mask for ${name} has ${mask.length} entries, kernel has ${p.kernel.size}`);
-    out.set(name, tf.tensor(Float32Array.from(mask), p.kernel.shape));
+    const v = byKey.get(name);
+    if (!v) throw new Error(`mask for unknown layer or variable ${name}`);
+    if (mask.length !== v.size) throw new Error(`mask for ${name} has ${mask.length} entries, the variable has ${v.size}`);
+    out.set(name, tf.tensor(Float32Array.from(mask), v.shape));
   }
   return out;
 }
 
-/** Zeroes the pruned weights in place: w <- w * m. */
+/** Zeroes the pruned entries in place: v <- v * m, for every masked variable, in layer order. */
 export function applyMasks(net: Net, masks: MaskSet): void {
-  for (const p of net.params) {
-    const m = masks.get(p.name);
-    if (m) tf.tidy(() => p.kernel.assign(tf.mul(p.kernel, m)));
+  for (const { key, variable } of maskableVariables(net)) {
+    const m = masks.get(key);
+    if (m) tf.tidy(() => variable.assign(tf.mul(variable, m)));
   }
 }
 

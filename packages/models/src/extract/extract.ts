@@ -1,6 +1,11 @@
-import type { Architecture, LayerSpec, NamedArray } from '../architecture.js';
+import type { LayerSpec, NamedArray } from '../architecture.js';
 import { Net } from '../net.js';
+import { usesChannelGroups } from './channels.js';
+import type { Extraction } from './extraction.js';
+import { extractGraph } from './graph-extract.js';
 import { affineKeep, analyzeUnits, type LayerUnits } from './units.js';
+
+export type { Extraction } from './extraction.js';
 
 /**
  * Physically smaller dense model from a unit-pruned one (Li et al. 2017,
@@ -10,23 +15,13 @@ import { affineKeep, analyzeUnits, type LayerUnits } from './units.js';
  * every row h*w*C + c of that channel (channels-last order, as tfjs flattens).
  * A removed unit's constant output act(bias) is folded into the next layer's
  * bias, so the smaller model computes the same function (to float rounding).
+ * That is the per-layer path of Sequential stacks of dense and conv layers
+ * with biases; every other network (graphs, batch norms, depthwise convs)
+ * removes whole coupled units instead (channels.ts, graph-extract.ts).
  */
-export interface Extraction {
-  readonly arch: Architecture;
-  readonly weights: NamedArray[];
-  /** Output units removed per prunable layer. */
-  readonly removed: Record<string, number>;
-  /** Output units kept per prunable layer. */
-  readonly kept: Record<string, number>;
-  /**
-   * The channels kept by each per-channel affine (a folded batch norm) that
-   * lost some, by its index in arch.layers: an exporter that writes the
-   * original layer slices its weights the same way.
-   */
-  readonly channels: ReadonlyMap<number, readonly boolean[]>;
-}
-
 export function extractArchitecture(net: Net): Extraction {
+  // Graphs, batch norms and the layers the per-layer path does not know go through the channel groups (graph-extract.ts).
+  if (usesChannelGroups(net.arch)) return extractGraph(net);
   const analysis = analyzeUnits(net);
   const byIndex = new Map(analysis.map((a) => [a.index, a]));
   const feeding = new Map<string, LayerUnits>();

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { PrunelabError } from '@prunelab/core';
-import { projectWeights, type LayerMask } from '@prunelab/projection';
+import type { LayerMask } from '@prunelab/projection';
+import { allMasks, projectNetWeights } from '../groups/index.js';
 import { splitSize } from '@prunelab/datasets';
 import { scheduleRegistry } from './registry.js';
 import { emitPoint, pruneAndFinetune } from './point.js';
@@ -96,7 +97,8 @@ export async function runAdmm(ctx: ScheduleContext, o: AdmmOptions): Promise<voi
     setWeights(ctx.net, ctx.denseWeights);
     const spec = specAt(ctx, target);
     const project = (withU: Float32Array[] | undefined) =>
-      projectWeights(
+      projectNetWeights(
+        ctx.net,
         params.map((p, i) => {
           const w = Float32Array.from(p.kernel.dataSync());
           if (withU) for (let j = 0; j < w.length; j++) w[j] = w[j]! + withU[i]![j]!;
@@ -108,7 +110,8 @@ export async function runAdmm(ctx: ScheduleContext, o: AdmmOptions): Promise<voi
     // tidy releases the initial tensors; variables survive it.
     const z = tf.tidy(() => params.map((p, i) => tf.variable(tf.tensor(result.weights[i]!.weights, p.kernel.shape), false)));
     const u = tf.tidy(() => params.map((p) => tf.variable(tf.zeros(p.kernel.shape), false)));
-    let support: LayerMask[] = result.masks;
+    // The kernels' masks, and under unit pruning of a graph the biases' and batch norms' (groups/).
+    let support: LayerMask[] = allMasks(result);
     try {
       const penalty = () =>
         tf.tidy(() => {
@@ -125,7 +128,7 @@ export async function runAdmm(ctx: ScheduleContext, o: AdmmOptions): Promise<voi
           if (s % perIteration !== 0) return;
           const uHost = u.map((v) => v.dataSync() as Float32Array);
           result = project(uHost);
-          support = result.masks;
+          support = allMasks(result);
           params.forEach((p, i) => {
             const zi = tf.tensor(result.weights[i]!.weights, p.kernel.shape);
             z[i]!.assign(zi);

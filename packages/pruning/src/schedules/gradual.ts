@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PrunelabError } from '@prunelab/core';
-import { project, type LayerMask } from '@prunelab/projection';
+import type { LayerMask } from '@prunelab/projection';
+import { allMasks, projectNet } from '../groups/index.js';
 import { splitSize } from '@prunelab/datasets';
 import { scheduleRegistry } from './registry.js';
 import { emitPoint } from './point.js';
@@ -90,8 +91,8 @@ async function runGradual(ctx: ScheduleContext, o: GradualOptions): Promise<void
       const s = cubicSparsity(at, sched);
       if (s <= 0 && !previous) return;
       const scores = await ctx.score(ctx.net);
-      const result = project(scores, specAt(ctx, s, previous ? { previous } : {}));
-      const next = masksFromArrays(ctx.net, result.masks);
+      const result = projectNet(ctx.net, scores, specAt(ctx, s, previous ? { previous } : {}));
+      const next = masksFromArrays(ctx.net, allMasks(result));
       applyMasks(ctx.net, next);
       if (masks) disposeMasks(masks);
       masks = next;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { project, type LayerMask } from '@prunelab/projection';
+import type { LayerMask } from '@prunelab/projection';
+import { allMasks, projectNet, type NetProjection } from '../groups/index.js';
 import { scheduleRegistry, type PlannedTraining } from './registry.js';
 import { emitPoint, pruneAndFinetune } from './point.js';
 import { specAt } from './spec.js';
@@ -119,23 +120,23 @@ export async function runIterative(ctx: ScheduleContext, o: IterativeOptions): P
       // fine-tuned points are not evaluated, which changes no weight), so the next
       // round scores the same weights the ticket run scores.
       if (ticketRewind) setWeights(ctx.net, ticketRewind);
-      await pruneAndFinetune(ctx, result.masks, step, sparsity, t, { phase: 'mask-derivation', evaluate: false });
+      await pruneAndFinetune(ctx, allMasks(result), step, sparsity, t, { phase: 'mask-derivation', evaluate: false });
       ticket = copyWeights(ctx.net);
     }
     const start = fresh ?? ticketRewind;
     if (start) setWeights(ctx.net, start);
-    step = await pruneAndFinetune(ctx, result.masks, step, sparsity, t, { phase: roundPhase(o) });
+    step = await pruneAndFinetune(ctx, allMasks(result), step, sparsity, t, { phase: roundPhase(o) });
     if (ticket) setWeights(ctx.net, ticket);
   }
 }
 
 /** Scores the net's current weights and projects them to round r's sparsity, keeping pruned weights pruned. */
-async function roundMasks(ctx: ScheduleContext, o: IterativeOptions, r: number, sparsity: number, previous: LayerMask[] | undefined) {
+async function roundMasks(ctx: ScheduleContext, o: IterativeOptions, r: number, sparsity: number, previous: readonly LayerMask[] | undefined): Promise<NetProjection> {
   const scores = await ctx.score(ctx.net);
   const perLayer = o.ratePerLayer && {
     perLayer: Object.fromEntries(Object.entries(o.ratePerLayer).map(([name, rate]) => [name, 1 - (1 - rate) ** (r + 1)])),
   };
-  return project(scores, specAt(ctx, sparsity, { ...(previous && { previous }), ...(perLayer && { scope: perLayer }) }));
+  return projectNet(ctx.net, scores, specAt(ctx, sparsity, { ...(previous && { previous }), ...(perLayer && { scope: perLayer }) }));
 }
 
 /** A different init stream of the same seed: not the initial weights, and not another seed's run either. */

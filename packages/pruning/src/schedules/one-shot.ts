@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { project } from '@prunelab/projection';
+import { allMasks, projectNet } from '../groups/index.js';
 import { scheduleRegistry } from './registry.js';
 import { emitPoint, pruneAndFinetune } from './point.js';
 import { specAt } from './spec.js';
@@ -23,8 +23,8 @@ async function runOneShot(ctx: ScheduleContext): Promise<void> {
   for (const target of ctx.targets) {
     const t = performance.now();
     setWeights(ctx.net, ctx.denseWeights);
-    const result = project(scores, specAt(ctx, target));
-    step = await pruneAndFinetune(ctx, result.masks, step, target, t);
+    const result = projectNet(ctx.net, scores, specAt(ctx, target));
+    step = await pruneAndFinetune(ctx, allMasks(result), step, target, t);
   }
 }
 

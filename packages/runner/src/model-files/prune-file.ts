@@ -8,6 +8,7 @@ import {
   exportModel,
   getWeights,
   importLayersModel,
+  netMetrics,
   readModelArtifactsSync,
   train,
   type Evaluation,
@@ -49,7 +50,7 @@ export interface PruneFileResult {
   readonly before?: Evaluation;
   readonly pruned?: Evaluation;
   readonly after?: Evaluation;
-  /** Achieved sparsity over the prunable weights, and per prunable layer (prunelab's names). */
+  /** Zeros among the prunable weights after pruning (fine-tuning keeps them), and per prunable layer (prunelab's names; excluded layers left out). */
   readonly sparsity: number;
   readonly perLayer: Readonly<Record<string, number>>;
   /** What the projection adjusted (rounding to whole groups, per-layer floors). */
@@ -125,6 +126,8 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
     } finally {
       disposeMasks(masks);
     }
+    // What the model holds now: zeros the model had already count too (the projection's figure would not say so).
+    const metrics = netMetrics(net, spec.exclude);
     const physical = o.physical && granularity === 'unit';
     const report = await exportModel(net, o.out, {
       source: { artifacts, imported },
@@ -134,7 +137,7 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
         scorer: o.scorer.name,
         structure: o.structure.kind,
         targetSparsity: o.sparsity,
-        sparsity: result.achieved.overall,
+        sparsity: metrics.sparsity,
         physical,
         ...(ds && { dataset: ds.name }),
       },
@@ -144,8 +147,8 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
       ...(evalBefore && { before: evalBefore }),
       ...(pruned && { pruned }),
       ...(after && { after }),
-      sparsity: result.achieved.overall,
-      perLayer: result.achieved.perLayer,
+      sparsity: metrics.sparsity,
+      perLayer: metrics.perLayer,
       warnings: result.warnings,
       calibrationExamples: splitSize(calibration, 'train'),
       physical,

@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '@prunelab/engine';
+import { extractNet, modelRegistry, Net, type Architecture } from '@prunelab/models';
+import { coupledGraphArch, magnitudeScores, randomizeAll } from '@prunelab/models/test-utils';
+import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
+import { allMasks, projectNet } from './index.js';
+
+/**
+ * The unit structure on networks with coupled channels (DepGraph, Fang et al.
+ * 2023): projectNet removes whole dependency groups' channels, and the
+ * physically smaller network (extractNet) then computes the masked network's
+ * function. That equality is the coupling check: a channel that met others at
+ * an add, or fed a batch norm or depthwise conv, and was removed from one
+ * member but not another would carry a nonzero signal that the smaller
+ * network no longer has.
+ */
+
+const NETS: Array<[string, () => Architecture, number[]]> = [
+  ['ResNet-20, option A', () => modelRegistry.create('resnet', { depth: 20, width: 4, shortcut: 'A' })([8, 8, 3], 10), [8, 8, 3]],
+  ['ResNet-20, option B', () => modelRegistry.create('resnet', { depth: 20, width: 4, shortcut: 'B' })([8, 8, 3], 10), [8, 8, 3]],
+  ['VGG-16 with batch norm', () => modelRegistry.create('vgg', { depth: 16, width: 4 })([32, 32, 3], 10), [32, 32, 3]],
+  ['a graph with concatenate, add, depthwise conv and zero padding', coupledGraphArch, [6, 6, 2]],
+];
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+describe.each(NETS)('unit pruning by dependency groups: %s', (_label, arch, shape) => {
+  for (const [scope, sparsity] of [['global', 0.5], ['layerwise', 0.3]] as const) {
+    it(`${scope} at ${sparsity}: the smaller network gives the masked one's logits (1e-5 relative), with fewer parameters`, () => {
+      const before = tf.memory().numTensors;
+      const net = new Net(arch(), 1);
+      randomizeAll(net, 5);
+      const r = projectNet(net, magnitudeScores(net), { sparsity, scope, structure: { kind: 'unit', reduce: 'l2' } });
+      // Some units were removed, near the target (whole channels of whole groups round it).
+      expect(r.achieved.overall).toBeGreaterThan(sparsity / 3);
+      expect(r.achieved.overall).toBeLessThan(Math.min(0.95, sparsity * 1.7));
+      const masks = masksFromArrays(net, allMasks(r));
+      applyMasks(net, masks);
+      disposeMasks(masks);
+
+      const small = extractNet(net);
+      const x = tf.randomNormal([6, ...shape], 0, 1, 'float32', 11);
+      const [a, b] = tf.tidy(() => [net.forward(x).dataSync(), small.net.forward(x).dataSync()]);
+      const scale = Math.max(...Array.from(a, Math.abs));
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+      expect(worst / scale).toBeLessThan(1e-5);
+      const count = (n: Net) => n.variables().reduce((s, v) => s + v.size, 0);
+      expect(count(small.net)).toBeLessThan(count(net));
+      expect(Object.values(small.removed).reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
+
+      x.dispose();
+      small.net.dispose();
+      net.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+});
