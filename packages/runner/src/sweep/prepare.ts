@@ -6,7 +6,7 @@ import { denseKey, runId } from '../config/identity.js';
 import { checkAugment } from '../config/augment-check.js';
 import { checkedArchitecture } from '../config/model-check.js';
 import type { LoadedSweep, PlannedRun } from '../config/load.js';
-import { weightLayout, type WeightLayout } from './artifact-estimate.js';
+import { weightLayout, type WeightLayout } from './weight-layout.js';
 
 export interface PreparedRun extends PlannedRun {
   readonly id: string;
