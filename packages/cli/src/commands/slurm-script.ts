@@ -68,9 +68,7 @@ export function slurmScript(o: SlurmScriptOptions): string {
   ] as const) {
     checkScriptValue(option, value);
   }
-  checkName('--partition', o.partition, /^[\w.-]+(,[\w.-]+)*$/, 'gpu');
-  checkName('--account', o.account, /^[\w.-]+$/, 'proj123');
-  checkName('--qos', o.qos, /^[\w.-]+$/, 'normal');
+  checkPlacement(o);
   // sbatch reads --output itself and expands %A/%a there: a path with " or % cannot be written into the directive.
   if (/["%\\]/.test(o.results)) {
     throw new PrunelabError('E_CONFIG_INVALID', 'slurm: the results folder cannot contain ", % or \\ (sbatch reads it in an #SBATCH --output line)', {
@@ -168,8 +166,15 @@ exit "$status"
 `;
 }
 
-function checkName(option: string, value: string | undefined, pattern: RegExp, example: string): void {
+/** --partition, --account and --qos are written into #SBATCH lines and sbatch's command line: names only. */
+export function checkPlacement(o: { readonly partition?: string | undefined; readonly account?: string | undefined; readonly qos?: string | undefined }): void {
+  checkName('--partition', 'a partition name, or several separated by commas', o.partition, /^[\w.-]+(,[\w.-]+)*$/, 'gpu');
+  checkName('--account', 'an account name', o.account, /^[\w.-]+$/, 'proj123');
+  checkName('--qos', 'a QOS name', o.qos, /^[\w.-]+$/, 'normal');
+}
+
+function checkName(option: string, what: string, value: string | undefined, pattern: RegExp, example: string): void {
   if (value !== undefined && !pattern.test(value)) {
-    throw new PrunelabError('E_CONFIG_INVALID', `slurm: ${option} must be a Slurm name (letters, digits, _ . -)`, { path: option, value, fix: `Example: ${option} ${example}` });
+    throw new PrunelabError('E_CONFIG_INVALID', `slurm: ${option} must be ${what} (letters, digits, _ . -)`, { path: option, value, fix: `Example: ${option} ${example}` });
   }
 }

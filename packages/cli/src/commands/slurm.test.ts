@@ -183,8 +183,8 @@ describe('the job script', () => {
 
   it('refuses values that no quoting makes safe', () => {
     const refused: Array<[string, Partial<SlurmScriptOptions>, RegExp]> = [
-      ['a newline in --partition', { partition: 'gpu\necho PWNED' }, /--partition must be a Slurm name/],
-      ['a space in --account', { account: 'a b' }, /--account must be a Slurm name/],
+      ['a newline in --partition', { partition: 'gpu\necho PWNED' }, /--partition must be a partition name/],
+      ['a space in --account', { account: 'a b' }, /--account must be an account name/],
       ['a newline in the sweep path', { sweep: '/a\nb.yaml' }, /sweep file contains a line break/],
       ['a newline in --setup', { setup: 'module load x\nrm -rf /' }, /--setup contains a line break/],
       ['a newline in --set', { set: ['a=1\ntouch x'] }, /--set contains a line break/],

@@ -7,7 +7,7 @@ import { ensureFolder, resultPaths } from '@prunelab/store';
 import { parse } from './args.js';
 import { out } from '../output.js';
 import { partitionInfo, type PartitionLimits } from './slurm-partition.js';
-import { logFolder, slurmScript } from './slurm-script.js';
+import { checkPlacement, logFolder, slurmScript } from './slurm-script.js';
 import { requestMb, shardNeeds, type ShardNeeds } from './slurm-sizing.js';
 import { checkTime, formatSlurmTime, type SlurmSeconds } from './slurm-time.js';
 import type { Command } from './types.js';
@@ -87,12 +87,13 @@ export const slurmCommand: Command = {
     if (!sweep) throw new PrunelabError('E_CONFIG_INVALID', 'slurm: missing the sweep file', { fix: usage.split('\n')[0]! });
     const problem = fileProblem(sweep, Number.MAX_SAFE_INTEGER);
     if (problem !== undefined) throw new PrunelabError('E_FILE_NOT_FOUND', `slurm: the sweep file ${problem}`, { file: sweep, fix: 'Name the sweep YAML file that the array tasks will run' });
-    let shards = integer('--shards', values.shards, 1, MAX_SHARDS, 'Example: --shards 8');
-    if (shards === undefined) throw new PrunelabError('E_CONFIG_INVALID', 'slurm: --shards is required', { path: '--shards', fix: 'Example: --shards 8' });
+    // Missing is the same error as out of range: it says what --shards takes.
+    let shards = integer('--shards', values.shards ?? '', 1, MAX_SHARDS, 'Example: --shards 8')!;
     const parallel = integer('--parallel', values.parallel, 1, MAX_SHARDS, 'Example: --parallel 4 (at most 4 tasks at once)');
     const askedCpus = integer('--cpus', values.cpus, 1, 4096, 'Example: --cpus 4');
     const askedMem = values.mem === undefined ? undefined : memoryMb(values.mem);
     const time = checkTime('--time', values.time);
+    checkPlacement(values);
 
     // The sweep as the shards will see it: any error in it is found here, not in every array task.
     const set = values.set ?? [];

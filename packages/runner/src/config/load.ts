@@ -191,9 +191,22 @@ function where(y: YamlFile, path: ReadonlyArray<PropertyKey>): ErrorDetails {
 function validate<S extends z.ZodType>(schema: S, data: unknown, y: YamlFile, prefix: PropertyKey[], axes?: Axes): z.output<S> {
   const r = schema.safeParse(data);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  const issue = unionBranch(r.error.issues[0]!);
   const path = [...prefix, ...issue.path];
   throw issueError(issue, path, data, y, axes);
+}
+
+/**
+ * zod reports a value that fails every branch of a union as "Invalid input" at
+ * the union. Where exactly one branch got past the value's type (its issue is
+ * inside the value: `train: {epochs: two}` against `'none' | {epochs: number}`),
+ * that branch's issue is the one the user needs, at its full path.
+ */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const inside = issue.errors.flatMap((branch) => (branch[0] !== undefined && branch[0].path.length > 0 ? [branch[0]] : []));
+  if (inside.length !== 1) return issue;
+  return unionBranch({ ...inside[0]!, path: [...issue.path, ...inside[0]!.path] } as z.core.$ZodIssue);
 }
 
 function issueError(issue: z.core.$ZodIssue, path: PropertyKey[], data: unknown, y: YamlFile, axes?: Axes): PrunelabError {

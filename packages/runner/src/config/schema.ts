@@ -133,7 +133,7 @@ export const runConfigSchema = z
     scorer: pluginRef(PLUGINS.scorer),
     schedule: pluginRef(PLUGINS.schedule).default({ name: DEFAULT_SCHEDULE }),
     train: z
-      .union([z.literal('none'), trainingSchema])
+      .union([z.literal('none'), trainingSchema], { error: "must be none (the model's own weights are the dense model) or a mapping such as {epochs: 10}" })
       .prefault({})
       .describe(
         "Dense training; 'none' takes the model's own weights (a tfjs model you trained) as the dense model: its accuracy is measured, nothing is trained, and every run compares on it.",
@@ -167,9 +167,6 @@ export type RunConfig = z.output<typeof runConfigSchema>;
  * not rerun for `final`: export says which of its points kept weights.
  */
 export const NON_SEMANTIC_KEYS = ['backend', 'lane', 'artifacts'] as const;
-
-/** A run's dense training: its config, or 'none' (the model's own weights are the dense model). */
-export type DenseTraining = RunConfig['train'];
 
 const axisValues = z.array(z.unknown()).min(1);
 
