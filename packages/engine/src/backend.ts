@@ -7,6 +7,11 @@ import '@tensorflow/tfjs-layers';
 import { PrunelabError, log } from '@prunelab/core';
 import { nativeStatus, type NativeAddon } from './native/addon.js';
 
+// tfjs-backend-cpu's first tensor write prints a banner to stderr ("Hi, looks
+// like you are running TensorFlow.js in Node.js ...") unless PROD is set. A
+// user's one-line error must stay one line, and prunelab picks backends itself.
+tf.env().set('PROD', true);
+
 /**
  * TensorFlow.js backend selection. Order: `tensorflow` (libtensorflow through
  * @tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node, both optional and
