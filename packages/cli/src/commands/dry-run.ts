@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { canonicalJson, PrunelabError, type ErrorDetails } from '@prunelab/core';
+import { canonicalJson, formatBytes, PrunelabError, type ErrorDetails } from '@prunelab/core';
 import { initBackend } from '@prunelab/engine';
 import { measureThroughput, modelRegistry } from '@prunelab/models';
 import { denseModel, denseRewindFile, doneRunIds, openDatabase, resultPaths } from '@prunelab/store';
-import { estimateSweep, planSweep, runLabel, type PlanOptions, type PreparedRun } from '@prunelab/runner';
+import { estimateArtifacts, estimateSweep, planSweep, runLabel, type PlanOptions, type PreparedRun } from '@prunelab/runner';
 import { out } from '../output.js';
 
 /**
@@ -43,11 +43,19 @@ export async function dryRun(options: PlanOptions & { jobs: number }): Promise<n
   out('');
   out(`${plan.runs.length} runs${plan.shard ? ` in shard ${plan.shard.index}/${plan.shard.count}` : ''}, ${done.size} already done, ${todo.length} to run`);
   if (todo.length === 0) return 0;
+  const disk = estimateArtifacts(todo);
+  const policies = [...new Set(todo.map((r) => r.config.artifacts))].join(', ');
+  out(
+    disk.files === 0
+      ? `artifacts: none kept (artifacts: ${policies})`
+      : `artifacts: ~${formatBytes(disk.bytes)} on disk, ${disk.files} stored model(s) (artifacts: ${policies}; the weights of each kept point, kernels as a bitset plus their nonzero values)`,
+  );
 
   const backend = await initBackend(todo[0]!.config.backend);
   const rates = new Map<string, { label: string; examplesPerSecond: number; evaluationMs: number }>();
   const rate = (r: PreparedRun, phase: 'train' | 'finetune'): { examplesPerSecond: number; evaluationMs: number } => {
-    const cfg = r.config[phase];
+    // train: none trains nothing; its dense point is one evaluation, timed with the fine-tuning config.
+    const cfg = phase === 'train' && r.config.train !== 'none' ? r.config.train : r.config.finetune;
     const key = canonicalJson({ model: r.config.model, shape: r.dataset.shape, classes: r.dataset.classes, batchSize: cfg.batchSize, optimizer: cfg.optimizer });
     let m = rates.get(key);
     if (m === undefined) {

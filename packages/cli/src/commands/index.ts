@@ -8,10 +8,11 @@ import { listCommand } from './list.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { mergeCommand } from './merge.js';
+import { pruneCommand } from './prune.js';
 import { slurmCommand } from './slurm.js';
 import type { Command } from './types.js';
 
-export const commands: readonly Command[] = [runCommand, resultsCommand, compareCommand, plotCommand, reportCommand, exportCommand, mergeCommand, slurmCommand, listCommand, dataCommand, schemaCommand];
+export const commands: readonly Command[] = [runCommand, resultsCommand, compareCommand, plotCommand, reportCommand, exportCommand, pruneCommand, mergeCommand, slurmCommand, listCommand, dataCommand, schemaCommand];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,196 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
+import { initBackend } from '@prunelab/engine';
+import { Net, evaluate, getWeights, importLayersModel, modelRegistry, readModelArtifactsSync, train, trainingSchema } from '@prunelab/models';
+import { openDatabase } from '@prunelab/store';
+import { main } from '../main.js';
+import { runTinySweep } from '../test-utils/tiny-sweep.js';
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const DATASET = { name: 'synthetic', kind: 'blobs', dims: 8, classes: 3, trainSize: 600, valSize: 0, testSize: 300 };
+
+/**
+ * A Keras-style model a user brings: Dense(16, relu) named d1, Dropout, Dense(3, softmax)
+ * named out, trained (by prunelab, on blobs) and written as tfjs' model.json + weights.bin.
+ */
+async function userModel(dir: string, ds: LoadedDataset): Promise<number> {
+  const net = new Net(modelRegistry.create('mlp', { hidden: [16] })(ds.shape, ds.classes), 3);
+  train(net, ds, trainingSchema.parse({ epochs: 4, batchSize: 50, lr: 0.01 }), { seed: 3 });
+  const accuracy = evaluate(net, ds, 'test').accuracy;
+  const [k1, b1, k2, b2] = getWeights(net);
+  net.dispose();
+  const layers = [
+    { class_name: 'Dense', config: { name: 'd1', units: 16, activation: 'relu', use_bias: true, batch_input_shape: [null, 8] } },
+    { class_name: 'Dropout', config: { name: 'drop', rate: 0.2 } },
+    { class_name: 'Dense', config: { name: 'out', units: 3, activation: 'softmax', use_bias: true } },
+  ];
+  const weights = [
+    { name: 'd1/kernel', shape: [8, 16], dtype: 'float32' },
+    { name: 'd1/bias', shape: [16], dtype: 'float32' },
+    { name: 'out/kernel', shape: [16, 3], dtype: 'float32' },
+    { name: 'out/bias', shape: [3], dtype: 'float32' },
+  ];
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { name: 'user', layers } }, weightsManifest: [{ paths: ['weights.bin'], weights }] }));
+  const data = new Float32Array([...k1!.data, ...b1!.data, ...k2!.data, ...b2!.data]);
+  writeFileSync(join(dir, 'weights.bin'), new Uint8Array(data.buffer));
+  return accuracy;
+}
+
+/** The kernels of an exported model.json, through prunelab's own import. */
+function exported(dir: string) {
+  const artifacts = readModelArtifactsSync(join(dir, 'model.json'));
+  const imported = importLayersModel(artifacts, dir);
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } }; userDefinedMetadata?: { prunelab?: Record<string, unknown> } };
+  const kernels = (imported.arch.initialWeights ?? []).filter((w) => w.name.endsWith('/kernel'));
+  const zeros = kernels.reduce((s, w) => s + w.data.filter((v) => v === 0).length, 0) / kernels.reduce((s, w) => s + w.data.length, 0);
+  return { imported, layers: json.modelTopology.config.layers, metadata: json.userDefinedMetadata?.prunelab, zeros };
+}
+
+let dir: string;
+let db: string;
+let ds: LoadedDataset;
+let trainedAccuracy: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'prunelab-cli-models-'));
+  db = (await runTinySweep(dir)).database;
+  await initBackend('cpu');
+  ds = await loadDataset(DATASET);
+  trainedAccuracy = await userModel(join(dir, 'mine'), ds);
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('prunelab export model', () => {
+  it('writes a point of a sweep as a tfjs model and prints its size, parameters, nonzeros and MACs', async () => {
+    const database = openDatabase(db, { readonly: true });
+    const id = (database.prepare(`SELECT id FROM runs WHERE scorer = 'magnitude' AND seed = 0`).get() as { id: string }).id;
+    database.close();
+    const out = join(dir, 'export-run');
+    const r = await cli('export', 'model', '--run', id.slice(0, 8), '--at', '0.8', '--out', out, '--db', db);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`run ${id} \\(magnitude / unstructured / one-shot, seed 0\\) at target 0\\.8: step \\d+ \\(finetuned\\), test accuracy [\\d.]+%, sparsity 80\\.11%`));
+    expect(r.stdout).toMatch(/wrote .*export-run\/model\.json \+ weights\.bin: [\d.]+ KiB/);
+    // mlp 8-16-3: 8*16 + 16 + 16*3 + 3 = 195 parameters; 80% of the 176 kernel weights are zero.
+    expect(r.stdout).toMatch(/parameters: 195, nonzero: (\d+)/);
+    // At most the 35 kept weights: weights that read from a unit left without inputs count for nothing.
+    const macs = /MACs per example: 176 as stored, (\d+) counting nonzero weights only/.exec(r.stdout);
+    expect(Number(macs?.[1])).toBeLessThanOrEqual(35);
+    expect(Number(macs?.[1])).toBeGreaterThan(0);
+    const e = exported(out);
+    expect(e.metadata).toMatchObject({ run: id, targetSparsity: 0.8, sparsity: expect.closeTo(141 / 176, 10), scorer: 'magnitude' });
+    expect(e.zeros).toBeCloseTo(141 / 176, 10);
+
+    // The same run, named by its sweep, strategy and seed.
+    const bySweep = await cli('export', 'model', '--sweep', 'tiny', '--strategy', 'magnitude', '--seed', '0', '--at', '0.8', '--out', join(dir, 'export-strategy'), '--db', db);
+    expect(bySweep.code).toBe(0);
+    expect(readFileSync(join(dir, 'export-strategy', 'weights.bin'))).toEqual(readFileSync(join(out, 'weights.bin')));
+  });
+
+  it('says what is missing: a target without a kept model, an ambiguous strategy, an unknown run', async () => {
+    const at = await cli('export', 'model', '--sweep', 'tiny', '--strategy', 'random', '--seed', '1', '--at', '0.7', '--out', join(dir, 'x'), '--db', db);
+    expect(at.code).toBe(2);
+    expect(at.stderr).toMatch(/--at: run [0-9a-f]+ kept no model at target 0\.7 \(got 0\.7\)\. Its kept models are at 0\.5, 0\.8, 0\.9/);
+    const both = await cli('export', 'model', '--sweep', 'tiny', '--strategy', 'random', '--out', join(dir, 'x'), '--db', db);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--seed: 2 runs of sweep tiny match --strategy random: [0-9a-f]+ \(random \/ .*seed 0\); [0-9a-f]+ \(.*seed 1\)\. Narrow it/);
+    const none = await cli('export', 'model', '--run', 'abcdef', '--out', join(dir, 'x'), '--db', db);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--run: no run with id abcdef/);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+});
+
+describe('prunelab prune', () => {
+  it('prunes a trained model without data (magnitude): your layer names, dropout and softmax kept, the sparsity asked', async () => {
+    const out = join(dir, 'pruned-plain');
+    const r = await cli('prune', join(dir, 'mine', 'model.json'), '--sparsity', '0.9', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/prunable d1 \(dense1\), out \(dense2\); carried along: drop \(Dropout\)/);
+    expect(r.stdout).toMatch(/pruned with magnitude, unstructured, global scope to sparsity 89\.77% \(asked 0\.9\): d1 [\d.]+%, out [\d.]+%/);
+    expect(r.stdout).not.toMatch(/test accuracy/);
+    const e = exported(out);
+    expect(e.layers.map((l) => [l.class_name, l.config['name']])).toEqual([
+      ['Dense', 'd1'],
+      ['Dropout', 'drop'],
+      ['Dense', 'out'],
+    ]);
+    expect(e.layers[2]!.config['activation']).toBe('softmax');
+    expect(e.imported.output).toBe('softmax');
+    expect(e.zeros).toBeCloseTo(Math.round(0.9 * 176) / 176, 10);
+  });
+
+  it('with a dataset: accuracy before (the model as trained), after pruning and after fine-tuning; unit pruning written smaller', async () => {
+    const out = join(dir, 'pruned-unit');
+    const r = await cli(
+      'prune',
+      join(dir, 'mine'),
+      '--sparsity',
+      '0.5',
+      '--structure',
+      'unit',
+      '--scorer',
+      '{name: snip, batchSize: 64}',
+      '--dataset',
+      JSON.stringify(DATASET),
+      '--calibrate',
+      '100',
+      '--finetune',
+      '1',
+      '--lr',
+      '0.001',
+      '--physical',
+      '--out',
+      out,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/calibration: 100 training examples of synthetic/);
+    const acc = /test accuracy on synthetic \(300 examples\): ([\d.]+)% before, ([\d.]+)% after pruning, ([\d.]+)% after fine-tuning \(1 epoch\(s\)\)/.exec(r.stdout);
+    expect(acc, r.stdout).not.toBeNull();
+    // The model as given scores what it scored when it was trained (backends may differ by one example).
+    expect(Math.abs(Number(acc![1]) / 100 - trainedAccuracy)).toBeLessThanOrEqual(1 / 300 + 1e-9);
+    expect(r.stdout).toMatch(/physically smaller: removed 8 unit\(s\) of dense1/);
+    const e = exported(out);
+    // 8 of d1's 16 units removed (the output layer keeps its 3 classes): the file's own layers say so.
+    expect(e.layers[0]!.config['units']).toBe(8);
+    expect(e.imported.arch.initialWeights!.find((w) => w.name === 'dense2/kernel')!.shape).toEqual([8, 3]);
+    expect(e.metadata).toMatchObject({ scorer: 'snip', structure: 'unit', physical: true, dataset: 'synthetic' });
+  });
+
+  it('refuses what it cannot do, before it writes anything', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--scorer', 'snip'], /--scorer: scorer snip needs calibration data\. Give --dataset NAME/],
+      [['--structure', '2:3'], /--structure: layer "dense1" \(d1\): n:m group size m=3 does not divide the input dimension 8/],
+      [['--finetune', '1'], /--finetune: prune: --finetune needs --dataset/],
+      [['--exclude', 'd7'], /--exclude: the model has no prunable layer "d7"\. Its prunable layers are d1 \(dense1\), out \(dense2\)/],
+      [['--dataset', '{name: synthetic, kind: blobs, dims: 5, classes: 3}'], /the model expects input \[8\], the dataset gives \[5\]/],
+    ];
+    for (const [extra, message] of cases) {
+      const out = join(dir, 'refused');
+      const r = await cli('prune', join(dir, 'mine', 'model.json'), '--sparsity', '0.5', '--out', out, ...extra);
+      expect(r.code, `${extra.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+});
