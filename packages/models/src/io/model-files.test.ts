@@ -25,6 +25,16 @@ const WEIGHTS = [
 ];
 const BYTES = 15 * 4;
 
+/** A functional topology (tfjs-layers' format): layers with inbound nodes, one input and one output unless said otherwise. */
+const input = (name: string, shape = [4]) => ({ class_name: 'InputLayer', name, config: { name, batch_input_shape: [null, ...shape] }, inbound_nodes: [] });
+const node = (layer: { class_name: string; config: Record<string, unknown> }, reads: string[]) => ({ ...layer, name: layer.config['name'], inbound_nodes: [reads.map((r) => [r, 0, 0, {}])] });
+const functional = (layers: unknown[], inputs: string | string[], outputs: string | string[]) => ({
+  class_name: 'Model',
+  config: { name: 'f', layers, input_layers: [inputs].flat().map((n) => [n, 0, 0]), output_layers: [outputs].flat().map((n) => [n, 0, 0]) },
+});
+const twoInputs = () => functional([input('a'), input('b'), node({ class_name: 'Concatenate', config: { name: 'cat', axis: -1 } }, ['a', 'b']), node(dense('d1', 3), ['cat'])], ['a', 'b'], 'd1');
+const twoOutputs = () => functional([input('a'), node(dense('d1', 3), ['a']), node(dense('d2', 3), ['a'])], 'a', ['d1', 'd2']);
+
 let n = 0;
 /** A model folder: model.json from `json` (an object, or raw text) and weights.bin of `bytes` bytes. */
 function model(json: unknown, bytes = BYTES): string {
@@ -88,9 +98,15 @@ describe('tfjs model files', () => {
       return d;
     }, /outside the model's folder|not a regular file/],
     ['a huge shape in the manifest (never allocated)', () => model(valid({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd1/kernel', shape: [1e6, 1e6], dtype: 'float32' }] }] })), /need 4000000000000/],
-    ['an unsupported layer', () => model(valid({ modelTopology: { class_name: 'Sequential', config: { layers: [dense('d1', 3, { batch_input_shape: [null, 4] }), { class_name: 'LSTM', config: { name: 'lstm' } }] } } })), /unsupported layers: lstm \(LSTM\)/],
+    ['an unsupported layer', () => model(valid({ modelTopology: { class_name: 'Sequential', config: { layers: [dense('d1', 3, { batch_input_shape: [null, 4] }), { class_name: 'LSTM', config: { name: 'lstm' } }] } } })), /unsupported layers: layers\[1\] lstm \(LSTM\)\. Rebuild/],
     ['a weight-shape mismatch', () => model(valid({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd1/kernel', shape: [3, 4], dtype: 'float32' }, WEIGHTS[1]] }] })), /weight d1\/kernel has shape \[3, 4\], the layer needs \[4, 3\]/],
-    ['a functional model', () => model(valid({ modelTopology: { class_name: 'Model', config: { layers: [] } } })), /only Sequential models are supported, this is a Model model/],
+    ['a subclassed model', () => model(valid({ modelTopology: { class_name: 'MyNet', config: { layers: [] } } })), /only Sequential and functional \(Model\) models are supported, this is a MyNet model/],
+    ['a functional model without layers', () => model(valid({ modelTopology: { class_name: 'Model', config: { layers: [] } } })), /the functional model has no layers/],
+    ['a functional model with two inputs', () => model(valid({ modelTopology: twoInputs() })), /the model has 2 inputs \(a, b\); prunelab imports models with one input and one output/],
+    ['a functional model with two outputs', () => model(valid({ modelTopology: twoOutputs() })), /the model has 2 outputs \(d1, d2\); prunelab imports models with one input and one output/],
+    ['a functional layer that reads a missing layer', () => model(valid({ modelTopology: functional([input('a'), node(dense('d1', 3), ['ghost'])], 'a', 'd1') })), /layer 1 \(d1\) reads "ghost", which is not among the model's layers/],
+    ['functional layers in a cycle', () => model(valid({ modelTopology: functional([input('a'), node(dense('d1', 3), ['d2']), node(dense('d2', 3), ['d1'])], 'a', 'd2') })), /inbound nodes form a cycle/],
+    ['a functional model with a shared layer', () => model(valid({ modelTopology: functional([input('a'), { ...node(dense('d1', 4), ['a']), inbound_nodes: [[['a', 0, 0, {}]], [['a', 0, 0, {}]]] }], 'a', 'd1') })), /unsupported layers: layers\[1\] d1 \(Dense called 2 times: shared layers are not supported\)/],
     ['null layers', () => model(valid({ modelTopology: { class_name: 'Sequential', config: { layers: null } } })), /has no layers/],
     ['a null layer', () => model(valid({ modelTopology: { class_name: 'Sequential', config: { layers: [dense('d1', 3, { batch_input_shape: [null, 4] }), null] } } })), /layer 1 is null/],
     ['a layer config of the wrong type', () => model(valid({ modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Conv2D', config: { name: 'c', batch_input_shape: [null, 4], kernel_size: null } }] } } })), /the model topology is malformed \(/],

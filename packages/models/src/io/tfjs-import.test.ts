@@ -111,7 +111,7 @@ describe('tfjs zoo entry', () => {
     });
     const dir = tempDir();
     await model.save(fileIOHandler(dir));
-    expect(() => modelRegistry.create('tfjs', { path: dir })([6], 2)).toThrow(/unsupported layers: leaky \(LeakyReLU\); resh \(Reshape\)/);
+    expect(() => modelRegistry.create('tfjs', { path: dir })([6], 2)).toThrow(/unsupported layers: layers\[1\] leaky \(LeakyReLU\); layers\[2\] resh \(Reshape\)\. Rebuild/);
     model.dispose();
     const ok = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [6], units: 2 })] });
     const dir2 = tempDir();

@@ -1,0 +1,110 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { initBackend, tf } from '@prunelab/engine';
+import { Net } from '../net.js';
+import { fileIOHandler, readModelArtifactsSync } from '../io/fs-handler.js';
+import { importLayersModel } from '../io/keras-import.js';
+import { exportModel } from './export.js';
+import { maxAbsDiff } from '../test-utils/fixtures.js';
+import { residualFunctionalModel, zeroFirstUnits } from '../test-utils/functional-model.js';
+
+/**
+ * Export of an imported functional model (issue 17): the file written is the
+ * user's functional model (layer names, inbound nodes, final softmax, input
+ * shape) with the net's weights, and tf.loadLayersModel gives the net's
+ * predictions, masked or physically smaller.
+ */
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'prunelab-export-functional-'));
+  dirs.push(d);
+  return d;
+};
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface Topology {
+  class_name: string;
+  config: { layers: Array<{ name: string; class_name: string; inbound_nodes: unknown; config: Record<string, unknown> }>; input_layers: unknown; output_layers: unknown };
+}
+const topologyOf = (dir: string): Topology => (JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: Topology }).modelTopology;
+
+async function imported() {
+  const model = residualFunctionalModel();
+  const dir = tempDir();
+  await model.save(fileIOHandler(dir));
+  model.dispose();
+  const artifacts = readModelArtifactsSync(join(dir, 'model.json'));
+  const imp = importLayersModel(artifacts, dir, { inputShape: [8, 8, 3], classes: 3 });
+  return { dir, source: { artifacts, imported: imp }, net: new Net(imp.arch, 0) };
+}
+
+/** The reloaded model's predictions against softmax of the net's logits. */
+async function reload(net: Net, dir: string): Promise<tfl.LayersModel> {
+  const loaded = await tfl.loadLayersModel(fileIOHandler(dir));
+  const x = tf.randomNormal([6, 8, 8, 3], 0, 1, 'float32', 17);
+  const [want, got] = tf.tidy(() => [tf.softmax(net.forward(x)), loaded.predict(x) as tf.Tensor]);
+  expect(maxAbsDiff(want, got)).toBeLessThan(1e-5);
+  tf.dispose([x, want, got]);
+  return loaded;
+}
+
+describe('exporting an imported functional model', () => {
+  it('masked: the same functional topology (names, inbound nodes, softmax, input) with the new weights; moved batch-norm parameters kept', async () => {
+    const { dir: original, source, net } = await imported();
+    tf.tidy(() => {
+      for (const p of net.params) p.kernel.assign(tf.mul(p.kernel, tf.cast(tf.greater(tf.abs(p.kernel), 0.2), 'float32')));
+      // As fine-tuning would: batch-norm parameters move, including the beta of dw_bn, which the file has none of (center: false).
+      for (const bn of net.norms) bn.beta.assign(tf.add(bn.beta, 0.1));
+    });
+    const before = tf.memory().numTensors;
+    const dir = tempDir();
+    const report = await exportModel(net, dir, { source });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.output).toBe('softmax');
+    expect(report.inputShape).toEqual([8, 8, 3]);
+    expect(report.nonzero).toBeLessThan(report.params);
+    const [mine, theirs] = [topologyOf(dir), topologyOf(original)];
+    expect(mine.class_name).toBe('Model');
+    expect(mine.config.layers.map((l) => [l.name, l.class_name, l.inbound_nodes])).toEqual(theirs.config.layers.map((l) => [l.name, l.class_name, l.inbound_nodes]));
+    expect([mine.config.input_layers, mine.config.output_layers]).toEqual([theirs.config.input_layers, theirs.config.output_layers]);
+    const loaded = await reload(net, dir);
+    expect(loaded.inputs[0]!.shape).toEqual([null, 8, 8, 3]);
+    expect((loaded.getLayer('classes').getConfig() as { activation: string }).activation).toBe('softmax');
+    expect((loaded.getLayer('dw_bn').getConfig() as { center: boolean }).center).toBe(true);
+    expect(report.params).toBe(loaded.countParams());
+    loaded.dispose();
+    net.dispose();
+  });
+
+  it('unit-pruned and physically smaller (coupled channels removed across the add and the concatenation): same predictions (1e-5), fewer parameters', async () => {
+    const { source, net } = await imported();
+    expect(zeroFirstUnits(net)).toBeGreaterThanOrEqual(4);
+    const before = tf.memory().numTensors;
+    const dir = tempDir();
+    const report = await exportModel(net, dir, { source, physical: true });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.removed).toMatchObject({ conv1: 1, conv2: 1, conv3: 1, conv4: 1, dense1: 1, dense2: 0 });
+    const loaded = await reload(net, dir);
+    // The residual stream lost a channel in every layer on it: the stem, its batch norm, the depthwise conv, the 1x1 conv.
+    expect(loaded.getLayer('stem').getWeights()[0]!.shape).toEqual([3, 3, 3, 5]);
+    expect(loaded.getLayer('stem_bn').getWeights()[0]!.shape).toEqual([5]);
+    expect(loaded.getLayer('dw').getWeights()[0]!.shape).toEqual([3, 3, 5, 1]);
+    expect(loaded.getLayer('pw').getWeights()[0]!.shape).toEqual([1, 1, 5, 5]);
+    expect((loaded.getLayer('down').getConfig() as { filters: number }).filters).toBe(4);
+    expect(loaded.getLayer('hidden').getWeights()[0]!.shape).toEqual([7, 6]);
+    expect(report.params).toBe(loaded.countParams());
+    const given = (source.artifacts.weightSpecs ?? []).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+    expect(report.params).toBeLessThan(given);
+    loaded.dispose();
+    net.dispose();
+  });
+});

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { isPrunelabError } from '@prunelab/core';
+import { initBackend, tf } from '@prunelab/engine';
+import { Net } from '../net.js';
+import { modelRegistry } from '../zoo/all.js';
+import { fileIOHandler } from './fs-handler.js';
+import { maxAbsDiff } from '../test-utils/fixtures.js';
+import { residualFunctionalModel } from '../test-utils/functional-model.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'prunelab-functional-'));
+  dirs.push(d);
+  return d;
+};
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('tfjs zoo entry: functional models', () => {
+  it('imports a saved residual functional model as a graph and gives its predictions (inference mode, 1e-5)', async () => {
+    const model = residualFunctionalModel();
+    const dir = tempDir();
+    await model.save(fileIOHandler(dir));
+    const before = tf.memory().numTensors;
+    const arch = modelRegistry.create('tfjs', { path: dir })([8, 8, 3], 3);
+    const net = new Net(arch, 0);
+    // File order names the layers; the batch norms are batch norms (not folded), a bias-free conv stays bias-free.
+    expect(net.params.map((p) => p.name)).toEqual(['conv1', 'dwconv1', 'conv2', 'conv3', 'conv4', 'dense1', 'dense2']);
+    expect(net.params[0]!.bias).toBeUndefined();
+    expect(net.norms.map((bn) => bn.name)).toEqual(['bn1', 'bn2']);
+    expect(arch.layers.map((l) => l.kind)).toEqual([
+      'conv2d', 'batchnorm', 'activation', 'depthwiseConv2d', 'batchnorm', 'activation', 'conv2d', 'add', 'zeroPad', 'maxpool',
+      'conv2d', 'conv2d', 'concatenate', 'globalAvgPool', 'dense', 'activation', 'fixed', 'dense',
+    ]);
+    const notes = arch.notes?.join('\n') ?? '';
+    expect(notes).toMatch(/prunable layers: stem -> conv1, dw -> dwconv1, pw -> conv2, down -> conv3, side -> conv4, hidden -> dense1, classes -> dense2/);
+    expect(notes).toMatch(/batch norms .*: stem_bn -> bn1, dw_bn -> bn2/);
+    expect(notes).toMatch(/final softmax of classes is dropped/);
+    expect(notes).toMatch(/carried along unpruned: stem_relu \(Activation\), dw_relu \(ReLU\), drop \(Dropout\)/);
+    const x = tf.randomNormal([5, 8, 8, 3], 0, 1, 'float32', 9);
+    const [ours, theirs] = tf.tidy(() => [tf.softmax(net.forward(x)), model.predict(x) as tf.Tensor]);
+    expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-5);
+    // Not a trivial agreement: the classes are not all equally likely.
+    expect(tf.tidy(() => tf.max(tf.sub(tf.max(theirs, 1), tf.min(theirs, 1))).dataSync()[0]!)).toBeGreaterThan(0.05);
+    tf.dispose([x, ours, theirs]);
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('refuses unsupported layers in one error naming each with its index, name and class', async () => {
+    const input = tfl.input({ shape: [6, 6, 2], name: 'in' });
+    const a = tfl.layers.conv2d({ name: 'dilated', filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same' }).apply(input) as tfl.SymbolicTensor;
+    const b = tfl.layers.leakyReLU({ name: 'leaky' }).apply(a) as tfl.SymbolicTensor;
+    const c = tfl.layers.flatten({ name: 'flat' }).apply(b) as tfl.SymbolicTensor;
+    const d = tfl.layers.reshape({ name: 'resh', targetShape: [108] }).apply(c) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ name: 'out', units: 2 }).apply(d) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    const dir = tempDir();
+    await model.save(fileIOHandler(dir));
+    model.dispose();
+    let error: unknown;
+    try {
+      modelRegistry.create('tfjs', { path: dir })([6, 6, 2], 2);
+    } catch (e) {
+      error = e;
+    }
+    expect(isPrunelabError(error)).toBe(true);
+    if (!isPrunelabError(error)) return;
+    expect(error.code).toBe('E_MODEL_INVALID');
+    expect(error.details.path).toBe('model.path');
+    expect(error.message).toMatch(/unsupported layers: layers\[1\] dilated \(Conv2D: dilation 2x2\); layers\[2\] leaky \(LeakyReLU\); layers\[4\] resh \(Reshape\)\. Rebuild/);
+    expect(error.details.fix).toMatch(/supported layers: InputLayer, Dense, Conv2D, DepthwiseConv2D, BatchNormalization, .*Add, Concatenate/);
+  });
+
+  it('flattens image data for a functional MLP and refuses a model that does not fit the dataset', async () => {
+    const input = tfl.input({ shape: [16] });
+    const h = tfl.layers.dense({ units: 5, activation: 'relu', useBias: false }).apply(input) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 3 }).apply(h) as tfl.SymbolicTensor });
+    const dir = tempDir();
+    await model.save(fileIOHandler(dir));
+    const arch = modelRegistry.create('tfjs', { path: dir })([4, 4, 1], 3);
+    expect(arch.layers[0]).toMatchObject({ kind: 'flatten', inputs: ['input'] });
+    const net = new Net(arch, 0);
+    const x = tf.randomNormal([3, 4, 4, 1], 0, 1, 'float32', 2);
+    const [a, b] = tf.tidy(() => [net.forward(x), model.predict(tf.reshape(x, [3, 16])) as tf.Tensor]);
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+    tf.dispose([x, a, b]);
+    net.dispose();
+    model.dispose();
+    expect(() => modelRegistry.create('tfjs', { path: dir })([15], 3)).toThrow(/expects input \[16\], the dataset gives \[15\]/);
+    expect(() => modelRegistry.create('tfjs', { path: dir })([16], 4)).toThrow(/has 3 outputs, the dataset has 4 classes/);
+  });
+});
