@@ -194,3 +194,83 @@ describe('prunelab prune', () => {
     }
   });
 });
+
+/**
+ * The user's trained model rewired as a functional model (Keras' functional API, tfjs-layers'
+ * format): d1, then d2 added back to it (a residual Add), batch norm, dropout and the softmax out.
+ */
+function functionalUserModel(from: string, to: string): void {
+  const weights = importLayersModel(readModelArtifactsSync(join(from, 'model.json')), from).arch.initialWeights!;
+  const w = (name: string) => weights.find((x) => x.name === name)!.data;
+  const node = (name: string, class_name: string, reads: string[], config: Record<string, unknown> = {}) => ({ name, class_name, config: { name, ...config }, inbound_nodes: [reads.map((r) => [r, 0, 0, {}])] });
+  const layers = [
+    { name: 'x', class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 8] }, inbound_nodes: [] },
+    node('d1', 'Dense', ['x'], { units: 16, activation: 'relu', use_bias: true }),
+    node('d2', 'Dense', ['d1'], { units: 16, activation: 'relu', use_bias: true }),
+    node('res', 'Add', ['d1', 'd2']),
+    node('bn', 'BatchNormalization', ['res'], { axis: -1, epsilon: 0.001, momentum: 0.99, center: true, scale: true }),
+    node('drop', 'Dropout', ['bn'], { rate: 0.2 }),
+    node('out', 'Dense', ['drop'], { units: 3, activation: 'softmax', use_bias: true }),
+  ];
+  // d2 small and deterministic, the batch norm near the identity: the function stays close to the trained model's.
+  const d2 = Float32Array.from({ length: 256 }, (_, i) => ((i % 7) - 3) * 0.02);
+  const values: Array<[string, number[], Float32Array]> = [
+    ['d1/kernel', [8, 16], w('dense1/kernel')],
+    ['d1/bias', [16], w('dense1/bias')],
+    ['d2/kernel', [16, 16], d2],
+    ['d2/bias', [16], new Float32Array(16)],
+    ['bn/gamma', [16], new Float32Array(16).fill(1.1)],
+    ['bn/beta', [16], new Float32Array(16).fill(0.05)],
+    ['bn/moving_mean', [16], new Float32Array(16).fill(0.1)],
+    ['bn/moving_variance', [16], new Float32Array(16).fill(1.2)],
+    ['out/kernel', [16, 3], w('dense2/kernel')],
+    ['out/bias', [3], w('dense2/bias')],
+  ];
+  mkdirSync(to, { recursive: true });
+  const topology = { class_name: 'Model', config: { name: 'functional', layers, input_layers: [['x', 0, 0]], output_layers: [['out', 0, 0]] } };
+  const manifest = values.map(([name, shape]) => ({ name, shape, dtype: 'float32' }));
+  writeFileSync(join(to, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: topology, weightsManifest: [{ paths: ['weights.bin'], weights: manifest }] }));
+  const data = new Float32Array(values.reduce((s, [, , v]) => s + v.length, 0));
+  let offset = 0;
+  for (const [, , v] of values) {
+    data.set(v, offset);
+    offset += v.length;
+  }
+  writeFileSync(join(to, 'weights.bin'), new Uint8Array(data.buffer));
+}
+
+describe('prunelab prune on a functional model', () => {
+  it('unit pruning with --physical removes coupled units across the add and writes the functional model back, smaller, with the pruned accuracy', async () => {
+    const model = join(dir, 'functional');
+    functionalUserModel(join(dir, 'mine'), model);
+    const given = importLayersModel(readModelArtifactsSync(join(model, 'model.json')), model, { inputShape: ds.shape, classes: ds.classes });
+    const net = new Net(given.arch, 0);
+    const accuracyGiven = evaluate(net, ds, 'test').accuracy;
+    net.dispose();
+    const out = join(dir, 'pruned-functional');
+    const r = await cli('prune', join(model, 'model.json'), '--sparsity', '0.5', '--structure', 'unit', '--dataset', JSON.stringify(DATASET), '--physical', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/prunable d1 \(dense1\), d2 \(dense2\), out \(dense3\); carried along: drop \(Dropout\)/);
+    const acc = /test accuracy on synthetic \(300 examples\): ([\d.]+)% before, ([\d.]+)% after pruning/.exec(r.stdout);
+    expect(acc, r.stdout).not.toBeNull();
+    expect(Math.abs(Number(acc![1]) / 100 - accuracyGiven)).toBeLessThanOrEqual(1 / 300 + 1e-9);
+    expect(r.stdout).toMatch(/physically smaller: removed (\d+) unit\(s\) of dense1, \1 unit\(s\) of dense2\n/);
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { modelTopology: { class_name: string; config: { layers: Array<{ name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown }> } } };
+    expect(json.modelTopology.class_name).toBe('Model');
+    const layers = json.modelTopology.config.layers;
+    expect(layers.map((l) => [l.name, l.class_name])).toEqual([['x', 'InputLayer'], ['d1', 'Dense'], ['d2', 'Dense'], ['res', 'Add'], ['bn', 'BatchNormalization'], ['drop', 'Dropout'], ['out', 'Dense']]);
+    expect(layers[3]!.inbound_nodes).toEqual([[['d1', 0, 0, {}], ['d2', 0, 0, {}]]]);
+    expect(layers[6]!.config['activation']).toBe('softmax');
+    // d1 and d2 meet at the add: they lose the same units, and so does the batch norm after it.
+    const kept = layers[1]!.config['units'] as number;
+    expect(kept).toBeLessThan(16);
+    expect(layers[2]!.config['units']).toBe(kept);
+    const e = exported(out);
+    expect(e.imported.arch.initialWeights!.find((w) => w.name === 'bn1/gamma')!.shape).toEqual([kept]);
+    // The file written computes the pruned model: its accuracy is the one printed after pruning.
+    const small = new Net(importLayersModel(readModelArtifactsSync(join(out, 'model.json')), out, { inputShape: ds.shape, classes: ds.classes }).arch, 0);
+    expect(Math.abs(evaluate(small, ds, 'test').accuracy - Number(acc![2]) / 100)).toBeLessThanOrEqual(1 / 300 + 1e-9);
+    small.dispose();
+  });
+});

@@ -16,8 +16,8 @@ import {
   type ImportedModel,
   type TrainingConfig,
 } from '@prunelab/models';
-import { isProjectionError, project, type ProjectionError, type Scope, type Structure } from '@prunelab/projection';
-import { applyMasks, disposeMasks, keepOutputUnits, masksFromArrays, structureRegistry } from '@prunelab/pruning';
+import { isProjectionError, type ProjectionError, type Scope, type Structure } from '@prunelab/projection';
+import { allMasks, applyMasks, disposeMasks, keepOutputUnits, masksFromArrays, projectNet, structureRegistry } from '@prunelab/pruning';
 import { scorerRegistry } from '@prunelab/scorers';
 import type { PluginRef } from '../config/plugins.js';
 
@@ -108,12 +108,13 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
     const scores = await entry.create(o.scorer).score({ net, ds: calibration, seed: o.seed, initialWeights });
     let result;
     try {
-      result = project(scores, { ...spec, sparsity: o.sparsity });
+      // On a graph (a functional model), the unit structure removes coupled channels together, as a sweep does (DepGraph, Fang et al. 2023).
+      result = projectNet(net, scores, { ...spec, sparsity: o.sparsity });
     } catch (e) {
       if (isProjectionError(e)) throw projectionInputError(e, imported);
       throw e;
     }
-    const masks = masksFromArrays(net, result.masks);
+    const masks = masksFromArrays(net, allMasks(result));
     let pruned: Evaluation | undefined;
     let after: Evaluation | undefined;
     try {
