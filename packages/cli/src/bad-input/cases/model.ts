@@ -10,6 +10,13 @@ export const MODEL_WEIGHTS = [
   { name: 'd1/bias', shape: [3], dtype: 'float32' },
 ];
 const BYTES = 15 * 4;
+/** A functional topology (tfjs-layers' format): layers with inbound nodes; the last layer is the output. */
+const input = (name: string) => ({ class_name: 'InputLayer', name, config: { name, batch_input_shape: [null, 4] }, inbound_nodes: [] });
+const node = (name: string, class_name: string, reads: string[], config: Record<string, unknown> = {}) => ({ class_name, name, config: { name, ...config }, inbound_nodes: [reads.map((r) => [r, 0, 0, {}])] });
+const functional = (layers: Array<{ name: string }>, inputs: string[]) => ({
+  class_name: 'Model',
+  config: { name: 'f', layers, input_layers: inputs.map((n) => [n, 0, 0]), output_layers: [[layers.at(-1)!.name, 0, 0]] },
+});
 const valid = (over: Record<string, unknown> = {}) => ({ modelTopology: MODEL_TOPOLOGY, weightsManifest: [{ paths: ['weights.bin'], weights: MODEL_WEIGHTS }], ...over });
 
 /** The sweep, with model.path at line 3, column 24 (`model: { name: tfjs, path: m }`). */
@@ -44,9 +51,16 @@ export const modelCases: BadInput[] = [
   { name: 'a weight shard outside the model folder (../../etc/hostname)', setup: modelFolder(valid({ weightsManifest: [{ paths: ['../../etc/hostname'], weights: MODEL_WEIGHTS }] })), args: run(), message: expectAt('weight shard "\\.\\./\\.\\./etc/hostname" listed in .* is outside the model\'s folder') },
   { name: 'an absolute weight shard path', setup: modelFolder(valid({ weightsManifest: [{ paths: ['/etc/hostname'], weights: MODEL_WEIGHTS }] })), args: run(), message: expectAt('weight shard "/etc/hostname" .* is an absolute path') },
   { name: 'a weight shard symlinked to /dev/zero', setup: modelFolder(valid({ weightsManifest: [{ paths: ['zero.bin'], weights: MODEL_WEIGHTS }] }), BYTES, (d) => link(d, 'm/zero.bin', '/dev/zero')), args: run(), message: expectAt('weight shard "zero\\.bin" .* (is outside the model\'s folder|not a regular file)') },
-  { name: 'an unsupported layer', setup: modelFolder(valid({ modelTopology: { class_name: 'Sequential', config: { layers: [dense('d1', 3, { batch_input_shape: [null, 4] }), { class_name: 'LSTM', config: { name: 'lstm' } }] } } })), args: run(), message: expectAt('.*unsupported layers: lstm \\(LSTM\\)\\. Rebuild the model from supported layers: Dense, Conv2D') },
+  { name: 'an unsupported layer', setup: modelFolder(valid({ modelTopology: { class_name: 'Sequential', config: { layers: [dense('d1', 3, { batch_input_shape: [null, 4] }), { class_name: 'LSTM', config: { name: 'lstm' } }] } } })), args: run(), message: expectAt('.*unsupported layers: layers\\[1\\] lstm \\(LSTM\\)\\. Rebuild the model from supported layers: Dense, Conv2D') },
   { name: 'a weight-shape mismatch', setup: modelFolder(valid({ weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'd1/kernel', shape: [3, 4], dtype: 'float32' }, MODEL_WEIGHTS[1]] }] })), args: run(), message: expectAt('.*weight d1/kernel has shape \\[3, 4\\], the layer needs \\[4, 3\\]') },
-  { name: 'a functional model', setup: modelFolder(valid({ modelTopology: { class_name: 'Model', config: { layers: [], input_layers: [], output_layers: [] } } })), args: run(), message: expectAt('.*only Sequential models are supported, this is a Model model\\. Rebuild it as a tf\\.keras\\.Sequential') },
+  { name: 'a subclassed model', setup: modelFolder(valid({ modelTopology: { class_name: 'MyNet', config: { layers: [] } } })), args: run(), message: expectAt('.*only Sequential and functional \\(Model\\) models are supported, this is a MyNet model\\. Rebuild it as a tf\\.keras\\.Sequential or a functional tf\\.keras\\.Model') },
+  { name: 'a functional model with two inputs', setup: modelFolder(valid({ modelTopology: functional([input('a'), input('b'), node('cat', 'Concatenate', ['a', 'b']), node('d1', 'Dense', ['cat'], { units: 3 })], ['a', 'b']) })), args: run(), message: expectAt('.*the model has 2 inputs \\(a, b\\); prunelab imports models with one input and one output\\. Build the model with a single tf\\.keras\\.Input') },
+  {
+    name: 'a functional model with unsupported layers (every one named, after one another)',
+    setup: modelFolder(valid({ modelTopology: functional([input('x'), node('leaky', 'LeakyReLU', ['x']), node('d1', 'Dense', ['leaky'], { units: 3, activation: 'linear', use_bias: true }), node('lambda', 'Lambda', ['d1'])], ['x']) })),
+    args: run(),
+    message: expectAt('.*unsupported layers: layers\\[1\\] leaky \\(LeakyReLU\\); layers\\[3\\] lambda \\(Lambda\\)\\. Rebuild the model from supported layers: InputLayer, Dense, Conv2D, DepthwiseConv2D, BatchNormalization'),
+  },
   { name: 'null layers', setup: modelFolder(valid({ modelTopology: { class_name: 'Sequential', config: { layers: null } } })), args: run(), message: expectAt('.*the Sequential model has no layers') },
   { name: 'a null layer', setup: modelFolder(valid({ modelTopology: { class_name: 'Sequential', config: { layers: [dense('d1', 3, { batch_input_shape: [null, 4] }), null] } } })), args: run(), message: expectAt('.*layer 1 is null') },
   { name: 'a layer config with a null kernel size', setup: modelFolder(valid({ modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Conv2D', config: { name: 'c', batch_input_shape: [null, 4], kernel_size: null } }] } } })), args: run(), message: expectAt('.*the model topology is malformed') },
