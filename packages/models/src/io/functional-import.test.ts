@@ -8,6 +8,7 @@ import { initBackend, tf } from '@prunelab/engine';
 import { Net } from '../net.js';
 import { modelRegistry } from '../zoo/all.js';
 import { fileIOHandler } from './fs-handler.js';
+import { importLayersModel } from './keras-import.js';
 import { maxAbsDiff } from '../test-utils/fixtures.js';
 import { residualFunctionalModel } from '../test-utils/functional-model.js';
 
@@ -99,5 +100,53 @@ describe('tfjs zoo entry: functional models', () => {
     model.dispose();
     expect(() => modelRegistry.create('tfjs', { path: dir })([15], 3)).toThrow(/expects input \[16\], the dataset gives \[15\]/);
     expect(() => modelRegistry.create('tfjs', { path: dir })([16], 4)).toThrow(/has 3 outputs, the dataset has 4 classes/);
+  });
+
+  it("reads Keras 3's format too: Functional, inbound nodes as { args } of keras tensors, batch_shape, a single input_layers triple", () => {
+    const tensor = (layer: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: [layer, 0, 0] } });
+    const dense = (name: string, units: number, activation: string, reads: string) => ({
+      module: 'keras.layers', class_name: 'Dense', name, config: { name, units, activation, use_bias: true }, inbound_nodes: [{ args: [tensor(reads)], kwargs: {} }],
+    });
+    const topology = {
+      class_name: 'Functional',
+      config: {
+        name: 'k3',
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', name: 'x', config: { batch_shape: [null, 3], dtype: 'float32', name: 'x' }, inbound_nodes: [] },
+          dense('a', 4, 'relu', 'x'),
+          dense('b', 4, 'relu', 'x'),
+          { module: 'keras.layers', class_name: 'Add', name: 'sum', config: { name: 'sum' }, inbound_nodes: [{ args: [[tensor('a'), tensor('b')]], kwargs: {} }] },
+          dense('out', 2, 'softmax', 'sum'),
+        ],
+        input_layers: ['x', 0, 0],
+        output_layers: ['out', 0, 0],
+      },
+    };
+    const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3));
+    const arrays: Array<[string, number[], Float32Array]> = [
+      ['a/kernel', [3, 4], values(12, 1)], ['a/bias', [4], values(4, 2)],
+      ['b/kernel', [3, 4], values(12, 3)], ['b/bias', [4], values(4, 4)],
+      ['out/kernel', [4, 2], values(8, 5)], ['out/bias', [2], values(2, 6)],
+    ];
+    const data = Float32Array.from(arrays.flatMap(([, , v]) => Array.from(v)));
+    const artifacts = { modelTopology: topology, weightSpecs: arrays.map(([name, shape]) => ({ name, shape, dtype: 'float32' as const })), weightData: data.buffer };
+    const imported = importLayersModel(artifacts, 'k3.json', { inputShape: [3], classes: 2 });
+    expect(imported.output).toBe('softmax');
+    expect(imported.arch.layers.map((l) => [l.kind, l.name, l.inputs])).toEqual([
+      ['dense', 'a', ['input']],
+      ['dense', 'b', ['input']],
+      ['add', 'sum', ['a', 'b']],
+      ['dense', 'out', ['sum']],
+    ]);
+    const net = new Net(imported.arch, 0);
+    const x = tf.randomNormal([4, 3], 0, 1, 'float32', 3);
+    const w = (k: number) => tf.tensor(arrays[k]![2], arrays[k]![1]);
+    const [ours, want] = tf.tidy(() => {
+      const h = tf.add(tf.relu(tf.add(tf.matMul(x, w(0)), w(1))), tf.relu(tf.add(tf.matMul(x, w(2)), w(3))));
+      return [net.forward(x), tf.add(tf.matMul(h, w(4)), w(5))];
+    });
+    expect(maxAbsDiff(ours, want)).toBeLessThan(1e-5);
+    tf.dispose([x, ours, want]);
+    net.dispose();
   });
 });
