@@ -24,7 +24,7 @@ export function decodeAll(artifacts: tf.io.ModelArtifacts): Map<string, DecodedW
  * are "dense_1/kernel" (Keras), "sequential/dense_1/kernel:0" or
  * "dense_Dense1/kernel" (tfjs-layers), so the last two path segments decide.
  */
-export function weightOwner(name: string): { readonly layer: string | undefined; readonly attr: string | undefined } {
+function weightOwner(name: string): { readonly layer: string | undefined; readonly attr: string | undefined } {
   const parts = name.replace(/:\d+$/, '').split('/');
   return { layer: parts.at(-2), attr: parts.at(-1) };
 }
