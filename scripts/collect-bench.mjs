@@ -7,7 +7,9 @@ import { join } from 'node:path';
 const dir = 'results/bench';
 const figures = {};
 if (existsSync(dir)) {
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     figures[f.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, f), 'utf8'));
   }
 }

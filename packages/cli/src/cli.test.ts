@@ -55,9 +55,21 @@ describe('prunelab CLI', () => {
   describe.each([
     ['a missing file', () => '/no/such/sweep.yaml', /error\[E_FILE_NOT_FOUND\]: \/no\/such\/sweep\.yaml: file not found/],
     ['invalid YAML', () => sweepFile('prune: [\n'), /error\[E_YAML_PARSE\]: .*bad\.yaml:\d+:\d+: invalid YAML/],
-    ['an unknown scorer', () => sweepFile(GOOD.replace('scorer: magnitude', 'scorer: magnitood')), /error\[E_UNKNOWN_NAME\]: .*bad\.yaml:3:\d+: scorer: unknown scorer "magnitood"\. Valid scorer names: /],
-    ['an unknown dataset', () => sweepFile(GOOD.replace('dataset: mnist', 'dataset: mnits')), /error\[E_UNKNOWN_NAME\]: .*bad\.yaml:1:\d+: dataset: unknown dataset "mnits"\. Valid dataset names: .*fashion-mnist/],
-    ['a sparsity of 1', () => sweepFile(GOOD.replace('[0.5, 0.9]', '[0.5, 1]')), /error\[E_CONFIG_INVALID\]: .*bad\.yaml:4:\d+: prune\.sparsities\[1\]: .*\(got 1\)/],
+    [
+      'an unknown scorer',
+      () => sweepFile(GOOD.replace('scorer: magnitude', 'scorer: magnitood')),
+      /error\[E_UNKNOWN_NAME\]: .*bad\.yaml:3:\d+: scorer: unknown scorer "magnitood"\. Valid scorer names: /,
+    ],
+    [
+      'an unknown dataset',
+      () => sweepFile(GOOD.replace('dataset: mnist', 'dataset: mnits')),
+      /error\[E_UNKNOWN_NAME\]: .*bad\.yaml:1:\d+: dataset: unknown dataset "mnits"\. Valid dataset names: .*fashion-mnist/,
+    ],
+    [
+      'a sparsity of 1',
+      () => sweepFile(GOOD.replace('[0.5, 0.9]', '[0.5, 1]')),
+      /error\[E_CONFIG_INVALID\]: .*bad\.yaml:4:\d+: prune\.sparsities\[1\]: .*\(got 1\)/,
+    ],
     ['a negative sparsity', () => sweepFile(GOOD.replace('[0.5, 0.9]', '[-0.1]')), /prune\.sparsities\[0\]: .*\(got -0\.1\)/],
   ])('bad input: %s', (_name, file, message) => {
     it('prints one line naming the file and key, exits 2 and writes nothing', () => {

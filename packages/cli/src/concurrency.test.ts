@@ -92,43 +92,46 @@ describe('two copies of one sweep, one killed with kill -9 at a seeded moment', 
     staggerMs: Math.floor(next() * 1500),
   }));
 
-  it.each(trials)('trial $trial: kill copy $victim at $atPoints points + $extraMs ms (second copy $staggerMs ms late)', async ({ victim, atPoints, extraMs, staggerMs }) => {
-    const dir = mkdtempSync(join(tmpdir(), 'prunelab-twice-'));
-    const file = join(dir, 'twice.yaml');
-    writeFileSync(file, SWEEP);
-    const results = join(dir, 'results');
-    const db = join(results, 'prunelab.sqlite');
-    const args = ['run', file, '-j', '1', '--no-gpu', '--results', results];
+  it.each(trials)(
+    'trial $trial: kill copy $victim at $atPoints points + $extraMs ms (second copy $staggerMs ms late)',
+    async ({ victim, atPoints, extraMs, staggerMs }) => {
+      const dir = mkdtempSync(join(tmpdir(), 'prunelab-twice-'));
+      const file = join(dir, 'twice.yaml');
+      writeFileSync(file, SWEEP);
+      const results = join(dir, 'results');
+      const db = join(results, 'prunelab.sqlite');
+      const args = ['run', file, '-j', '1', '--no-gpu', '--results', results];
 
-    const a = launch(args);
-    await sleep(staggerMs);
-    const b = launch(args);
-    const deadline = Date.now() + 60_000;
-    while (countPoints(db) < atPoints && Date.now() < deadline) await sleep(50);
-    await sleep(extraMs);
-    (victim === 'A' ? a : b).child.kill('SIGKILL');
-    const [ra, rb] = await Promise.all([a.done, b.done]);
-    const survivor = victim === 'A' ? rb : ra;
-    expect(survivor.output).not.toMatch(/database is locked|SQLITE_BUSY|internal error/);
-    // The survivor finishes what it can; what it leaves (runs the dead copy held) it counts, and does not call done.
-    expect([0, 75], survivor.output).toContain(survivor.code);
-    if (survivor.code === 75) expect(survivor.output).toMatch(/not done/);
+      const a = launch(args);
+      await sleep(staggerMs);
+      const b = launch(args);
+      const deadline = Date.now() + 60_000;
+      while (countPoints(db) < atPoints && Date.now() < deadline) await sleep(50);
+      await sleep(extraMs);
+      (victim === 'A' ? a : b).child.kill('SIGKILL');
+      const [ra, rb] = await Promise.all([a.done, b.done]);
+      const survivor = victim === 'A' ? rb : ra;
+      expect(survivor.output).not.toMatch(/database is locked|SQLITE_BUSY|internal error/);
+      // The survivor finishes what it can; what it leaves (runs the dead copy held) it counts, and does not call done.
+      expect([0, 75], survivor.output).toContain(survivor.code);
+      if (survivor.code === 75) expect(survivor.output).toMatch(/not done/);
 
-    // Whenever the kill came: every run marked done has its full curve, once.
-    const mid = runs(db);
-    expect(mid.integrity).toBe('ok');
-    for (const r of mid.rows) if (r.status === 'done') expect(r).toMatchObject({ points: POINTS, steps: POINTS });
+      // Whenever the kill came: every run marked done has its full curve, once.
+      const mid = runs(db);
+      expect(mid.integrity).toBe('ok');
+      for (const r of mid.rows) if (r.status === 'done') expect(r).toMatchObject({ points: POINTS, steps: POINTS });
 
-    // One more run, at once, with a lease of an hour: the dead copy's runs are taken over (its pid is gone), not waited for.
-    const last = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, PRUNELAB_LEASE_S: '3600' } });
-    expect(last.status, last.stderr).toBe(0);
-    expect(last.stdout).toMatch(/, 0 failed, 0 interrupted;/);
-    const end = runs(db);
-    expect(end.integrity).toBe('ok');
-    expect(end.rows).toHaveLength(RUNS);
-    for (const r of end.rows) expect(r).toMatchObject({ status: 'done', points: POINTS, steps: POINTS });
-    expect(end.total).toBe(RUNS * POINTS);
-  });
+      // One more run, at once, with a lease of an hour: the dead copy's runs are taken over (its pid is gone), not waited for.
+      const last = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, PRUNELAB_LEASE_S: '3600' } });
+      expect(last.status, last.stderr).toBe(0);
+      expect(last.stdout).toMatch(/, 0 failed, 0 interrupted;/);
+      const end = runs(db);
+      expect(end.integrity).toBe('ok');
+      expect(end.rows).toHaveLength(RUNS);
+      for (const r of end.rows) expect(r).toMatchObject({ status: 'done', points: POINTS, steps: POINTS });
+      expect(end.total).toBe(RUNS * POINTS);
+    },
+  );
 });
 
 describe('exit status and summary count every run of the sweep that is not done', () => {

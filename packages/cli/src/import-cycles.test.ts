@@ -30,7 +30,9 @@ describe('file-level import circles', () => {
         return path === geometry ? `import type { Net } from './net.js';\n${text}` : text;
       },
     });
-    const introduced = findCycles(graph).map(circle).filter((c) => !before.has(c));
+    const introduced = findCycles(graph)
+      .map(circle)
+      .filter((c) => !before.has(c));
     // The circle is reported once, through whichever files close it (forward.ts's imports may lengthen it).
     expect(introduced).toHaveLength(1);
     expect(introduced[0]).toMatch(/packages\/models\/src\/geometry\.ts -> packages\/models\/src\/net\.ts -> /);
@@ -49,7 +51,7 @@ describe('moduleSpecifiers', () => {
       "import f = require('./f.js');",
       "const g = await import('./g.js');",
       "type H = import('./h.js').H;",
-      "export const s = 'import(\"./not-a-module.js\")';",
+      'export const s = \'import("./not-a-module.js")\';',
       '// import x from "./comment.js";',
     ].join('\n');
     expect(moduleSpecifiers(source, 'x.ts')).toEqual(['./a.js', './b.js', './c.js', './side-effect.js', './d.js', './e.js', './f.js', './g.js', './h.js']);
@@ -73,7 +75,10 @@ describe('importGraph on a scratch workspace', () => {
   write('packages/a/src/two.ts', "export type { One } from './one.js';\nexport type Two = number;\n");
   write('packages/a/src/extra/index.ts', "import { b } from '@x/b';\nexport const extra = b;\n");
   write('packages/a/src/self.ts', "export const self = async () => import('./self.js');\n");
-  write('packages/b/src/index.ts', "import { z } from 'zod';\nimport { readFileSync } from 'node:fs';\nimport { one } from '@x/a';\nexport const b = [one, z, readFileSync];\n");
+  write(
+    'packages/b/src/index.ts',
+    "import { z } from 'zod';\nimport { readFileSync } from 'node:fs';\nimport { one } from '@x/a';\nexport const b = [one, z, readFileSync];\n",
+  );
   write('packages/b/src/folder/index.ts', 'export const f = 1;\n');
   write('packages/b/src/uses-folder.ts', "import { f } from './folder';\nimport { missing } from './missing.js';\nexport const g = [f, missing];\n");
   write('packages/b/src/types.d.ts', "import type { One } from '../../a/src/two.js';\nexport type D = One;\n");
@@ -123,14 +128,12 @@ function tangles(graph: ImportGraph): string[][] {
 }
 
 describe('findCycles', () => {
-  const graphs = fc
-    .tuple(fc.integer({ min: 1, max: 9 }), fc.array(fc.tuple(fc.nat(8), fc.nat(8)), { maxLength: 20 }))
-    .map(([n, edges]) => {
-      const graph = new Map<string, string[]>();
-      for (let i = 0; i < n; i++) graph.set(`f${i}`, []);
-      for (const [a, b] of edges) if (a < n && b < n && !graph.get(`f${a}`)!.includes(`f${b}`)) graph.get(`f${a}`)!.push(`f${b}`);
-      return graph;
-    });
+  const graphs = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.array(fc.tuple(fc.nat(8), fc.nat(8)), { maxLength: 20 })).map(([n, edges]) => {
+    const graph = new Map<string, string[]>();
+    for (let i = 0; i < n; i++) graph.set(`f${i}`, []);
+    for (const [a, b] of edges) if (a < n && b < n && !graph.get(`f${a}`)!.includes(`f${b}`)) graph.get(`f${a}`)!.push(`f${b}`);
+    return graph;
+  });
 
   it('reports one real circle per tangle of files, starting at its first file', () => {
     fc.assert(

@@ -17,7 +17,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    err(`error[E_UNKNOWN_NAME]: unknown command ${JSON.stringify(name)}. Valid commands: ${closestFirst(name, commands.map((c) => c.name)).join(', ')}`);
+    err(
+      `error[E_UNKNOWN_NAME]: unknown command ${JSON.stringify(name)}. Valid commands: ${closestFirst(
+        name,
+        commands.map((c) => c.name),
+      ).join(', ')}`,
+    );
     return USER_ERROR_EXIT;
   }
   try {

@@ -75,7 +75,10 @@ function statusLine(s: ProgressState, width: number): string {
   const parts = statusParts(s);
   const r = s.runs;
   const denseLeft = s.dense.total - s.dense.done;
-  const fraction = denseLeft > 0 && r.done + r.failed + r.interrupted + r.skipped === 0 ? s.dense.done / Math.max(1, s.dense.total) : (r.done + r.failed + r.interrupted + r.skipped) / Math.max(1, r.total);
+  const fraction =
+    denseLeft > 0 && r.done + r.failed + r.interrupted + r.skipped === 0
+      ? s.dense.done / Math.max(1, s.dense.total)
+      : (r.done + r.failed + r.interrupted + r.skipped) / Math.max(1, r.total);
   const withBar = (ps: string[]) => `${bar(fraction, 20)} ${ps.join(' | ')}`;
   // Drop the optional parts from the end, then the bar, before cutting the first part.
   for (let n = parts.length; n >= 1; n--) {

@@ -16,7 +16,10 @@ const run = (phase: string): TaskView => ({ kind: 'run', phase });
 
 describe('progress display', () => {
   it('while dense models train, it shows them and their progress, not "0/8 | ETA 0s | idle"', () => {
-    const lines = renderProgress(state({ dense: { done: 1, total: 3 }, lanes: lanes({ cpu: { 'dense mlp seed=1': { kind: 'dense', phase: 'training' } } }) }), 100);
+    const lines = renderProgress(
+      state({ dense: { done: 1, total: 3 }, lanes: lanes({ cpu: { 'dense mlp seed=1': { kind: 'dense', phase: 'training' } } }) }),
+      100,
+    );
     expect(lines[0]).toMatch(/dense models 1\/3 \| then 8 run\(s\)/);
     expect(lines[0]).not.toMatch(/ETA|idle/);
     expect(lines[1]).toBe('  cpu: dense mlp seed=1 (training)');
@@ -28,7 +31,11 @@ describe('progress display', () => {
     expect(status).toMatch(/stopping: 2 done, 4 interrupted, 0 stopping, 0 not started of 6/);
     expect(status).not.toMatch(/6\/6/);
     // Mid-stop: two runs still finishing, two never started.
-    const mid = state({ stopping: true, runs: { total: 6, done: 1, failed: 0, interrupted: 1, skipped: 0 }, lanes: lanes({ cpu: { a: run('started'), b: run('pruned@0.5') } }) });
+    const mid = state({
+      stopping: true,
+      runs: { total: 6, done: 1, failed: 0, interrupted: 1, skipped: 0 },
+      lanes: lanes({ cpu: { a: run('started'), b: run('pruned@0.5') } }),
+    });
     expect(renderProgress(mid, 100)[0]).toMatch(/1 done, 1 interrupted, 2 stopping, 2 not started of 6/);
   });
 
@@ -37,7 +44,10 @@ describe('progress display', () => {
       runs: { total: 8, done: 3, failed: 1, interrupted: 0, skipped: 0 },
       etaSeconds: 95,
       lanes: lanes({
-        cpu: { 'scorer=magnitude prune.scope=layerwise train.lr=0.0012 seed=0': run('finetuned@0.9'), 'scorer=random prune.scope=global seed=1': run('pruned@0.5') },
+        cpu: {
+          'scorer=magnitude prune.scope=layerwise train.lr=0.0012 seed=0': run('finetuned@0.9'),
+          'scorer=random prune.scope=global seed=1': run('pruned@0.5'),
+        },
         gpu: { 'scorer=fisher seed=2': run('started') },
       }),
     });
@@ -73,7 +83,9 @@ describe('progress display', () => {
 
   it('says idle only while work is left', () => {
     expect(renderProgress(state({}), 80)).toEqual(['[--------------------] runs 0/8 done | ETA ?', '  idle: waiting for work']);
-    expect(renderProgress(state({ runs: { total: 8, done: 8, failed: 0, interrupted: 0, skipped: 0 }, etaSeconds: 0 }), 80)).toEqual(['[####################] runs 8/8 done | ETA 0s']);
+    expect(renderProgress(state({ runs: { total: 8, done: 8, failed: 0, interrupted: 0, skipped: 0 }, etaSeconds: 0 }), 80)).toEqual([
+      '[####################] runs 8/8 done | ETA 0s',
+    ]);
   });
 
   it('helpers: durations and cuts', () => {
@@ -84,7 +96,7 @@ describe('progress display', () => {
 });
 
 describe('progress tracker', () => {
-  it('follows runSweep\'s events: dense phase, runs in flight, true counts, ETA from the runs\' rate', () => {
+  it("follows runSweep's events: dense phase, runs in flight, true counts, ETA from the runs' rate", () => {
     let now = 0;
     const t = new ProgressTracker(() => now);
     t.apply({ event: 'sweep-start', total: 4, dense: 2 });

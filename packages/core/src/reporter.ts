@@ -19,10 +19,7 @@ export interface Reporter {
 export const silentReporter: Reporter = { log: () => undefined };
 
 /** Writes one line per event to a stream (stderr by default), dropping debug unless asked. */
-export function streamReporter(
-  write: (line: string) => void = (line) => process.stderr.write(line),
-  minLevel: LogLevel = 'info',
-): Reporter {
+export function streamReporter(write: (line: string) => void = (line) => process.stderr.write(line), minLevel: LogLevel = 'info'): Reporter {
   const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
   return {
     log(e) {

@@ -13,9 +13,14 @@ describe('createRng', () => {
   });
   it('normal() has mean ~0 and variance ~1', () => {
     const r = createRng(7);
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     const n = 20000;
-    for (let i = 0; i < n; i++) { const x = r.normal(); s += x; s2 += x * x; }
+    for (let i = 0; i < n; i++) {
+      const x = r.normal();
+      s += x;
+      s2 += x * x;
+    }
     expect(Math.abs(s / n)).toBeLessThan(0.03);
     expect(Math.abs(s2 / n - 1)).toBeLessThan(0.05);
   });

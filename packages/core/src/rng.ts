@@ -37,8 +37,11 @@ export function hashString(s: string): number {
 }
 
 export function createRng(seed: number | string): Rng {
-  const sm = splitmix32(typeof seed === 'string' ? hashString(seed) : seed >>> 0 ^ Math.floor(seed / 2 ** 32));
-  let a = sm(), b = sm(), c = sm(), d = sm();
+  const sm = splitmix32(typeof seed === 'string' ? hashString(seed) : (seed >>> 0) ^ Math.floor(seed / 2 ** 32));
+  let a = sm(),
+    b = sm(),
+    c = sm(),
+    d = sm();
   const u32 = (): number => {
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;

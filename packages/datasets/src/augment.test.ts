@@ -4,14 +4,17 @@ import { augmentPlan, type AugmentPlan } from './augment.js';
 import { fillBatch } from './batch.js';
 import type { LoadedDataset, Normalization } from './types.js';
 
-const H = 3, W = 4, C = 2;
+const H = 3,
+  W = 4,
+  C = 2;
 /** Raw value of pixel (r, c), channel k of example e: distinct for every position, so a moved pixel is recognised. */
 const raw = (e: number, r: number, c: number, k: number) => 1 + e * 100 + r * 20 + c * 4 + k;
 
 /** Two 3x4x2 images with the raw values above, split train = [row 1, row 0]. */
 function images(normalization: Normalization): LoadedDataset {
   const x = new Uint8Array(2 * H * W * C);
-  for (let e = 0; e < 2; e++) for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) for (let k = 0; k < C; k++) x[((e * H + r) * W + c) * C + k] = raw(e, r, c, k);
+  for (let e = 0; e < 2; e++)
+    for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) for (let k = 0; k < C; k++) x[((e * H + r) * W + c) * C + k] = raw(e, r, c, k);
   const indices = new Uint32Array([1, 0]);
   return {
     name: 'images',
@@ -52,15 +55,38 @@ function expected(e: number, crop: number, [dy, dx, flip]: [number, number, 0 | 
 describe('random crop and flip on a tiny image', () => {
   it('no shift and no flip copies the image; a flip mirrors the columns', () => {
     const ds = images(plain);
-    expect([...filled(ds, [0], planOf(1, [[1, 1, 0], [1, 1, 0]]))]).toEqual([...filled(ds, [0])]);
+    expect([
+      ...filled(
+        ds,
+        [0],
+        planOf(1, [
+          [1, 1, 0],
+          [1, 1, 0],
+        ]),
+      ),
+    ]).toEqual([...filled(ds, [0])]);
     // Position 1 is pool row 0; flipped, column c holds column 3 - c.
-    const flipped = filled(ds, [1], planOf(1, [[1, 1, 0], [1, 1, 1]]));
+    const flipped = filled(
+      ds,
+      [1],
+      planOf(1, [
+        [1, 1, 0],
+        [1, 1, 1],
+      ]),
+    );
     expect(flipped[0]).toBe(raw(0, 0, 3, 0));
     expect(flipped[(1 * W + 1) * C + 1]).toBe(raw(0, 1, 2, 1));
   });
 
   it('a crop at offset (0, 2) of the 1-padded image shifts down by one and left by one, padding with zeros', () => {
-    const x = filled(images(plain), [1], planOf(1, [[0, 0, 0], [0, 2, 0]]));
+    const x = filled(
+      images(plain),
+      [1],
+      planOf(1, [
+        [0, 0, 0],
+        [0, 2, 0],
+      ]),
+    );
     expect([...x.subarray(0, W * C)]).toEqual(new Array(W * C).fill(0)); // row 0 comes from the padding above
     expect(x[(1 * W + 0) * C]).toBe(raw(0, 0, 1, 0)); // out (1, 0) = in (0, 1)
     expect(x[(1 * W + 3) * C + 1]).toBe(0); // out (1, 3) = in (0, 4): the padding on the right
@@ -72,7 +98,14 @@ describe('random crop and flip on a tiny image', () => {
     for (let dy = 0; dy <= 4; dy++) {
       for (let dx = 0; dx <= 4; dx++) {
         for (const flip of [0, 1] as const) {
-          const x = filled(ds, [0, 1], planOf(2, [[dy, dx, flip], [4 - dy, dx, 1 - flip as 0 | 1]]));
+          const x = filled(
+            ds,
+            [0, 1],
+            planOf(2, [
+              [dy, dx, flip],
+              [4 - dy, dx, (1 - flip) as 0 | 1],
+            ]),
+          );
           // Position 0 is pool row 1, position 1 is pool row 0.
           const want = [...expected(1, 2, [dy, dx, flip], norm), ...expected(0, 2, [4 - dy, dx, (1 - flip) as 0 | 1], norm)];
           want.forEach((v, i) => expect(x[i]).toBeCloseTo(v, 5));
@@ -115,7 +148,15 @@ describe('augmentPlan', () => {
     const p = augmentPlan(2000, { crop: 4, flip: true }, 1, 0).offsets;
     for (const j of [0, 1]) expect(new Set(p.filter((_, i) => i % 3 === j))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]));
     expect(new Set(p.filter((_, i) => i % 3 === 2))).toEqual(new Set([0, 1]));
-    expect(augmentPlan(50, { crop: 0, flip: true }, 1, 0).offsets.filter((_, i) => i % 3 !== 2).every((v) => v === 0)).toBe(true);
-    expect(augmentPlan(50, { crop: 3, flip: false }, 1, 0).offsets.filter((_, i) => i % 3 === 2).every((v) => v === 0)).toBe(true);
+    expect(
+      augmentPlan(50, { crop: 0, flip: true }, 1, 0)
+        .offsets.filter((_, i) => i % 3 !== 2)
+        .every((v) => v === 0),
+    ).toBe(true);
+    expect(
+      augmentPlan(50, { crop: 3, flip: false }, 1, 0)
+        .offsets.filter((_, i) => i % 3 === 2)
+        .every((v) => v === 0),
+    ).toBe(true);
   });
 });

@@ -28,7 +28,10 @@ describe('fillBatch', () => {
     fillBatch(ds, 'train', [1, 0], x, y); // position 1 -> row 0, position 0 -> row 1
     expect([...y]).toEqual([1, 0]);
     const want = (raw: number, c: number) => (raw * 0.5 - [1, 2, 3][c]!) / [2, 4, 8][c]!;
-    const rows = [[0, 10, 20, 30, 40, 50], [255, 255, 255, 1, 2, 3]];
+    const rows = [
+      [0, 10, 20, 30, 40, 50],
+      [255, 255, 255, 1, 2, 3],
+    ];
     rows.forEach((row, i) => row.forEach((raw, k) => expect(x[i * 6 + k]).toBeCloseTo(want(raw, k % 3), 5)));
   });
 

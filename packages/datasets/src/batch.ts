@@ -70,7 +70,10 @@ export function fillBatch(ds: LoadedDataset, split: SplitName, positions: ArrayL
     const problem = augmentShapeProblem(ds.shape);
     if (problem) throw new PrunelabError('E_INTERNAL', `fillBatch: dataset ${ds.name}: ${problem}`);
     if (augment.offsets.length < 3 * s.indices.length) {
-      throw new PrunelabError('E_INTERNAL', `fillBatch: the augmentation plan covers ${augment.offsets.length / 3} examples, split ${split} has ${s.indices.length}`);
+      throw new PrunelabError(
+        'E_INTERNAL',
+        `fillBatch: the augmentation plan covers ${augment.offsets.length / 3} examples, split ${split} has ${s.indices.length}`,
+      );
     }
   }
   const { a, b, uniform } = coefficients(ds.normalization, e);
@@ -89,7 +92,8 @@ export function fillBatch(ds: LoadedDataset, split: SplitName, positions: ArrayL
     if (augment) {
       writeAugmented(px, src, x, dst, ds.shape, augment, p, a, b);
     } else if (uniform) {
-      const a0 = a[0]!, b0 = b[0]!;
+      const a0 = a[0]!,
+        b0 = b[0]!;
       for (let k = 0; k < e; k++) x[dst + k] = px[src + k]! * a0 + b0;
     } else {
       for (let k = 0; k < e; k++) x[dst + k] = px[src + k]! * a[k]! + b[k]!;

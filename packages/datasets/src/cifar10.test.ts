@@ -32,7 +32,12 @@ describe('cifar10', () => {
     // Record 1 of data_batch_2 is training example 5: label (2 + 1) % 10, pixel (p, c) at p * 3 + c.
     const train = ds.pools[0]!;
     expect(train.y[5]).toBe(3);
-    for (const [p, c] of [[0, 0], [0, 2], [1, 1], [1023, 2]] as const) {
+    for (const [p, c] of [
+      [0, 0],
+      [0, 2],
+      [1, 1],
+      [1023, 2],
+    ] as const) {
       expect(train.x[5 * CIFAR_EXAMPLE + p * 3 + c]).toBe(cifarPixel(1, c, p));
     }
   });
@@ -42,9 +47,17 @@ describe('cifar10', () => {
     expect(ds.normalization.mean).toHaveLength(3);
     const n = ds.splits.train.indices.length;
     const x = new Float32Array(n * exampleSize(ds));
-    fillBatch(ds, 'train', Array.from({ length: n }, (_, i) => i), x, new Int32Array(n));
+    fillBatch(
+      ds,
+      'train',
+      Array.from({ length: n }, (_, i) => i),
+      x,
+      new Int32Array(n),
+    );
     for (let c = 0; c < 3; c++) {
-      let s = 0, s2 = 0, k = 0;
+      let s = 0,
+        s2 = 0,
+        k = 0;
       for (let i = c; i < x.length; i += 3) {
         s += x[i]!;
         s2 += x[i]! * x[i]!;
@@ -103,7 +116,7 @@ describe('cifar10', () => {
     fc.assert(
       fc.property(cuts, fc.array(fc.nat(good.length * 8 - 1), { maxLength: 6 }), (cut, bits) => {
         const bytes = Uint8Array.from(good.subarray(0, cut));
-        for (const b of bits) if (Math.floor(b / 8) < bytes.length) bytes[Math.floor(b / 8)]! ^= 1 << b % 8;
+        for (const b of bits) if (Math.floor(b / 8) < bytes.length) bytes[Math.floor(b / 8)]! ^= 1 << (b % 8);
         const n = cut / CIFAR_RECORD;
         const labels = Number.isInteger(n) ? Array.from({ length: n }, (_, r) => bytes[r * CIFAR_RECORD]!) : [];
         const valid = n >= 1 && Number.isInteger(n) && labels.every((l) => l < 10);

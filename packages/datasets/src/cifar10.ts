@@ -1,14 +1,7 @@
 import { join } from 'node:path';
 import { canonicalJson } from '@prunelab/core';
 import { cached } from './cache.js';
-import {
-  CIFAR_CHANNELS,
-  CIFAR_CLASSES,
-  CIFAR_EXAMPLE,
-  CIFAR_SIDE,
-  cifarRecordCount,
-  decodeCifarRecords,
-} from './cifar-format.js';
+import { CIFAR_CHANNELS, CIFAR_CLASSES, CIFAR_EXAMPLE, CIFAR_SIDE, cifarRecordCount, decodeCifarRecords } from './cifar-format.js';
 import { candidateDirs, dataDir, describeSearch, findDir } from './data-dir.js';
 import { availableIf, defineDataset } from './entry.js';
 import { missingError } from './errors.js';
@@ -44,9 +37,10 @@ export const CIFAR10_ARCHIVE = {
 /** How to get the files; with dataset.dir set, the loader looks only there, so the fetched copy needs it pointed at it (or dropped). */
 const fix = (dir: string | undefined): string => {
   const fetched = join(dataDir(), CIFAR10_ARCHIVE.folder);
-  const fetch = dir === undefined
-    ? `Run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${fetched})`
-    : `Run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${fetched}; drop dataset.dir or point it there)`;
+  const fetch =
+    dir === undefined
+      ? `Run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${fetched})`
+      : `Run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${fetched}; drop dataset.dir or point it there)`;
   return (
     `${fetch}, or download ${CIFAR10_ARCHIVE.url}, extract it (it makes ${CIFAR10_ARCHIVE.folder}/) and set dataset.dir to that folder, ` +
     `or PRUNELAB_DATA to its parent; it must hold ${CIFAR10_ARCHIVE.files.join(', ')}`
@@ -54,7 +48,10 @@ const fix = (dir: string | undefined): string => {
 };
 
 function locate(dir: string | undefined): readonly string[] {
-  const search = findDir(candidateDirs(dir, CIFAR10_ARCHIVE.folder, []), CIFAR10_ARCHIVE.files.map((f) => [f]));
+  const search = findDir(
+    candidateDirs(dir, CIFAR10_ARCHIVE.folder, []),
+    CIFAR10_ARCHIVE.files.map((f) => [f]),
+  );
   if (!search.found) throw missingError(`CIFAR-10 files not found; looked in ${describeSearch(search.tried)}`, fix(dir));
   return search.found.files;
 }

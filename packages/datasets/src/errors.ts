@@ -23,5 +23,5 @@ export function optionError(key: string, problem: string, value: unknown, file: 
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
 }

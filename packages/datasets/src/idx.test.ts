@@ -83,7 +83,7 @@ function flip(bytes: Uint8Array, bits: readonly number[]): Uint8Array {
   const out = Uint8Array.from(bytes);
   for (const b of bits) {
     const i = Math.floor(b / 8) % out.length;
-    out[i] = out[i]! ^ (1 << b % 8);
+    out[i] = out[i]! ^ (1 << (b % 8));
   }
   return out;
 }
@@ -104,9 +104,13 @@ describe('IDX parser fuzzing', () => {
 
   it('survives bit flips', () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(images.length * 8 - 1), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(labels.length * 8 - 1), { maxLength: 4 }), (bi, bl) => {
-        parseAll(flip(images, bi), flip(labels, bl));
-      }),
+      fc.property(
+        fc.array(fc.nat(images.length * 8 - 1), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(labels.length * 8 - 1), { maxLength: 4 }),
+        (bi, bl) => {
+          parseAll(flip(images, bi), flip(labels, bl));
+        },
+      ),
       { numRuns: 500, seed: 2500 },
     );
   });

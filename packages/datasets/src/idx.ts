@@ -82,6 +82,12 @@ export function parseIdxLabels(bytes: Uint8Array, file: string, classes: number,
 /** Images and labels must describe the same examples. */
 export function checkSameCount(images: IdxImages, imagesFile: string, labels: IdxLabels, labelsFile: string): void {
   if (images.n !== labels.n) {
-    throw corruptError(labelsFile, `label count does not match the image count of ${imagesFile}`, images.n, labels.n, 'The two files come from different downloads: download both again');
+    throw corruptError(
+      labelsFile,
+      `label count does not match the image count of ${imagesFile}`,
+      images.n,
+      labels.n,
+      'The two files come from different downloads: download both again',
+    );
   }
 }

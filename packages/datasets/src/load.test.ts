@@ -48,7 +48,9 @@ describe('listDatasets', () => {
       expect(cifar.available).toBe(false);
       expect(cifar.reason).toContain(join(root, 'cifar-10-batches-bin'));
       expect(cifar.reason).toContain('cifar-10-binary.tar.gz');
-      expect(cifar.reason).toContain(`Run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${join(root, 'cifar-10-batches-bin')})`);
+      expect(cifar.reason).toContain(
+        `Run \`prunelab data fetch cifar10\` (it downloads the official binary version into ${join(root, 'cifar-10-batches-bin')})`,
+      );
       expect(cifar.obtain).toBe('prunelab data fetch cifar10');
     } finally {
       rmSync(root, { recursive: true, force: true });
@@ -75,7 +77,10 @@ describe('listDatasets', () => {
 describe('dataDir', () => {
   const saved = { data: process.env['PRUNELAB_DATA'], xdg: process.env['XDG_DATA_HOME'] };
   afterEach(() => {
-    for (const [k, v] of [['PRUNELAB_DATA', saved.data], ['XDG_DATA_HOME', saved.xdg]] as const) {
+    for (const [k, v] of [
+      ['PRUNELAB_DATA', saved.data],
+      ['XDG_DATA_HOME', saved.xdg],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -94,7 +99,6 @@ describe('dataDir', () => {
 });
 
 describe('loadDataset', () => {
-
   it('names the file and the key path in option errors', async () => {
     const type = await caught(() => loadDataset({ name: 'mnist', trainSize: 'many' }, { file: 'exp.yaml' }));
     expect(type.code).toBe('E_CONFIG_INVALID');

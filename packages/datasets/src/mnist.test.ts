@@ -56,7 +56,13 @@ describe('mnist', () => {
     expect(ds.normalization.std[0]).toBeCloseTo(0.3081, 3);
     const n = 2000;
     const x = new Float32Array(n * exampleSize(ds));
-    fillBatch(ds, 'train', Array.from({ length: n }, (_, i) => i * 27), x, new Int32Array(n));
+    fillBatch(
+      ds,
+      'train',
+      Array.from({ length: n }, (_, i) => i * 27),
+      x,
+      new Int32Array(n),
+    );
     let s = 0;
     for (const v of x) s += v;
     expect(Math.abs(s / x.length)).toBeLessThan(0.05);

@@ -52,7 +52,9 @@ function byteStats(x: Uint8Array, s: StatsInput): { mean: number[]; std: number[
   const mean: number[] = [];
   const std: number[] = [];
   for (let c = 0; c < channels; c++) {
-    let n = 0, sum = 0, sum2 = 0;
+    let n = 0,
+      sum = 0,
+      sum2 = 0;
     for (let v = 0; v < 256; v++) {
       const h = hist[c * 256 + v]!;
       n += h;

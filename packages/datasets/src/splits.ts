@@ -38,7 +38,12 @@ export function makeSplits(r: SplitRequest): Record<SplitName, Split> {
   const maxTrain = r.trainPoolSize - r.valSize;
   const trainSize = r.trainSize === 'all' ? maxTrain : r.trainSize;
   if (trainSize > maxTrain) {
-    throw optionError('trainSize', `trainSize exceeds the maximum ${maxTrain} (${r.trainPoolSize} training examples minus valSize ${r.valSize})`, trainSize, r.file);
+    throw optionError(
+      'trainSize',
+      `trainSize exceeds the maximum ${maxTrain} (${r.trainPoolSize} training examples minus valSize ${r.valSize})`,
+      trainSize,
+      r.file,
+    );
   }
   const testSize = r.testSize === 'all' ? r.testPoolSize : r.testSize;
   if (testSize > r.testPoolSize) {
@@ -48,8 +53,7 @@ export function makeSplits(r: SplitRequest): Record<SplitName, Split> {
   const order = permutation(r.trainPoolSize, rng.fork('holdout'));
   const val = sortedShared(order.subarray(0, r.valSize));
   const train = sortedShared(order.subarray(r.valSize, r.valSize + trainSize));
-  const test =
-    testSize === r.testPoolSize ? rangeShared(testSize) : sortedShared(permutation(r.testPoolSize, rng.fork('test')).subarray(0, testSize));
+  const test = testSize === r.testPoolSize ? rangeShared(testSize) : sortedShared(permutation(r.testPoolSize, rng.fork('test')).subarray(0, testSize));
   return {
     train: { pool: r.trainPool, indices: train },
     val: { pool: r.trainPool, indices: val },

@@ -37,6 +37,8 @@ if (r.status === 0) {
       ? `node-gyp could not run (${r.error.message})`
       : `the native build failed (${(text.split('\n').find((l) => /error/i.test(l)) ?? 'see npm rebuild @prunelab/engine').trim().slice(0, 200)})`;
   status(false, reason);
-  process.stderr.write(`prunelab: native kernels not built: ${reason}. prunelab runs on wasm; to enable them: apt-get install libopenblas-dev, then npm rebuild @prunelab/engine\n`);
+  process.stderr.write(
+    `prunelab: native kernels not built: ${reason}. prunelab runs on wasm; to enable them: apt-get install libopenblas-dev, then npm rebuild @prunelab/engine\n`,
+  );
 }
 process.exit(0);

@@ -76,7 +76,11 @@ function blasThreads(): number {
   if (raw === undefined || raw === '') return 1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new PrunelabError('E_CONFIG_INVALID', `PRUNELAB_BLAS_THREADS must be an integer from 1 to 256`, { path: 'PRUNELAB_BLAS_THREADS', value: raw, fix: 'Unset it, or give e.g. 2' });
+    throw new PrunelabError('E_CONFIG_INVALID', `PRUNELAB_BLAS_THREADS must be an integer from 1 to 256`, {
+      path: 'PRUNELAB_BLAS_THREADS',
+      value: raw,
+      fix: 'Unset it, or give e.g. 2',
+    });
   }
   return n;
 }
@@ -117,7 +121,12 @@ async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
     status.addon.setThreads(blasThreads());
     const { registerNativeKernels } = await import('./native/kernels.js');
     registerNativeKernels(status.addon);
-    return { name, package: `@prunelab/engine native kernels (${status.addon.blas().config.split(' ').slice(0, 2).join(' ')}, ${status.addon.blas().core} kernels, ${status.addon.getThreads()} BLAS thread${status.addon.getThreads() === 1 ? '' : 's'}) on ${wasm.package}`, tfjsVersion: tf.version_core, gpu: false };
+    return {
+      name,
+      package: `@prunelab/engine native kernels (${status.addon.blas().config.split(' ').slice(0, 2).join(' ')}, ${status.addon.blas().core} kernels, ${status.addon.getThreads()} BLAS thread${status.addon.getThreads() === 1 ? '' : 's'}) on ${wasm.package}`,
+      tfjsVersion: tf.version_core,
+      gpu: false,
+    };
   }
   if (name === 'wasm') {
     const wasm = await importOptional('@tensorflow/tfjs-backend-wasm');
@@ -149,7 +158,10 @@ export async function webgpuAdapter(dawnModule?: Record<string, unknown>): Promi
   const g = globalThis as { navigator?: { gpu?: unknown } };
   g.navigator ??= {};
   g.navigator.gpu ??= create([]);
-  const adapter = (await (g.navigator.gpu as { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> }).requestAdapter()) ?? undefined;
+  const adapter =
+    (await (
+      g.navigator.gpu as { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> }
+    ).requestAdapter()) ?? undefined;
   if (!adapter) return undefined;
   const info = adapter.info ?? {};
   return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'adapter';

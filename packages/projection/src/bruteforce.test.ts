@@ -31,7 +31,15 @@ describe('brute force', () => {
         const flat = layers.flatMap((l) => Array.from(l.scores));
         const k = keepCount(sparsity, flat.length);
         let best = -Infinity;
-        forEachSubset(flat.length, k, (sub) => (best = Math.max(best, sub.reduce((t, i) => t + flat[i]!, 0))));
+        forEachSubset(
+          flat.length,
+          k,
+          (sub) =>
+            (best = Math.max(
+              best,
+              sub.reduce((t, i) => t + flat[i]!, 0),
+            )),
+        );
         const r = project(layers, { sparsity, allowEmptyLayers: true });
         expect(close(keptTotal(layers, r.masks), k === 0 ? 0 : best)).toBe(true);
         const ref = referenceTopK(layers, k);
@@ -43,22 +51,30 @@ describe('brute force', () => {
 
   it('unstructured global with the guard: total equals the best subset that respects the per-layer floors', () => {
     fc.assert(
-      fc.property(twoLayers(6, 6), fc.double({ min: 0, max: 0.9, noNaN: true }), fc.double({ min: 0, max: 0.6, noNaN: true }), (layers, sparsity, minDensity) => {
-        const na = layers[0]!.scores.length;
-        const flat = layers.flatMap((l) => Array.from(l.scores));
-        const k = keepCount(sparsity, flat.length);
-        const floors = layers.map((l) => Math.max(1, Math.ceil(minDensity * l.scores.length - 1e-9)));
-        if (floors[0]! + floors[1]! > k) return;
-        let best = -Infinity;
-        forEachSubset(flat.length, k, (sub) => {
-          const inA = sub.filter((i) => i < na).length;
-          if (inA < floors[0]! || sub.length - inA < floors[1]!) return;
-          best = Math.max(best, sub.reduce((t, i) => t + flat[i]!, 0));
-        });
-        const r = project(layers, { sparsity, minDensity });
-        expect(r.kept).toBe(k);
-        expect(close(keptTotal(layers, r.masks), best)).toBe(true);
-      }),
+      fc.property(
+        twoLayers(6, 6),
+        fc.double({ min: 0, max: 0.9, noNaN: true }),
+        fc.double({ min: 0, max: 0.6, noNaN: true }),
+        (layers, sparsity, minDensity) => {
+          const na = layers[0]!.scores.length;
+          const flat = layers.flatMap((l) => Array.from(l.scores));
+          const k = keepCount(sparsity, flat.length);
+          const floors = layers.map((l) => Math.max(1, Math.ceil(minDensity * l.scores.length - 1e-9)));
+          if (floors[0]! + floors[1]! > k) return;
+          let best = -Infinity;
+          forEachSubset(flat.length, k, (sub) => {
+            const inA = sub.filter((i) => i < na).length;
+            if (inA < floors[0]! || sub.length - inA < floors[1]!) return;
+            best = Math.max(
+              best,
+              sub.reduce((t, i) => t + flat[i]!, 0),
+            );
+          });
+          const r = project(layers, { sparsity, minDensity });
+          expect(r.kept).toBe(k);
+          expect(close(keptTotal(layers, r.masks), best)).toBe(true);
+        },
+      ),
       { numRuns: 150, seed: 2150 },
     );
   });
@@ -82,7 +98,10 @@ describe('brute force', () => {
             const per = new Map<number, number>();
             for (const i of sub) per.set(groupOf.get(i)!, (per.get(groupOf.get(i)!) ?? 0) + 1);
             if ([...per.values()].some((c) => c > n!)) return;
-            best = Math.max(best, sub.reduce((t, i) => t + l.scores[i]!, 0));
+            best = Math.max(
+              best,
+              sub.reduce((t, i) => t + l.scores[i]!, 0),
+            );
           });
           const r = project([l], { sparsity, structure: { kind: 'n:m', n: n!, m: m! }, allowEmptyLayers: true });
           expect(r.kept).toBe(k);
@@ -106,7 +125,15 @@ describe('brute force', () => {
           const scores = groups.map((g) => groupScore(l, g, reduce));
           const k = keepCount(sparsity, groups.length);
           let best = -Infinity;
-          forEachSubset(groups.length, k, (sub) => (best = Math.max(best, sub.reduce((t, i) => t + scores[i]!, 0))));
+          forEachSubset(
+            groups.length,
+            k,
+            (sub) =>
+              (best = Math.max(
+                best,
+                sub.reduce((t, i) => t + scores[i]!, 0),
+              )),
+          );
           const structure = kind === 'block' ? ({ kind: 'block', rows: 2, cols: 1 } as const) : ({ kind: 'unit', reduce } as const);
           const r = project([l], { sparsity, structure, allowEmptyLayers: true });
           const got = groups.reduce((t, g, gi) => t + (r.masks[0]!.mask[g.entries[0]!] ? scores[gi]! : 0), 0);

@@ -26,7 +26,12 @@ describe('errors', () => {
     for (const bad of [NaN, Infinity, -Infinity]) {
       const s = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
       s[5] = bad;
-      for (const structure of [{ kind: 'unstructured' }, { kind: 'n:m', n: 2, m: 4 }, { kind: 'block', rows: 2, cols: 2 }, { kind: 'unit', reduce: 'l1' }] as const)
+      for (const structure of [
+        { kind: 'unstructured' },
+        { kind: 'n:m', n: 2, m: 4 },
+        { kind: 'block', rows: 2, cols: 2 },
+        { kind: 'unit', reduce: 'l1' },
+      ] as const)
         expectError(() => project([L('fc1', [4, 2], s)], { sparsity: 0.5, structure }), 'E_PROJECTION_NONFINITE', /"fc1"/, /\[5\]/, String(bad));
       const big = new Float32Array(20000).fill(1).map((_, i) => i);
       big[17777] = bad;
@@ -35,9 +40,19 @@ describe('errors', () => {
       // 9 entries: the last one is outside the four-at-a-time loop of the check.
       const odd = Float32Array.from({ length: 9 }, (_, i) => i);
       odd[8] = bad;
-      expectError(() => project([L('odd', [3, 3], odd)], { sparsity: 0.5, structure: { kind: 'unit', reduce: 'l1' } }), 'E_PROJECTION_NONFINITE', /"odd"/, /\[8\]/);
+      expectError(
+        () => project([L('odd', [3, 3], odd)], { sparsity: 0.5, structure: { kind: 'unit', reduce: 'l1' } }),
+        'E_PROJECTION_NONFINITE',
+        /"odd"/,
+        /\[8\]/,
+      );
     }
-    expectError(() => projectWeights([{ name: 'w', shape: [2], weights: Float32Array.from([1, NaN]) }], { sparsity: 0.5 }), 'E_PROJECTION_NONFINITE', /"w"/, /weights\[1\]/);
+    expectError(
+      () => projectWeights([{ name: 'w', shape: [2], weights: Float32Array.from([1, NaN]) }], { sparsity: 0.5 }),
+      'E_PROJECTION_NONFINITE',
+      /"w"/,
+      /weights\[1\]/,
+    );
   });
 
   it('shape mismatch and ranks', () => {
@@ -54,7 +69,12 @@ describe('errors', () => {
     expectError(() => project([L()], { sparsity: 0.5, structure: { kind: 'n:m', n: 0, m: 4 } }), 'E_PROJECTION_GROUP', /n=0/);
     expectError(() => project([L('fc1', [4, 2])], { sparsity: 0.5, structure: { kind: 'block', rows: 3, cols: 1 } }), 'E_PROJECTION_GROUP', /"fc1"/, /3x1/);
     expectError(() => project([L()], { sparsity: 0.5, structure: { kind: 'unit', reduce: 'max' } as never }), 'E_PROJECTION_GROUP', /max/);
-    expectError(() => project([L()], { sparsity: 0.5, structure: { kind: 'unit', reduce: 'l2', normalize: 'l1' } as never }), 'E_PROJECTION_GROUP', /normalize/, /l1/);
+    expectError(
+      () => project([L()], { sparsity: 0.5, structure: { kind: 'unit', reduce: 'l2', normalize: 'l1' } as never }),
+      'E_PROJECTION_GROUP',
+      /normalize/,
+      /l1/,
+    );
   });
 
   it('sparsity out of range (global and per layer), minDensity out of range', () => {

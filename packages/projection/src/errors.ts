@@ -6,12 +6,7 @@
  * @prunelab/core (a stable `code`, `isUserError`), so callers can treat both
  * alike. Codes are part of the public contract: tests match on them.
  */
-export type ProjectionErrorCode =
-  | 'E_PROJECTION_NONFINITE'
-  | 'E_PROJECTION_SHAPE'
-  | 'E_PROJECTION_GROUP'
-  | 'E_PROJECTION_SPARSITY'
-  | 'E_PROJECTION_SCOPE';
+export type ProjectionErrorCode = 'E_PROJECTION_NONFINITE' | 'E_PROJECTION_SHAPE' | 'E_PROJECTION_GROUP' | 'E_PROJECTION_SPARSITY' | 'E_PROJECTION_SCOPE';
 
 export class ProjectionError extends Error {
   override name = 'ProjectionError';

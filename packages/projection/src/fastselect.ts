@@ -154,7 +154,7 @@ function scanTies(pools: readonly FastPool[], views: readonly Int32Array[], k: n
     const e = inside.reduce((x, y) => x + y, 0);
     if (a <= k && k <= a + e) return { pools, views, above, inside, window: { kind: 'tie', key: tie.key, keptByScan } };
     const next = keys[attempt + 1];
-    if (next === undefined || (a > k) !== next.key > tie.key) return null;
+    if (next === undefined || a > k !== next.key > tie.key) return null;
   }
   return null;
 }

@@ -9,13 +9,4 @@ export { ProjectionError, isProjectionError } from './errors.js';
 export type { ProjectionErrorCode } from './errors.js';
 export { erkDensities } from './erk.js';
 export { keepCount, roundHalfUp } from './rounding.js';
-export type {
-  LayerScores,
-  LayerWeights,
-  LayerMask,
-  Structure,
-  Scope,
-  ProjectionSpec,
-  ProjectionResult,
-  LayerReport,
-} from './types.js';
+export type { LayerScores, LayerWeights, LayerMask, Structure, Scope, ProjectionSpec, ProjectionResult, LayerReport } from './types.js';

@@ -27,16 +27,7 @@ export interface ScanState {
 }
 
 /** Scans one pool: words of four entries where the mask is 4-byte aligned, single entries for the rest. */
-export function scanPool(
-  u: Int32Array,
-  a: Uint8Array | null,
-  out: Uint8Array,
-  hi: number,
-  lo: number,
-  span: number,
-  listed: List,
-  st: ScanState,
-): void {
+export function scanPool(u: Int32Array, a: Uint8Array | null, out: Uint8Array, hi: number, lo: number, span: number, listed: List, st: ScanState): void {
   st.c = 0;
   st.flag = 0;
   let from = 0;
@@ -104,15 +95,7 @@ function scanWords(u: Int32Array, o32: Uint32Array, hi: number, lo: number, list
  * be `out` itself (n:m candidates): every byte of `a` a word covers is read
  * before the word is stored, and the listing uses those reads, not `a` again.
  */
-function scanWordsAvail(
-  u: Int32Array,
-  a: Uint8Array,
-  o32: Uint32Array,
-  hi: number,
-  lo: number,
-  listed: List,
-  st: ScanState,
-): void {
+function scanWordsAvail(u: Int32Array, a: Uint8Array, o32: Uint32Array, hi: number, lo: number, listed: List, st: ScanState): void {
   const words = o32.length;
   const index = listed.index;
   const keys = listed.key;
@@ -195,17 +178,7 @@ function scanPlain(u: Int32Array, out: Uint8Array, from: number, hi: number, lo:
   st.nl = nl;
 }
 
-function scanAvail(
-  u: Int32Array,
-  a: Uint8Array,
-  out: Uint8Array,
-  from: number,
-  hi: number,
-  lo: number,
-  span: number,
-  listed: List,
-  st: ScanState,
-): void {
+function scanAvail(u: Int32Array, a: Uint8Array, out: Uint8Array, from: number, hi: number, lo: number, span: number, listed: List, st: ScanState): void {
   const n = u.length;
   const index = listed.index;
   const keys = listed.key;

@@ -133,7 +133,7 @@ describe('unstructured', () => {
 
   it('large inputs (fast path) agree with the reference, global and layerwise', () => {
     let seed = 5;
-    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const layers = [
       { name: 'a', shape: [100, 50], scores: Float32Array.from({ length: 5000 }, () => rnd()) },
       { name: 'b', shape: [3, 3, 20, 30], scores: Float32Array.from({ length: 5400 }, () => Math.floor(rnd() * 100)) },
@@ -193,7 +193,10 @@ describe('n:m', () => {
             fc.constant(n!),
             fc.constant(m!),
             layersArb({ inMultiple: m! }).chain((layers) =>
-              fc.tuple(fc.constant(layers), fc.tuple(...layers.map((l) => fc.uint8Array({ min: 0, max: 1, minLength: l.scores.length, maxLength: l.scores.length })))),
+              fc.tuple(
+                fc.constant(layers),
+                fc.tuple(...layers.map((l) => fc.uint8Array({ min: 0, max: 1, minLength: l.scores.length, maxLength: l.scores.length }))),
+              ),
             ),
           ),
         ),
@@ -232,7 +235,7 @@ describe('n:m', () => {
 
   it('large inputs (the sample-bracket path, which writes over the candidates): pinning, previous and all-equal scores agree with the reference', () => {
     let seed = 21;
-    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const big = { name: 'big', shape: [400, 64], scores: Float32Array.from({ length: 25600 }, () => rnd()) };
     // Tiny scores: the global ranking gives this layer nothing, so the guard pins it.
     const tiny = { name: 'tiny', shape: [40, 64], scores: Float32Array.from({ length: 2560 }, () => rnd() * 1e-6) };
@@ -305,16 +308,21 @@ describe('block and unit', () => {
 
   it('unit: all-or-nothing per output neuron/filter for every reduce; equals the ranked-unit reference', () => {
     fc.assert(
-      fc.property(layersArb(), sparsityArb, fc.constantFrom('l1' as const, 'l2' as const, 'sum' as const), fc.constantFrom('global' as const, 'layerwise' as const), (layers, sparsity, reduce, scope) => {
-        const r = project(layers, { sparsity, scope, structure: { kind: 'unit', reduce }, allowEmptyLayers: true });
-        checkReport(r, layers);
-        const groups = layers.map((l, li) => groupsOf(l, li, 'unit', 0));
-        for (const gs of groups)
-          for (const g of gs) expect(new Set(g.entries.map((i) => r.masks[g.layer]!.mask[i])).size).toBe(1);
-        expect(masksOf(r)).toEqual(referenceGroups(layers, groups, reduce, sparsity, scope).map((x) => Array.from(x)));
-        const keptUnits = Object.values(r.layers).reduce((s, x) => s + x.keptUnits, 0);
-        if (scope === 'global') expect(keptUnits).toBe(keepCount(sparsity, groups.flat().length));
-      }),
+      fc.property(
+        layersArb(),
+        sparsityArb,
+        fc.constantFrom('l1' as const, 'l2' as const, 'sum' as const),
+        fc.constantFrom('global' as const, 'layerwise' as const),
+        (layers, sparsity, reduce, scope) => {
+          const r = project(layers, { sparsity, scope, structure: { kind: 'unit', reduce }, allowEmptyLayers: true });
+          checkReport(r, layers);
+          const groups = layers.map((l, li) => groupsOf(l, li, 'unit', 0));
+          for (const gs of groups) for (const g of gs) expect(new Set(g.entries.map((i) => r.masks[g.layer]!.mask[i])).size).toBe(1);
+          expect(masksOf(r)).toEqual(referenceGroups(layers, groups, reduce, sparsity, scope).map((x) => Array.from(x)));
+          const keptUnits = Object.values(r.layers).reduce((s, x) => s + x.keptUnits, 0);
+          if (scope === 'global') expect(keptUnits).toBe(keepCount(sparsity, groups.flat().length));
+        },
+      ),
       { numRuns: 200, seed: 12200 },
     );
   });
@@ -366,7 +374,7 @@ describe('global guard', () => {
 describe('unit normalize: layer-l2 (Molchanov et al. 2017)', () => {
   const unit = (normalize?: 'none' | 'layer-l2') => ({ kind: 'unit', reduce: 'l2', ...(normalize && { normalize }) }) as const;
 
-  it('makes the global ranking blind to each layer\'s scale: scaling a layer by 2^k changes no mask', () => {
+  it("makes the global ranking blind to each layer's scale: scaling a layer by 2^k changes no mask", () => {
     fc.assert(
       fc.property(layersArb(), sparsityArb, fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 4, maxLength: 4 }), (layers, sparsity, powers) => {
         const scaled = layers.map((l, li) => ({ ...l, scores: l.scores.map((x) => x * 2 ** powers[li]!) }));
@@ -382,10 +390,16 @@ describe('unit normalize: layer-l2 (Molchanov et al. 2017)', () => {
     const a = { name: 'a', shape: [1, 2], scores: Float32Array.from([10, 20]) };
     const b = { name: 'b', shape: [1, 2], scores: Float32Array.from([0.1, 0.3]) };
     const raw = project([a, b], { sparsity: 0.5, structure: unit(), allowEmptyLayers: true });
-    expect(masksOf(raw)).toEqual([[1, 1], [0, 0]]);
+    expect(masksOf(raw)).toEqual([
+      [1, 1],
+      [0, 0],
+    ]);
     // Normalised: a [0.447, 0.894], b [0.316, 0.949]: keep a's second and b's second.
     const norm = project([a, b], { sparsity: 0.5, structure: unit('layer-l2'), allowEmptyLayers: true });
-    expect(masksOf(norm)).toEqual([[0, 1], [0, 1]]);
+    expect(masksOf(norm)).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
     // 'none' is the default.
     expect(masksOf(project([a, b], { sparsity: 0.5, structure: unit('none'), allowEmptyLayers: true }))).toEqual(masksOf(raw));
   });
@@ -403,10 +417,7 @@ describe('unit normalize: layer-l2 (Molchanov et al. 2017)', () => {
 
 describe('previous masks', () => {
   const prevArb = layersArb().chain((layers) =>
-    fc.tuple(
-      fc.constant(layers),
-      fc.tuple(...layers.map((l) => fc.array(fc.boolean(), { minLength: l.scores.length, maxLength: l.scores.length }))),
-    ),
+    fc.tuple(fc.constant(layers), fc.tuple(...layers.map((l) => fc.array(fc.boolean(), { minLength: l.scores.length, maxLength: l.scores.length })))),
   );
   it('new mask is a subset of previous; count exact when feasible; regrowth only with allowRegrowth', () => {
     fc.assert(
@@ -439,7 +450,7 @@ describe('previous masks', () => {
 
   it('with larger inputs (fast path with availability) agrees with the reference', () => {
     let seed = 9;
-    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const layers = [{ name: 'a', shape: [100, 80], scores: Float32Array.from({ length: 8000 }, () => rnd()) }];
     const prev = Uint8Array.from({ length: 8000 }, () => (rnd() < 0.6 ? 1 : 0));
     const r = project(layers, { sparsity: 0.8, previous: [{ name: 'a', mask: prev }] });

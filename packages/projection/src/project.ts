@@ -52,12 +52,7 @@ interface Prepared {
 }
 
 /** Shared by project() and projectWeights(); `sumsq` scores groups by sum of s^2 (s = |w|). */
-export function solve(
-  layers: readonly ShapedLayer[],
-  spec: ProjectionSpec,
-  what: 'scores' | 'weights',
-  groupReduce?: 'sumsq',
-): ProjectionResult {
+export function solve(layers: readonly ShapedLayer[], spec: ProjectionSpec, what: 'scores' | 'weights', groupReduce?: 'sumsq'): ProjectionResult {
   validateSpec(spec);
   const structure: Structure = spec.structure ?? { kind: 'unstructured' };
   validateLayers(layers, structure, what);
@@ -140,7 +135,9 @@ export function solve(
     ks = ks.map((k, i) => {
       const p = pools[i]!;
       if (k < p.floor) {
-        warnings.push(`layer "${p.name}": budget of ${k} ${unitWord(structure)} raised to the floor ${p.floor} (at least 1 unless allowEmptyLayers; minDensity ${minDensity})`);
+        warnings.push(
+          `layer "${p.name}": budget of ${k} ${unitWord(structure)} raised to the floor ${p.floor} (at least 1 unless allowEmptyLayers; minDensity ${minDensity})`,
+        );
         return p.floor;
       }
       if (k > p.available) {

@@ -31,9 +31,7 @@ export function ceilTolerant(x: number): number {
 export function apportion(targets: readonly number[], caps: readonly number[], total: number): number[] {
   const counts = targets.map((x, i) => Math.min(caps[i]!, Math.max(0, Math.floor(x))));
   let rest = total - counts.reduce((s, c) => s + c, 0);
-  const order = targets
-    .map((x, i) => ({ i, frac: x - Math.floor(x) }))
-    .sort((a, b) => b.frac - a.frac || a.i - b.i);
+  const order = targets.map((x, i) => ({ i, frac: x - Math.floor(x) })).sort((a, b) => b.frac - a.frac || a.i - b.i);
   // Several sweeps only when caps bite (a layer already full passes its turn on).
   while (rest > 0) {
     let progressed = false;

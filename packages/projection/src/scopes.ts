@@ -48,11 +48,7 @@ export interface LayerPool extends Pool {
  * scales (trained magnitudes) pin often, and each pass over the scores cost as
  * much as the whole selection.
  */
-export function selectGlobal(
-  pools: readonly LayerPool[],
-  k: number,
-  beforeGeneral: () => void,
-): { counts: number[]; pinned: number[] } {
+export function selectGlobal(pools: readonly LayerPool[], k: number, beforeGeneral: () => void): { counts: number[]; pinned: number[] } {
   restore(pools);
   if (pools.every((p) => p.values instanceof Float32Array)) {
     const scan = scanFast32(pools as readonly FastPool[], k, () => markWritten(pools));

@@ -17,24 +17,24 @@ function pools32(values: number[][]): Pool[] {
   return values.map((v) => ({ values: Float32Array.from(v), avail: null, out: new Uint8Array(v.length) }));
 }
 
-const f32 = fc.oneof(
-  fc.float({ noNaN: true, noDefaultInfinity: true }),
-  fc.constantFrom(0, -0, 1, -1, 2),
-  fc.integer({ min: -3, max: 3 }),
-);
+const f32 = fc.oneof(fc.float({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0, 1, -1, 2), fc.integer({ min: -3, max: 3 }));
 
 describe('radix select (general path)', () => {
   it('matches the sorted reference for float32, including -0/+0, negatives and ties', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(f32, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 }), fc.double({ min: 0, max: 1, noNaN: true }), (vals, frac) => {
-        const values = vals.map((v) => Array.from(Float32Array.from(v)));
-        const total = values.reduce((s, v) => s + v.length, 0);
-        const k = Math.round(frac * total);
-        const pools = pools32(values);
-        const counts = applyThreshold(pools, selectThreshold(pools, k));
-        expect(counts.reduce((s, c) => s + c, 0)).toBe(k);
-        expect(pools.map((p) => Array.from(p.out))).toEqual(reference(values, k).map((m) => Array.from(m)));
-      }),
+      fc.property(
+        fc.array(fc.array(f32, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (vals, frac) => {
+          const values = vals.map((v) => Array.from(Float32Array.from(v)));
+          const total = values.reduce((s, v) => s + v.length, 0);
+          const k = Math.round(frac * total);
+          const pools = pools32(values);
+          const counts = applyThreshold(pools, selectThreshold(pools, k));
+          expect(counts.reduce((s, c) => s + c, 0)).toBe(k);
+          expect(pools.map((p) => Array.from(p.out))).toEqual(reference(values, k).map((m) => Array.from(m)));
+        },
+      ),
       { numRuns: 300, seed: 1300 },
     );
   });
@@ -104,7 +104,10 @@ describe('sample-bracket fast path', () => {
         const total = values.reduce((s, v) => s + v.length, 0);
         const k = Math.round(frac * total);
         const res = run(values, k);
-        const ref = reference(values.map((v) => Array.from(v)), k);
+        const ref = reference(
+          values.map((v) => Array.from(v)),
+          k,
+        );
         if (res.counts !== null) {
           expect(res.counts.reduce((s, c) => s + c, 0)).toBe(k);
           res.masks.forEach((m, i) => expect(Array.from(m)).toEqual(Array.from(ref[i]!)));
@@ -167,7 +170,16 @@ describe('sample-bracket fast path', () => {
       const values = [new Float32Array(12000).fill(1), new Float32Array(8000).fill(1)];
       const res = run(values, k);
       expect(res.counts).toEqual([Math.min(k, 12000), Math.max(0, k - 12000)]);
-      res.masks.forEach((m, i) => expect(Array.from(m)).toEqual(Array.from(reference(values.map((v) => Array.from(v)), k)[i]!)));
+      res.masks.forEach((m, i) =>
+        expect(Array.from(m)).toEqual(
+          Array.from(
+            reference(
+              values.map((v) => Array.from(v)),
+              k,
+            )[i]!,
+          ),
+        ),
+      );
     }
   });
 

@@ -179,8 +179,7 @@ export function applyThreshold(pools: readonly Pool[], thr: Threshold): number[]
   let need = thr.need;
   const t = thr.t;
   for (const p of pools) {
-    const r =
-      p.values instanceof Float32Array ? apply32(p.values, p.avail, p.out, t, need) : apply64(p.values, p.avail, p.out, t, need);
+    const r = p.values instanceof Float32Array ? apply32(p.values, p.avail, p.out, t, need) : apply64(p.values, p.avail, p.out, t, need);
     need = r.need;
     counts.push(r.kept);
   }

@@ -81,14 +81,16 @@ export function validateLayers(layers: readonly ShapedLayer[], structure: Struct
     if (!(l.values instanceof Float32Array))
       throw new ProjectionError('E_PROJECTION_SHAPE', `layer "${l.name}": ${what} must be a Float32Array`, { layer: l.name });
     if (!Array.isArray(l.shape) || l.shape.length === 0 || !l.shape.every(isPositiveInt))
-      throw new ProjectionError('E_PROJECTION_SHAPE', `layer "${l.name}": shape must be positive integers, got ${show(l.shape)}`, { layer: l.name, value: l.shape });
+      throw new ProjectionError('E_PROJECTION_SHAPE', `layer "${l.name}": shape must be positive integers, got ${show(l.shape)}`, {
+        layer: l.name,
+        value: l.shape,
+      });
     const total = l.shape.reduce((p, d) => p * d, 1);
     if (total !== l.values.length)
-      throw new ProjectionError(
-        'E_PROJECTION_SHAPE',
-        `layer "${l.name}": shape ${show(l.shape)} has ${total} entries but ${what} has ${l.values.length}`,
-        { layer: l.name, value: l.shape },
-      );
+      throw new ProjectionError('E_PROJECTION_SHAPE', `layer "${l.name}": shape ${show(l.shape)} has ${total} entries but ${what} has ${l.values.length}`, {
+        layer: l.name,
+        value: l.shape,
+      });
   }
 }
 
@@ -157,10 +159,7 @@ function allFinite32(v: Float32Array): boolean {
   return f >= 0;
 }
 
-export function validateNames(
-  layers: readonly ShapedLayer[],
-  spec: ProjectionSpec,
-): { excluded: Set<string>; previous: Map<string, Uint8Array> } {
+export function validateNames(layers: readonly ShapedLayer[], spec: ProjectionSpec): { excluded: Set<string>; previous: Map<string, Uint8Array> } {
   const names = new Set(layers.map((l) => l.name));
   const excluded = new Set<string>();
   for (const name of spec.exclude ?? []) {
@@ -183,17 +182,18 @@ export function validateNames(
   for (const p of spec.previous ?? []) {
     const l = byName.get(p.name);
     if (l === undefined)
-      throw new ProjectionError('E_PROJECTION_SCOPE', `previous has a mask for layer "${p.name}", which is not among the layers`, { layer: p.name, value: p.name });
+      throw new ProjectionError('E_PROJECTION_SCOPE', `previous has a mask for layer "${p.name}", which is not among the layers`, {
+        layer: p.name,
+        value: p.name,
+      });
     if (!(p.mask instanceof Uint8Array) || p.mask.length !== l.values.length)
       throw new ProjectionError(
         'E_PROJECTION_SHAPE',
         `layer "${p.name}": previous mask has length ${show(p.mask instanceof Uint8Array ? p.mask.length : p.mask)}, expected a Uint8Array of ${l.values.length}`,
         { layer: p.name, value: p.mask instanceof Uint8Array ? p.mask.length : undefined },
       );
-    if (previous.has(p.name))
-      throw new ProjectionError('E_PROJECTION_SCOPE', `previous has two masks for layer "${p.name}"`, { layer: p.name, value: p.name });
+    if (previous.has(p.name)) throw new ProjectionError('E_PROJECTION_SCOPE', `previous has two masks for layer "${p.name}"`, { layer: p.name, value: p.name });
     previous.set(p.name, p.mask);
   }
   return { excluded, previous };
 }
-

@@ -7,18 +7,22 @@ import { objectiveImportance, projectWeights } from './weights.js';
 describe('projectWeights (Euclidean projection, ADMM Z-update)', () => {
   it('keeps the largest |w| and zeroes the rest; the result is the closest k-sparse vector', () => {
     fc.assert(
-      fc.property(fc.array(fc.float({ min: -5, max: 5, noNaN: true }), { minLength: 1, maxLength: 40 }), fc.double({ min: 0, max: 0.95, noNaN: true }), (w, sparsity) => {
-        const weights = Float32Array.from(w);
-        const r = projectWeights([{ name: 'w', shape: [weights.length], weights }], { sparsity, allowEmptyLayers: true });
-        const z = r.weights[0]!.weights;
-        const mask = r.masks[0]!.mask;
-        z.forEach((x, i) => expect(x).toBe(mask[i] ? weights[i] : 0));
-        // no kept/removed swap reduces ||w - z||^2: every kept |w| >= every removed |w|
-        let minKept = Infinity;
-        let maxRemoved = -Infinity;
-        weights.forEach((x, i) => (mask[i] ? (minKept = Math.min(minKept, Math.abs(x))) : (maxRemoved = Math.max(maxRemoved, Math.abs(x)))));
-        expect(minKept >= maxRemoved).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.float({ min: -5, max: 5, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.double({ min: 0, max: 0.95, noNaN: true }),
+        (w, sparsity) => {
+          const weights = Float32Array.from(w);
+          const r = projectWeights([{ name: 'w', shape: [weights.length], weights }], { sparsity, allowEmptyLayers: true });
+          const z = r.weights[0]!.weights;
+          const mask = r.masks[0]!.mask;
+          z.forEach((x, i) => expect(x).toBe(mask[i] ? weights[i] : 0));
+          // no kept/removed swap reduces ||w - z||^2: every kept |w| >= every removed |w|
+          let minKept = Infinity;
+          let maxRemoved = -Infinity;
+          weights.forEach((x, i) => (mask[i] ? (minKept = Math.min(minKept, Math.abs(x))) : (maxRemoved = Math.max(maxRemoved, Math.abs(x)))));
+          expect(minKept >= maxRemoved).toBe(true);
+        },
+      ),
       { numRuns: 200, seed: 1200 },
     );
   });

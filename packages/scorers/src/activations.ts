@@ -3,7 +3,6 @@ import { tf } from '@prunelab/engine';
 import type { Net } from '@prunelab/models';
 import { forEachBatch } from './calibration.js';
 
-
 /**
  * Every unit's output over the calibration set: the post-activation output of
  * each prunable layer (after its ReLU and the per-channel layers an imported

@@ -19,9 +19,7 @@ import type { ScoreContext, UnitScoredLayer } from './types.js';
  * important. Unit granularity only: each weight of unit j gets H_j / (weights
  * in unit j) and `unitScores` holds H_j.
  */
-const entropySchema = z
-  .object({ ...calibrationFields, bins: z.number().int().min(2).default(32).describe('Histogram bins m.') })
-  .strict();
+const entropySchema = z.object({ ...calibrationFields, bins: z.number().int().min(2).default(32).describe('Histogram bins m.') }).strict();
 
 function entropyOfBins(binned: Int32Array, bins: number): number {
   const counts = new Float64Array(bins);
@@ -50,7 +48,7 @@ scorerRegistry.register({
   name: 'entropy',
   family: 'information',
   granularities: ['unit'],
-  description: 'Entropy of each unit\'s binned (pooled) output over the calibration set; low entropy = less important.',
+  description: "Entropy of each unit's binned (pooled) output over the calibration set; low entropy = less important.",
   reference: 'Luo & Wu 2017, An Entropy-based Pruning Method for CNN Compression',
   schema: entropySchema,
   create: (o: z.output<typeof entropySchema>) => ({ score: (ctx: ScoreContext) => entropyScores(ctx, o) }),

@@ -80,7 +80,12 @@ export function squaredGradSum(net: Net, param: number, input: tf.Tensor, delta:
     const pw = Math.max((ow - 1) * s + kw - wd, 0);
     const top = Math.floor(ph / 2);
     const left = Math.floor(pw / 2);
-    xp = tf.pad(input, [[0, 0], [top, ph - top], [left, pw - left], [0, 0]]);
+    xp = tf.pad(input, [
+      [0, 0],
+      [top, ph - top],
+      [left, pw - left],
+      [0, 0],
+    ]);
   }
   const d = tf.reshape(delta, [b, oh * ow, co]);
   const wcol = tf.reshape(w, [b, 1, 1]);

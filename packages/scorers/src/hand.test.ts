@@ -28,7 +28,10 @@ function load(ds: LoadedDataset, positions: ArrayLike<number>): { xs: tf.Tensor;
 function refGrads(n: Net, ds: LoadedDataset, positions: ArrayLike<number>): Float32Array[] {
   return tf.tidy(() => {
     const { xs, ys } = load(ds, positions);
-    const { grads } = tf.variableGrads(() => crossEntropy(n.forward(xs), ys, ds.classes), n.params.map((p) => p.kernel));
+    const { grads } = tf.variableGrads(
+      () => crossEntropy(n.forward(xs), ys, ds.classes),
+      n.params.map((p) => p.kernel),
+    );
     return n.params.map((p) => grads[p.kernel.name]!.dataSync() as Float32Array);
   });
 }
@@ -83,7 +86,10 @@ describe('snip', () => {
     const raw = g.flatMap((gl, l) => Array.from(gl, (v, i) => Math.abs(v * w[l]![i]!)));
     const total = raw.reduce((a, b) => a + b, 0);
     const flat = s.flatMap((l) => Array.from(l.scores));
-    expectClose(flat, raw.map((v) => v / total));
+    expectClose(
+      flat,
+      raw.map((v) => v / total),
+    );
     const rank = (v: number[]) => v.map((_, i) => i).sort((a, b) => v[b]! - v[a]! || a - b);
     expect(rank(flat)).toEqual(rank(raw));
     expect(flat.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
@@ -113,14 +119,22 @@ function refFisher(n: Net, ds: LoadedDataset, positions: number[]): Float64Array
 }
 
 describe('fisher', () => {
-  for (const [label, make] of [['dense', tinyMlp], ['conv (same padding, stride 2)', tinyConv]] as const) {
+  for (const [label, make] of [
+    ['dense', tinyMlp],
+    ['conv (same padding, stride 2)', tinyConv],
+  ] as const) {
     it(`is 1/2 w^2 mean_n (dl_n/dw)^2 with per-example gradients: ${label}`, async () => {
       const { net, ds } = make();
       const s = await score('fisher', net, ds, { batches: 2, batchSize: 3 });
       const positions = calibrationPositions(ds, 5, 2, 3).flatMap((b) => Array.from(b));
       const f = refFisher(net, ds, positions);
       const w = kernels(net);
-      net.params.forEach((_, l) => expectClose(s[l]!.scores, Array.from(f[l]!, (v, i) => 0.5 * w[l]![i]! ** 2 * v)));
+      net.params.forEach((_, l) =>
+        expectClose(
+          s[l]!.scores,
+          Array.from(f[l]!, (v, i) => 0.5 * w[l]![i]! ** 2 * v),
+        ),
+      );
     });
   }
   it('differs from the squared batch-mean gradient', async () => {
@@ -138,7 +152,11 @@ describe('obd', () => {
     const n = makeNet([2], [{ kind: 'dense', units: 2, activation: 'linear' }]);
     setKernel(n, 0, [0.6, -0.4, 0.2, 0.9], [0.1, -0.1]);
     const x = rows(8, 2, 3);
-    const ds = tinyDataset(x, x.map((r) => (r[0]! > 0 ? 1 : 0)), [2]);
+    const ds = tinyDataset(
+      x,
+      x.map((r) => (r[0]! > 0 ? 1 : 0)),
+      [2],
+    );
     const s = await score('obd', n, ds, calib);
     const w = [0.6, -0.4, 0.2, 0.9];
     const h = [0, 0, 0, 0];
@@ -148,7 +166,10 @@ describe('obd', () => {
       const p = [1 - p1, p1];
       for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) h[i * 2 + j]! += (r[i]! ** 2 * p[j]! * (1 - p[j]!)) / x.length;
     }
-    expectClose(s[0]!.scores, h.map((hk, k) => 0.5 * hk * w[k]! ** 2));
+    expectClose(
+      s[0]!.scores,
+      h.map((hk, k) => 0.5 * hk * w[k]! ** 2),
+    );
   });
   it("with hessian 'empirical-fisher' equals fisher", async () => {
     const { net, ds } = tinyConv();
@@ -166,7 +187,10 @@ describe('obd', () => {
       const probs = tf.tidy(() => tf.softmax(net.forward(xs)).dataSync());
       for (let c = 0; c < 2; c++) {
         const g = tf.tidy(() => {
-          const { grads } = tf.variableGrads(() => crossEntropy(net.forward(xs), tf.tensor1d([c], 'int32'), 2), net.params.map((p) => p.kernel));
+          const { grads } = tf.variableGrads(
+            () => crossEntropy(net.forward(xs), tf.tensor1d([c], 'int32'), 2),
+            net.params.map((p) => p.kernel),
+          );
           return net.params.map((p) => grads[p.kernel.name]!.dataSync());
         });
         g.forEach((gl, l) => gl.forEach((v, i) => (acc[l]![i]! += (probs[c]! * v * v) / 8)));
@@ -174,7 +198,12 @@ describe('obd', () => {
       xs.dispose();
     }
     const w = kernels(net);
-    net.params.forEach((_, l) => expectClose(s[l]!.scores, Array.from(acc[l]!, (h, i) => 0.5 * h * w[l]![i]! ** 2)));
+    net.params.forEach((_, l) =>
+      expectClose(
+        s[l]!.scores,
+        Array.from(acc[l]!, (h, i) => 0.5 * h * w[l]![i]! ** 2),
+      ),
+    );
   });
 });
 
@@ -216,7 +245,10 @@ describe('apoz, entropy, mutual-information (unit scorers)', () => {
     const s = await score('entropy', net, ds, { ...all, bins: 4 });
     const h = hidden(net, rows(8, 2, 7));
     const expected = [0, 1, 2].map((j) => {
-      const bins = hist(h.map((r) => r[j]!), 4);
+      const bins = hist(
+        h.map((r) => r[j]!),
+        4,
+      );
       let e = 0;
       for (let b = 0; b < 4; b++) {
         const p = bins.filter((x) => x === b).length / 8;
@@ -234,7 +266,10 @@ describe('apoz, entropy, mutual-information (unit scorers)', () => {
     const y = Array.from(ds.pools[0]!.y);
     const h = hidden(net, x);
     const expected = [0, 1, 2].map((j) => {
-      const a = hist(h.map((r) => r[j]!), 3);
+      const a = hist(
+        h.map((r) => r[j]!),
+        3,
+      );
       let mi = 0;
       for (let b = 0; b < 3; b++) {
         for (let c = 0; c < 2; c++) {
@@ -285,7 +320,11 @@ describe('noise-sensitivity', () => {
     const w = [0.6, -0.4, 0.2, 0.9];
     setKernel(n, 0, w, [0.1, -0.1]);
     const x = rows(8, 2, 3);
-    const ds = tinyDataset(x, x.map((r) => (r[0]! > 0 ? 1 : 0)), [2]);
+    const ds = tinyDataset(
+      x,
+      x.map((r) => (r[0]! > 0 ? 1 : 0)),
+      [2],
+    );
     const sigma = 0.5;
     const s = await score('noise-sensitivity', n, ds, { level: 'weight', sigma, samples: 3000, batches: 1, batchSize: 8 });
     const h = [0, 0, 0, 0];
@@ -307,18 +346,31 @@ describe('adversarial-taylor and attacks', () => {
     const s = await score('adversarial-taylor', net, ds, { batches: 1, batchSize: 8, eps });
     const { xs, ys } = load(ds, calibrationPositions(ds, 5, 1, 8)[0]!);
     const adv = tf.tidy(() => {
-      const gx = tf.grad((x: tf.Tensor) => crossEntropy(net.forward(x), ys, 2))(xs).dataSync();
+      const gx = tf
+        .grad((x: tf.Tensor) => crossEntropy(net.forward(x), ys, 2))(xs)
+        .dataSync();
       const x0 = xs.dataSync();
-      return tf.tensor(Array.from(x0, (v, i) => v + eps * Math.sign(gx[i]!)), xs.shape);
+      return tf.tensor(
+        Array.from(x0, (v, i) => v + eps * Math.sign(gx[i]!)),
+        xs.shape,
+      );
     });
     const viaFgsm = fgsm(net, xs, ys, { eps });
     expectClose(viaFgsm.dataSync(), adv.dataSync(), 1e-6);
     const g = tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => crossEntropy(net.forward(adv), ys, 2), net.params.map((p) => p.kernel));
+      const { grads } = tf.variableGrads(
+        () => crossEntropy(net.forward(adv), ys, 2),
+        net.params.map((p) => p.kernel),
+      );
       return net.params.map((p) => grads[p.kernel.name]!.dataSync());
     });
     const w = kernels(net);
-    net.params.forEach((_, l) => expectClose(s[l]!.scores, Array.from(g[l]!, (v, i) => Math.abs(v * w[l]![i]!))));
+    net.params.forEach((_, l) =>
+      expectClose(
+        s[l]!.scores,
+        Array.from(g[l]!, (v, i) => Math.abs(v * w[l]![i]!)),
+      ),
+    );
     tf.dispose([xs, ys, adv, viaFgsm]);
   });
   it('PGD stays in the eps-ball and the clip range; one full step equals FGSM; robustAccuracy behaves', async () => {
@@ -358,9 +410,7 @@ describe('l1-regularized', () => {
         masks,
         penalty: () =>
           tf.tidy(() => {
-            const terms = net.params.map((p) =>
-              penalty === 'l1' ? tf.sum(tf.abs(p.kernel)) : tf.sum(tf.sqrt(tf.add(tf.sum(tf.square(p.kernel), 0), 1e-12))),
-            );
+            const terms = net.params.map((p) => (penalty === 'l1' ? tf.sum(tf.abs(p.kernel)) : tf.sum(tf.sqrt(tf.add(tf.sum(tf.square(p.kernel), 0), 1e-12)))));
             return tf.mul(tf.addN(terms), 0.05) as tf.Scalar;
           }),
       });

@@ -205,7 +205,12 @@ describe(`an imported convnet with tanh, elu, average pooling and real batch-nor
   it.each(configs)('$label gives finite, deterministic scores without leaks', async ({ name, options: o }) => {
     const a = await scoreChecked(name, o, net, ds);
     const b = await scoreChecked(name, o, net, ds);
-    expect(sameBits(b.map((l) => l.scores), a.map((l) => l.scores))).toBe(true);
+    expect(
+      sameBits(
+        b.map((l) => l.scores),
+        a.map((l) => l.scores),
+      ),
+    ).toBe(true);
     expect(b.map((l) => l.unitScores)).toEqual(a.map((l) => l.unitScores));
   });
 
@@ -216,8 +221,14 @@ describe(`an imported convnet with tanh, elu, average pooling and real batch-nor
     for (const b of batches) {
       tf.tidy(() => {
         const xs = tf.tensor(gather(ds, b, shape), [b.length, ...shape]);
-        const ys = tf.tensor1d(Array.from(b, (i) => ds.pools[0]!.y[i]!), 'int32');
-        const { grads } = tf.variableGrads(() => crossEntropy(net.forward(xs), ys, CLASSES), net.params.map((p) => p.kernel));
+        const ys = tf.tensor1d(
+          Array.from(b, (i) => ds.pools[0]!.y[i]!),
+          'int32',
+        );
+        const { grads } = tf.variableGrads(
+          () => crossEntropy(net.forward(xs), ys, CLASSES),
+          net.params.map((p) => p.kernel),
+        );
         net.params.forEach((p, l) => {
           const g = grads[p.kernel.name]!.dataSync();
           const w = p.kernel.dataSync();
@@ -225,7 +236,11 @@ describe(`an imported convnet with tanh, elu, average pooling and real batch-nor
         });
       });
     }
-    expectSameScores(s, net.params.map((p, l) => ({ name: p.name, shape: [...p.kernel.shape], scores: Float32Array.from(expected[l]!) })), 1e-5);
+    expectSameScores(
+      s,
+      net.params.map((p, l) => ({ name: p.name, shape: [...p.kernel.shape], scores: Float32Array.from(expected[l]!) })),
+      1e-5,
+    );
   });
 
   it("apoz reads a unit's output after the batch norm that follows its layer (the Keras model's own bn output)", async () => {

@@ -64,7 +64,7 @@ scorerRegistry.register({
   name: 'mutual-information',
   family: 'information',
   granularities: ['unit'],
-  description: 'Binned mutual information I(a_j; y) between each unit\'s (pooled) output and the label.',
+  description: "Binned mutual information I(a_j; y) between each unit's (pooled) output and the label.",
   reference: 'Plug-in histogram estimator of I(a; y); Shwartz-Ziv & Tishby 2017, Opening the Black Box of Deep Neural Networks via Information',
   schema: mutualInformationSchema,
   create: (o: z.output<typeof mutualInformationSchema>) => ({ score: (ctx: ScoreContext) => mutualInformationScores(ctx, o) }),

@@ -104,8 +104,18 @@ function weightNoiseScores({ net, ds, seed }: ScoreContext, o: Options): UnitSco
           return tf.tensor(e, p.kernel.shape);
         });
         const half = noise.map((e) => tf.mul(e, 0.5));
-        const plus = kernelGrads(net, xs, labels, net.params.map((p, l) => tf.add(p.kernel, half[l]!)));
-        const minus = kernelGrads(net, xs, labels, net.params.map((p, l) => tf.sub(p.kernel, half[l]!)));
+        const plus = kernelGrads(
+          net,
+          xs,
+          labels,
+          net.params.map((p, l) => tf.add(p.kernel, half[l]!)),
+        );
+        const minus = kernelGrads(
+          net,
+          xs,
+          labels,
+          net.params.map((p, l) => tf.sub(p.kernel, half[l]!)),
+        );
         plus.forEach((g, l) => acc.add(l, tf.mul(half[l]!, tf.sub(g, minus[l]!))));
       });
     }

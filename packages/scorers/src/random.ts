@@ -10,9 +10,7 @@ import type { ScoreContext } from './types.js';
  * Already-pruned weights (exactly zero) score 0 so iterative schedules prune
  * survivors only.
  */
-const randomSchema = z
-  .object({ seedOffset: z.number().int().default(0).describe('Added to the run seed, to draw a different random mask.') })
-  .strict();
+const randomSchema = z.object({ seedOffset: z.number().int().default(0).describe('Added to the run seed, to draw a different random mask.') }).strict();
 
 scorerRegistry.register({
   name: 'random',

@@ -14,7 +14,17 @@ beforeAll(async () => {
 
 async function cases(): Promise<Array<{ label: string; net: Net; ds: Awaited<ReturnType<typeof loadDataset>> }>> {
   const ds = await loadDataset({ name: 'synthetic', kind: 'teacher', layers: [6, 5, 3], trainSize: 64, valSize: 8, testSize: 8, seed: 1 });
-  const mlp = new Net({ inputShape: [6], classes: 3, layers: [{ kind: 'dense', units: 5, activation: 'relu' }, { kind: 'dense', units: 3, activation: 'linear' }] }, 2);
+  const mlp = new Net(
+    {
+      inputShape: [6],
+      classes: 3,
+      layers: [
+        { kind: 'dense', units: 5, activation: 'relu' },
+        { kind: 'dense', units: 3, activation: 'linear' },
+      ],
+    },
+    2,
+  );
   const conv = tinyConv();
   return [
     { label: 'mlp', net: mlp, ds },
@@ -24,9 +34,20 @@ async function cases(): Promise<Array<{ label: string; net: Net; ds: Awaited<Ret
 
 describe('registry', () => {
   it('has every scorer of the issue, and unknown names list them', () => {
-    expect(scorerRegistry.names()).toEqual(
-      ['adversarial-taylor', 'apoz', 'entropy', 'fisher', 'l1-regularized', 'magnitude', 'mutual-information', 'noise-sensitivity', 'obd', 'random', 'snip', 'taylor'],
-    );
+    expect(scorerRegistry.names()).toEqual([
+      'adversarial-taylor',
+      'apoz',
+      'entropy',
+      'fisher',
+      'l1-regularized',
+      'magnitude',
+      'mutual-information',
+      'noise-sensitivity',
+      'obd',
+      'random',
+      'snip',
+      'taylor',
+    ]);
     try {
       scorerRegistry.get('fishr');
       expect.unreachable();

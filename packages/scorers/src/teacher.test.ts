@@ -26,7 +26,16 @@ function overlap(scores: Float32Array, mask: Uint8Array): number {
 
 describe('planted teacher', () => {
   it('magnitude, fisher and taylor recover the support far better than random', async () => {
-    const ds = await loadDataset({ name: 'synthetic', kind: 'teacher', layers: [32, 4], teacherSparsity: 0.75, trainSize: 4000, valSize: 100, testSize: 100, seed: 4 });
+    const ds = await loadDataset({
+      name: 'synthetic',
+      kind: 'teacher',
+      layers: [32, 4],
+      teacherSparsity: 0.75,
+      trainSize: 4000,
+      valSize: 100,
+      testSize: 100,
+      seed: 4,
+    });
     const teacher = ds.extras!['teacher'] as Teacher;
     const arch = modelRegistry.create('mlp', { hidden: [] })(ds.shape, ds.classes);
     const net = new Net(arch, 1);

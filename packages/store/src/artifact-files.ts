@@ -55,9 +55,13 @@ export function readArtifactFile(database: string, row: StoredArtifact, what: st
     });
   }
   if (!read.ok || read.bytes.length !== row.bytes || sha256Of(read.bytes) !== row.sha256) {
-    throw new PrunelabError('E_DATABASE_INVALID', `the stored model of ${what} was changed after it was written (${read.ok ? 'its sha256 no longer matches' : read.problem}): ${file}`, {
-      fix: 'Run the sweep again into a fresh --results folder to write it again',
-    });
+    throw new PrunelabError(
+      'E_DATABASE_INVALID',
+      `the stored model of ${what} was changed after it was written (${read.ok ? 'its sha256 no longer matches' : read.problem}): ${file}`,
+      {
+        fix: 'Run the sweep again into a fresh --results folder to write it again',
+      },
+    );
   }
   return read.bytes;
 }

@@ -54,7 +54,10 @@ describe('artifacts', () => {
     second.addPoint(point(0, 'dense', 0, 0.98));
     // One artifact announced, none stored: not done.
     expect(second.finish({ status: 'done', expectedPoints: 1, expectedArtifacts: 1 })).toBe('incomplete');
-    expect(db.prepare(`SELECT status, error FROM runs`).get()).toEqual({ status: 'interrupted', error: 'only 0 of its 1 artifacts were stored, so it was not marked done' });
+    expect(db.prepare(`SELECT status, error FROM runs`).get()).toEqual({
+      status: 'interrupted',
+      error: 'only 0 of its 1 artifacts were stored, so it was not marked done',
+    });
     db.close();
   });
 

@@ -47,7 +47,9 @@ export function runsByIdPrefix(db: Db, prefix: string, limit = 10): RunRow[] {
 
 /** Bytes of distinct artifact files the database names (a file shared by several rows counts once). */
 export function artifactStorage(db: Db): { files: number; bytes: number } {
-  return db.prepare(`SELECT COUNT(*) AS files, COALESCE(SUM(bytes), 0) AS bytes FROM (SELECT sha256, MAX(bytes) AS bytes FROM artifacts GROUP BY sha256)`).get() as {
+  return db
+    .prepare(`SELECT COUNT(*) AS files, COALESCE(SUM(bytes), 0) AS bytes FROM (SELECT sha256, MAX(bytes) AS bytes FROM artifacts GROUP BY sha256)`)
+    .get() as {
     files: number;
     bytes: number;
   };

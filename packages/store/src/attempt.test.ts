@@ -35,7 +35,13 @@ const take = (w: Writer, owner: string, now = T0): RunAttempt => {
   if (!c.claimed) throw new Error(`refused: ${c.status}`);
   return c.attempt;
 };
-const row = (db: Db) => db.prepare(`SELECT status, owner, error, (SELECT COUNT(*) FROM points WHERE run_id = 'r') AS points FROM runs WHERE id = 'r'`).get() as { status: string; owner: string | null; error: string | null; points: number };
+const row = (db: Db) =>
+  db.prepare(`SELECT status, owner, error, (SELECT COUNT(*) FROM points WHERE run_id = 'r') AS points FROM runs WHERE id = 'r'`).get() as {
+    status: string;
+    owner: string | null;
+    error: string | null;
+    points: number;
+  };
 const writeAll = (a: RunAttempt, from = 0) => {
   for (let s = from; s < FULL; s++) expect(a.addPoint(pointAt(s))).toBe(true);
 };
@@ -130,14 +136,19 @@ describe('one owner per run', () => {
     // renews its lease. 'stall' lets every lease run out (a process paused, or a clock jump); 'kill' is kill -9.
     type Op = 'A' | 'B' | 'stall' | 'killA' | 'killB';
     const weighted = (op: Op, weight: number) => ({ arbitrary: fc.constant(op), weight });
-    const ops = fc.array(fc.oneof(weighted('A', 10), weighted('B', 10), weighted('stall', 2), weighted('killA', 1), weighted('killB', 1)), { minLength: 10, maxLength: 60 });
+    const ops = fc.array(fc.oneof(weighted('A', 10), weighted('B', 10), weighted('stall', 2), weighted('killA', 1), weighted('killB', 1)), {
+      minLength: 10,
+      maxLength: 60,
+    });
     fc.assert(
       fc.property(ops, (script) => {
         const { db, w } = setup(':memory:');
         try {
           let now = T0;
           let claims = 0;
-          const procs = new Map(['A', 'B'].map((p) => [p, { owner: remote(p), alive: true, ended: false, attempt: undefined as RunAttempt | undefined, next: 0, tag: 0 }]));
+          const procs = new Map(
+            ['A', 'B'].map((p) => [p, { owner: remote(p), alive: true, ended: false, attempt: undefined as RunAttempt | undefined, next: 0, tag: 0 }]),
+          );
           for (const op of script) {
             if (op === 'stall') now += LEASE + 1;
             else if (op === 'killA' || op === 'killB') procs.get(op.slice(4))!.alive = false;

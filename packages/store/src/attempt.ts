@@ -166,7 +166,10 @@ export class RunAttempt {
 
   /** Records where the run executes, once its worker has started. False: no longer the owner. */
   started(info: { backend: string; lane: string; env: unknown }, now = Date.now()): boolean {
-    return this.s.started.run({ id: this.runId, owner: this.owner, backend: info.backend, lane: info.lane, env: JSON.stringify(info.env), nowIso: iso(now) }).changes === 1;
+    return (
+      this.s.started.run({ id: this.runId, owner: this.owner, backend: info.backend, lane: info.lane, env: JSON.stringify(info.env), nowIso: iso(now) })
+        .changes === 1
+    );
   }
 
   /** Stores one point. False: no longer the owner, nothing was written. */
@@ -218,7 +221,9 @@ export class RunAttempt {
   finish(outcome: FinishOutcome, now = Date.now()): FinishResult {
     const common = { id: this.runId, owner: this.owner, nowIso: iso(now), scoreMs: outcome.scoreMs ?? null };
     if (outcome.status !== 'done') {
-      return this.s.finishOther.run({ ...common, status: outcome.status, error: outcome.error ?? null, stack: outcome.stack ?? null }).changes === 1 ? 'finished' : 'lost';
+      return this.s.finishOther.run({ ...common, status: outcome.status, error: outcome.error ?? null, stack: outcome.stack ?? null }).changes === 1
+        ? 'finished'
+        : 'lost';
     }
     const expected = outcome.expectedPoints ?? this.written;
     const expectedArtifacts = outcome.expectedArtifacts ?? this.artifactsWritten;

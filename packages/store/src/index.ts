@@ -1,4 +1,15 @@
-export { resultPaths, denseModelFile, denseRewindFile, artifactPath, artifactFile, DATABASE_FILE, SWEEP_NAME_PATTERN, SWEEP_NAME_RULE, checkSweepName, reportFile } from './paths.js';
+export {
+  resultPaths,
+  denseModelFile,
+  denseRewindFile,
+  artifactPath,
+  artifactFile,
+  DATABASE_FILE,
+  SWEEP_NAME_PATTERN,
+  SWEEP_NAME_RULE,
+  checkSweepName,
+  reportFile,
+} from './paths.js';
 export type { ResultPaths } from './paths.js';
 export { MIGRATIONS, TABLES, VIEWS, RUN_STATUSES } from './schema.js';
 export type { RunStatus } from './schema.js';
@@ -18,6 +29,17 @@ export type { OwnerId } from './ownership.js';
 export { denseModel, countDenseModels, doneRunIds, runStatusCounts } from './reader.js';
 export type { DenseModelRow } from './reader.js';
 export { FILTER_FIELDS, isFilterField, openResultsDatabase, listSweeps, sweepRecord, runSummaries, sweepCurve, runConfigs } from './queries.js';
-export type { FilterField, FilterClause, Filter, SweepListRow, SweepRecordRow, RunSummaryRow, CurvePointRow, LabelColumns, RunLabelColumns, RunConfigRow } from './queries.js';
+export type {
+  FilterField,
+  FilterClause,
+  Filter,
+  SweepListRow,
+  SweepRecordRow,
+  RunSummaryRow,
+  CurvePointRow,
+  LabelColumns,
+  RunLabelColumns,
+  RunConfigRow,
+} from './queries.js';
 export { mergeDatabases } from './merge.js';
 export type { MergeReport } from './merge.js';

@@ -47,7 +47,10 @@ describe('merge keeps the artifacts of the runs it brings in', () => {
     const b = shard(root, 'two', 'b', 'weights of b');
     const r = mergeDatabases(target, [a, b]);
     expect(r).toMatchObject({ runsAdded: 2, artifactsAdded: 2, artifactFilesMissing: 0 });
-    for (const [id, bytes] of [['a', 'weights of a'], ['b', 'weights of b']] as const) {
+    for (const [id, bytes] of [
+      ['a', 'weights of a'],
+      ['b', 'weights of b'],
+    ] as const) {
       const { rows, fk } = artifactsOf(target, id);
       expect(rows).toHaveLength(1);
       expect(fk).toEqual([]);
@@ -58,7 +61,7 @@ describe('merge keeps the artifacts of the runs it brings in', () => {
     expect(mergeDatabases(target, [a, b])).toMatchObject({ artifactsAdded: 0, artifactFilesMissing: 0 });
   });
 
-  it('a run upgraded to its finished copy takes that copy\'s artifacts; a file missing in the source is counted, its row left out', () => {
+  it("a run upgraded to its finished copy takes that copy's artifacts; a file missing in the source is counted, its row left out", () => {
     const root = mkdtempSync(join(tmpdir(), 'prunelab-merge-artifacts-'));
     const target = join(root, 'all', 'prunelab.sqlite');
     mergeDatabases(target, [shard(root, 'old', 'a', 'old weights', 'interrupted')]);
@@ -75,7 +78,7 @@ describe('merge keeps the artifacts of the runs it brings in', () => {
     expect(artifactsOf(target, 'c').rows).toEqual([]);
   });
 
-  it('refuses a source whose artifact row names a path other than its sha256\'s, before the target exists', () => {
+  it("refuses a source whose artifact row names a path other than its sha256's, before the target exists", () => {
     const root = mkdtempSync(join(tmpdir(), 'prunelab-merge-artifacts-'));
     const source = shard(root, 'evil', 'a', 'x');
     const db = openDatabase(source);

@@ -23,7 +23,19 @@ function shard(root: string, name: string, status: Status, accuracy = 0.97): str
   mkdirSync(paths.denseCache, { recursive: true });
   writeFileSync(denseModelFile(paths, 'd'), `weights from ${name}`);
   writeFileSync(denseRewindFile(paths, 'd', 5), `step 5 from ${name}`);
-  w.recordDense({ key: 'd', dataset: 'mnist', model: 'mlp', seed: 0, config: {}, file: denseModelFile(paths, 'd'), accuracy: 0.98, loss: 0.1, steps: 10, wallMs: 1, backend: 'cpu' });
+  w.recordDense({
+    key: 'd',
+    dataset: 'mnist',
+    model: 'mlp',
+    seed: 0,
+    config: {},
+    file: denseModelFile(paths, 'd'),
+    accuracy: 0.98,
+    loss: 0.1,
+    steps: 10,
+    wallMs: 1,
+    backend: 'cpu',
+  });
   if (status !== 'pending') attempt(w, status, accuracy);
   db.close();
   return file;
@@ -129,7 +141,6 @@ describe('mergeDatabases', () => {
     const paths = resultPaths(dirname(target));
     expect(state(target).dense).toEqual([{ key: 'd', file: denseModelFile(paths, 'd') }]);
     expect(existsSync(denseModelFile(paths, 'd'))).toBe(true);
-
 
     // Gone altogether: the row still comes (its accuracy is the run's dense record), naming where the runner retrains it.
     const other = shard(root, 'shard-2', 'done');

@@ -99,7 +99,18 @@ export function mergeDatabases(target: string, sources: readonly string[]): Merg
   } finally {
     db.close();
   }
-  return { sources: sources.length, sweeps, runsAdded, runsReplaced, pointsAdded, denseModels, denseFilesMissing, artifactsAdded, artifactFilesMissing, conflicts };
+  return {
+    sources: sources.length,
+    sweeps,
+    runsAdded,
+    runsReplaced,
+    pointsAdded,
+    denseModels,
+    denseFilesMissing,
+    artifactsAdded,
+    artifactFilesMissing,
+    conflicts,
+  };
 }
 
 /** What a dense model key may be: contentHash's hex digits, or any plain name (never a path). */
@@ -112,11 +123,23 @@ const DENSE_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
  * otherwise write outside the results folder.
  */
 function checkExists(source: string, target: string): void {
-  if (!existsSync(source)) throw new PrunelabError('E_FILE_NOT_FOUND', 'database to merge not found', { file: source, fix: 'Check the path (shards are <results>/shards/*/prunelab.sqlite)' });
+  if (!existsSync(source))
+    throw new PrunelabError('E_FILE_NOT_FOUND', 'database to merge not found', {
+      file: source,
+      fix: 'Check the path (shards are <results>/shards/*/prunelab.sqlite)',
+    });
   if (existsSync(target) && realpathSync(source) === realpathSync(target)) {
-    throw new PrunelabError('E_CONFIG_INVALID', 'a database cannot be merged into itself', { file: source, path: '--into', fix: 'Name the shard databases and a different --into' });
+    throw new PrunelabError('E_CONFIG_INVALID', 'a database cannot be merged into itself', {
+      file: source,
+      path: '--into',
+      fix: 'Name the shard databases and a different --into',
+    });
   }
-  if (!statSync(source).isFile()) throw new PrunelabError('E_DATABASE_INVALID', 'this is a folder or device, not a results database', { file: source, fix: 'Name the shard databases (prunelab.sqlite files)' });
+  if (!statSync(source).isFile())
+    throw new PrunelabError('E_DATABASE_INVALID', 'this is a folder or device, not a results database', {
+      file: source,
+      fix: 'Name the shard databases (prunelab.sqlite files)',
+    });
   checkHeader(source, true);
 }
 
@@ -125,7 +148,11 @@ function checkSource(source: string): void {
   try {
     const names = db.prepare(`SELECT name FROM sweeps UNION SELECT sweep FROM sweep_runs UNION SELECT sweep FROM runs`).pluck().all() as unknown[];
     for (const name of names) {
-      checkSweepName(String(name), { file: source, path: 'sweeps.name', fix: 'This database was not written by prunelab run; merge only shard databases it wrote' });
+      checkSweepName(String(name), {
+        file: source,
+        path: 'sweeps.name',
+        fix: 'This database was not written by prunelab run; merge only shard databases it wrote',
+      });
     }
     // Artifact paths become file names in the target's artifacts/: each must be the one its sha256 names.
     const hasArtifacts = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'artifacts'`).get() !== undefined;
@@ -161,7 +188,9 @@ function copyRun(db: Db, id: string): void {
 
 /** Overwrites the target's row of run `id` with the source's, every column but the id. */
 function replaceRun(db: Db, id: string): void {
-  const columns = (db.prepare(`SELECT name FROM pragma_table_info('runs', 'main') WHERE name <> 'id'`).pluck().all() as string[]).map((c) => `"${c}"`).join(', ');
+  const columns = (db.prepare(`SELECT name FROM pragma_table_info('runs', 'main') WHERE name <> 'id'`).pluck().all() as string[])
+    .map((c) => `"${c}"`)
+    .join(', ');
   db.prepare(`UPDATE main.runs SET (${columns}) = (SELECT ${columns} FROM src.runs WHERE id = @id) WHERE id = @id`).run({ id });
 }
 
@@ -182,9 +211,7 @@ function copyDenseModels(db: Db, source: string, paths: ResultPaths): { added: n
     const from = [dirname(file), resultPaths(dirname(source)).denseCache].find((dir) => existsSync(join(dir, `${key}.bin`)));
     if (from !== undefined) copyModelFiles(from, key, dirname(dest));
     else if (!existsSync(dest)) missing++;
-    added += db
-      .prepare(`INSERT INTO main.dense_models SELECT * FROM src.dense_models WHERE key = @key ON CONFLICT(key) DO NOTHING`)
-      .run({ key }).changes;
+    added += db.prepare(`INSERT INTO main.dense_models SELECT * FROM src.dense_models WHERE key = @key ON CONFLICT(key) DO NOTHING`).run({ key }).changes;
     db.prepare(`UPDATE main.dense_models SET file = @dest WHERE key = @key`).run({ key, dest });
   }
   return { added, missing };
@@ -214,7 +241,12 @@ function copyModelFiles(from: string, key: string, to: string): void {
  * row whose file is missing or changed in the source is left out and counted.
  */
 function copyArtifacts(db: Db, id: string, source: string, target: string): { added: number; missing: number } {
-  const rows = db.prepare(`SELECT step, path, bytes, sha256 FROM src.artifacts WHERE run_id = ? ORDER BY step`).all(id) as Array<{ step: number; path: string; bytes: number; sha256: string }>;
+  const rows = db.prepare(`SELECT step, path, bytes, sha256 FROM src.artifacts WHERE run_id = ? ORDER BY step`).all(id) as Array<{
+    step: number;
+    path: string;
+    bytes: number;
+    sha256: string;
+  }>;
   const insert = db.prepare(`INSERT INTO main.artifacts SELECT * FROM src.artifacts WHERE run_id = ? AND step = ? ON CONFLICT DO NOTHING`);
   let added = 0;
   let missing = 0;

@@ -36,13 +36,17 @@ function foreignDb(file: string): void {
 }
 
 describe('opening databases that are not prunelab results databases', () => {
-  it('a text file, a folder, another program\'s database and an empty file are user errors, and stay as they were', () => {
+  it("a text file, a folder, another program's database and an empty file are user errors, and stay as they were", () => {
     const d = fresh();
     writeFileSync(join(d, 'text.sqlite'), 'hello, not a database\n'.repeat(100));
     mkdirSync(join(d, 'folder.sqlite'));
     foreignDb(join(d, 'other.sqlite'));
     writeFileSync(join(d, 'empty.sqlite'), '');
-    const before = Object.fromEntries(readdirSync(d).filter((f) => f !== 'folder.sqlite').map((f) => [f, readFileSync(join(d, f))]));
+    const before = Object.fromEntries(
+      readdirSync(d)
+        .filter((f) => f !== 'folder.sqlite')
+        .map((f) => [f, readFileSync(join(d, f))]),
+    );
     const cases: Array<[string, RegExp]> = [
       ['text.sqlite', /not an SQLite database/],
       ['folder.sqlite', /this is a folder, not a results database/],
@@ -80,7 +84,7 @@ describe('ensureFolder', () => {
     expect(caught(() => ensureFolder(join(d, 'results', 'cache'))).message).toMatch(/results is a file, not a folder/);
   });
 
-  it('fails under /proc instead of looping for ever (Node\'s recursive mkdir spins there)', () => {
+  it("fails under /proc instead of looping for ever (Node's recursive mkdir spins there)", () => {
     expect(caught(() => ensureFolder('/proc/nope/res')).message).toMatch(/\/proc\/nope cannot be created \(ENOENT\)/);
   });
 });

@@ -19,11 +19,17 @@ export type Db = Database.Database;
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
   const readonly = options.readonly ?? false;
   if (readonly && !existsSync(file)) {
-    throw new PrunelabError('E_FILE_NOT_FOUND', 'no results database', { file, fix: 'Run a sweep first (prunelab run experiments/quickstart.yaml), or pass --db FILE' });
+    throw new PrunelabError('E_FILE_NOT_FOUND', 'no results database', {
+      file,
+      fix: 'Run a sweep first (prunelab run experiments/quickstart.yaml), or pass --db FILE',
+    });
   }
   const kind = existsSync(file) ? statSync(file) : undefined;
   if (kind && !kind.isFile()) {
-    throw new PrunelabError('E_DATABASE_INVALID', `this is ${kind.isDirectory() ? 'a folder' : 'not a regular file'}, not a results database`, { file, fix: DB_FIX });
+    throw new PrunelabError('E_DATABASE_INVALID', `this is ${kind.isDirectory() ? 'a folder' : 'not a regular file'}, not a results database`, {
+      file,
+      fix: DB_FIX,
+    });
   }
   if (kind) checkHeader(file, readonly);
   if (!readonly) ensureFolder(dirname(file));
@@ -77,10 +83,14 @@ export function checkHeader(file: string, readonly: boolean): void {
     if (readonly) throw new PrunelabError('E_DATABASE_INVALID', 'this database is empty: no prunelab tables', { file, fix: DB_FIX });
     return;
   }
-  if (n < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) throw new PrunelabError('E_DATABASE_INVALID', 'this is not an SQLite database', { file, fix: DB_FIX });
+  if (n < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC))
+    throw new PrunelabError('E_DATABASE_INVALID', 'this is not an SQLite database', { file, fix: DB_FIX });
   const version = header.readUInt32BE(60);
   if (version > MIGRATIONS.length) {
-    throw new PrunelabError('E_DATABASE_INVALID', `database schema version ${version} is newer than this prunelab (${MIGRATIONS.length})`, { file, fix: 'Upgrade prunelab' });
+    throw new PrunelabError('E_DATABASE_INVALID', `database schema version ${version} is newer than this prunelab (${MIGRATIONS.length})`, {
+      file,
+      fix: 'Upgrade prunelab',
+    });
   }
 }
 
@@ -97,13 +107,22 @@ function checkPrunelabDatabase(db: Db, file: string): void {
     tables = (db.prepare(`SELECT count(*) AS n FROM sqlite_schema`).get() as { n: number }).n;
   } catch (e) {
     const notDb = /not a database|file is encrypted|malformed/i.test((e as Error).message);
-    throw new PrunelabError('E_DATABASE_INVALID', notDb ? 'this is not an SQLite database' : `cannot read the database: ${(e as Error).message}`, { file, fix: DB_FIX });
+    throw new PrunelabError('E_DATABASE_INVALID', notDb ? 'this is not an SQLite database' : `cannot read the database: ${(e as Error).message}`, {
+      file,
+      fix: DB_FIX,
+    });
   }
   if (version === 0 && tables > 0) {
-    throw new PrunelabError('E_DATABASE_INVALID', 'this SQLite database was not written by prunelab (it has tables but no prunelab schema version)', { file, fix: DB_FIX });
+    throw new PrunelabError('E_DATABASE_INVALID', 'this SQLite database was not written by prunelab (it has tables but no prunelab schema version)', {
+      file,
+      fix: DB_FIX,
+    });
   }
   if (version > MIGRATIONS.length) {
-    throw new PrunelabError('E_DATABASE_INVALID', `database schema version ${version} is newer than this prunelab (${MIGRATIONS.length})`, { file, fix: 'Upgrade prunelab' });
+    throw new PrunelabError('E_DATABASE_INVALID', `database schema version ${version} is newer than this prunelab (${MIGRATIONS.length})`, {
+      file,
+      fix: 'Upgrade prunelab',
+    });
   }
   if (db.readonly && version === 0) {
     throw new PrunelabError('E_DATABASE_INVALID', 'this database is empty: no prunelab tables', { file, fix: DB_FIX });
@@ -146,7 +165,9 @@ export function ensureFolder(dir: string): void {
 }
 
 function folderError(dir: string, problem: string): PrunelabError {
-  return new PrunelabError('E_CONFIG_INVALID', `cannot create the folder ${dir}: ${problem}`, { fix: 'Choose a results folder (--results, PRUNELAB_RESULTS, merge --into) that can be created' });
+  return new PrunelabError('E_CONFIG_INVALID', `cannot create the folder ${dir}: ${problem}`, {
+    fix: 'Choose a results folder (--results, PRUNELAB_RESULTS, merge --into) that can be created',
+  });
 }
 
 export function migrate(db: Db): void {

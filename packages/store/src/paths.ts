@@ -85,7 +85,11 @@ export function reportFile(paths: ResultPaths, sweep: string): string {
   const file = join(paths.reports, `${sweep}.html`);
   const rel = relative(paths.reports, file);
   if (rel.startsWith('..') || isAbsolute(rel) || rel.includes('/')) {
-    throw new PrunelabError('E_CONFIG_INVALID', 'the default report path would leave the results folder', { path: '--sweep', value: sweep, fix: 'Pass --out FILE.html' });
+    throw new PrunelabError('E_CONFIG_INVALID', 'the default report path would leave the results folder', {
+      path: '--sweep',
+      value: sweep,
+      fix: 'Pass --out FILE.html',
+    });
   }
   return file;
 }

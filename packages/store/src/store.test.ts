@@ -8,7 +8,11 @@ import { pointRecord as point, runRecord as run, tempDbFile as file } from './te
 
 /** The documented view, as a user's query reads it. */
 const curvePoints = (db: Db, sweep: string) =>
-  db.prepare(`SELECT phase, accuracy, compression FROM curve_points WHERE sweep = ? ORDER BY run_id, target_sparsity, step`).all(sweep) as Array<{ phase: string; accuracy: number; compression: number }>;
+  db.prepare(`SELECT phase, accuracy, compression FROM curve_points WHERE sweep = ? ORDER BY run_id, target_sparsity, step`).all(sweep) as Array<{
+    phase: string;
+    accuracy: number;
+    compression: number;
+  }>;
 
 const claim = (w: Writer, id: string, owner = newOwner()) => {
   const c = w.claimRun(id, { owner, leaseMs: 60_000, retryFailed: false, lane: 'cpu' });
@@ -31,7 +35,23 @@ describe('store', () => {
   it('curve_points has the documented columns', () => {
     const db = openDatabase(file());
     const cols = (db.prepare(`PRAGMA table_info(curve_points)`).all() as Array<{ name: string }>).map((c) => c.name);
-    for (const c of ['sweep', 'run_id', 'dataset', 'model', 'scorer', 'structure', 'scope', 'schedule', 'seed', 'step', 'phase', 'target_sparsity', 'sparsity', 'accuracy', 'loss']) {
+    for (const c of [
+      'sweep',
+      'run_id',
+      'dataset',
+      'model',
+      'scorer',
+      'structure',
+      'scope',
+      'schedule',
+      'seed',
+      'step',
+      'phase',
+      'target_sparsity',
+      'sparsity',
+      'accuracy',
+      'loss',
+    ]) {
       expect(cols).toContain(c);
     }
     db.close();

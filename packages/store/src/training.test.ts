@@ -10,7 +10,8 @@ import { pointRecord as point, runRecord as run, tempDbFile as file } from './te
 /** The migration that added runs.training_json: everything before it is the schema a database had without it. */
 const TRAINING_MIGRATION = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN training_json'));
 
-const columns = (db: Database.Database, view: string): string[] => (db.prepare(`PRAGMA table_info(${view})`).all() as Array<{ name: string }>).map((c) => c.name);
+const columns = (db: Database.Database, view: string): string[] =>
+  (db.prepare(`PRAGMA table_info(${view})`).all() as Array<{ name: string }>).map((c) => c.name);
 
 describe('the training each run got after dense training', () => {
   it("is stored by the run's owner and shown as totals in run_summary and curve_points", () => {

@@ -183,14 +183,21 @@ export class Writer {
    * runs of a live owner, here or elsewhere, are not touched.
    */
   releaseAbandoned(ids: readonly string[], me: string, at = Date.now()): number {
-    return this.db.transaction(() => {
-      let n = 0;
-      for (const [id, s] of this.states(ids)) {
-        if (s.status !== 'running' || !ownerIsGone(s.owner, s.leaseUntil, at, me)) continue;
-        n += this.stmts.release.run({ id, owner: s.owner, now: new Date(at).toISOString(), error: `its process (${s.owner ?? 'unknown'}) ended without finishing it` }).changes;
-      }
-      return n;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        let n = 0;
+        for (const [id, s] of this.states(ids)) {
+          if (s.status !== 'running' || !ownerIsGone(s.owner, s.leaseUntil, at, me)) continue;
+          n += this.stmts.release.run({
+            id,
+            owner: s.owner,
+            now: new Date(at).toISOString(),
+            error: `its process (${s.owner ?? 'unknown'}) ended without finishing it`,
+          }).changes;
+        }
+        return n;
+      })
+      .immediate();
   }
 
   recordDense(d: DenseModelRecord): void {

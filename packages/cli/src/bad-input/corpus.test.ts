@@ -114,7 +114,11 @@ describe('output that is not a bad input', () => {
       // 3,000 runs print about 200 KiB, more than a pipe holds, so later writes meet the closed pipe.
       put(dir, 'sweep.yaml', `${BASE}grid:\n  seed: [${Array.from({ length: 3000 }, (_, i) => i).join(', ')}]\n`);
       const r = await slot(async () =>
-        spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" run sweep.yaml --dry-run | head -n 1; echo "prunelab exit \${PIPESTATUS[0]}" >&2`], { cwd: dir, encoding: 'utf8', timeout: TIME_LIMIT_MS }),
+        spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" run sweep.yaml --dry-run | head -n 1; echo "prunelab exit \${PIPESTATUS[0]}" >&2`], {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: TIME_LIMIT_MS,
+        }),
       );
       expect(r.stdout.split('\n')[0]).toMatch(/^[0-9a-f]{16} {2}to run/);
       expect(r.stderr).not.toMatch(/EPIPE|^\s+at |internal error/m);
@@ -136,7 +140,10 @@ describe('output that is not a bad input', () => {
       expect(query).toBeDefined();
       // Paste it into a shell, with sqlite3 replaced by a function that prints its arguments.
       const pasted = spawnSync('bash', ['-c', `sqlite3() { printf '%s\\n' "$@"; }; ${query!.replace(/^query:\s+/, '')}`], { cwd: dir, encoding: 'utf8' });
-      expect(pasted.stdout.split('\n').slice(0, 2)).toEqual([join(dir, results, 'prunelab.sqlite'), "select scorer, sparsity, avg(accuracy) from curve_points where sweep = 'bad-input' group by 1, 2"]);
+      expect(pasted.stdout.split('\n').slice(0, 2)).toEqual([
+        join(dir, results, 'prunelab.sqlite'),
+        "select scorer, sparsity, avg(accuracy) from curve_points where sweep = 'bad-input' group by 1, 2",
+      ]);
       expect(existsSync(join(dir, 'PWNED'))).toBe(false);
     },
     CASE_TIMEOUT,

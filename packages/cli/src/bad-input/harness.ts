@@ -24,7 +24,13 @@ export function runCli(args: readonly string[], cwd: string): Promise<CliResult>
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('PRUNELAB_') && !k.startsWith('VITEST')) env[k] = v;
   const started = performance.now();
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: TIME_LIMIT_MS, killSignal: 'SIGKILL' });
+    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, BIN, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: TIME_LIMIT_MS,
+      killSignal: 'SIGKILL',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -66,7 +72,8 @@ export function snapshot(dir: string): Map<string, string> {
 export function changes(before: Map<string, string>, after: Map<string, string>): string[] {
   const lines: string[] = [];
   const sidecar = (k: string) => /-(wal|shm)$/.test(k) && before.get(k.replace(/-(wal|shm)$/, ''))?.startsWith('file ') === true;
-  for (const [k, v] of after) if (before.get(k) !== v && !(before.get(k) === undefined && sidecar(k))) lines.push(`${before.has(k) ? 'changed' : 'created'}: ${k}`);
+  for (const [k, v] of after)
+    if (before.get(k) !== v && !(before.get(k) === undefined && sidecar(k))) lines.push(`${before.has(k) ? 'changed' : 'created'}: ${k}`);
   for (const k of before.keys()) if (!after.has(k)) lines.push(`removed: ${k}`);
   return lines;
 }

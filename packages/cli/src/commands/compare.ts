@@ -35,7 +35,8 @@ SQL views (its "units" field says so).`;
 export function parseNumberList(flag: string, text: string): number[] {
   return text.split(',').map((item) => {
     const v = Number(item.trim());
-    if (item.trim() === '' || !Number.isFinite(v)) throw new PrunelabError('E_CONFIG_INVALID', 'expected comma-separated numbers', { path: flag, value: item, fix: `e.g. ${flag} 0.5,0.9,0.95` });
+    if (item.trim() === '' || !Number.isFinite(v))
+      throw new PrunelabError('E_CONFIG_INVALID', 'expected comma-separated numbers', { path: flag, value: item, fix: `e.g. ${flag} 0.5,0.9,0.95` });
     return v;
   });
 }
@@ -45,16 +46,21 @@ export const compareCommand: Command = {
   summary: 'compare the strategies of a sweep: mean ± std, n and 95% CI over seeds at each sparsity',
   usage,
   async run(argv) {
-    const { values } = parse('compare', argv, {
-      ...readOptions,
-      sweep: { type: 'string' },
-      metric: { type: 'string' },
-      at: { type: 'string' },
-      by: { type: 'string' },
-      where: { type: 'string' },
-      tolerance: { type: 'string' },
-      format: { type: 'string' },
-    }, false);
+    const { values } = parse(
+      'compare',
+      argv,
+      {
+        ...readOptions,
+        sweep: { type: 'string' },
+        metric: { type: 'string' },
+        at: { type: 'string' },
+        by: { type: 'string' },
+        where: { type: 'string' },
+        tolerance: { type: 'string' },
+        format: { type: 'string' },
+      },
+      false,
+    );
     if (values.help) {
       out(usage);
       return 0;
@@ -62,21 +68,37 @@ export const compareCommand: Command = {
     const metric = parseMetric(values.metric);
     const format = checkFormat(values.format);
     const at = values.at !== undefined ? parseNumberList('--at', values.at) : undefined;
-    const by = values.by !== undefined ? checkStrategyFields(values.by.split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
+    const by =
+      values.by !== undefined
+        ? checkStrategyFields(
+            values.by
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+          )
+        : undefined;
     const where = parseWhere(values.where);
     let tolerance = 0.01;
     if (values.tolerance !== undefined) {
       const [t] = parseNumberList('--tolerance', values.tolerance);
-      if (t === undefined || t < 0) throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance is a non-negative number of percentage points', { path: '--tolerance', value: values.tolerance });
+      if (t === undefined || t < 0)
+        throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance is a non-negative number of percentage points', {
+          path: '--tolerance',
+          value: values.tolerance,
+        });
       tolerance = t / 100;
     }
     return openSweep(values, values.sweep, (db, sweep) => {
       const table = compare(db, sweep, { metric, where, tolerance, ...(at && { at }), ...(by && { by }) });
       if (table.rows.length === 0) {
-        throw new PrunelabError('E_CONFIG_INVALID', `compare: sweep ${JSON.stringify(sweep)} has no finished runs${where.length > 0 ? ' matching --where' : ''}`, {
-          path: '--sweep',
-          fix: 'See prunelab results runs --sweep NAME for the runs and their status',
-        });
+        throw new PrunelabError(
+          'E_CONFIG_INVALID',
+          `compare: sweep ${JSON.stringify(sweep)} has no finished runs${where.length > 0 ? ' matching --where' : ''}`,
+          {
+            path: '--sweep',
+            fix: 'See prunelab results runs --sweep NAME for the runs and their status',
+          },
+        );
       }
       out(formatCompare(table, format));
       return 0;

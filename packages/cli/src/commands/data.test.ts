@@ -67,7 +67,9 @@ describe('prunelab data fetch', () => {
     const dir = join(data, 'other');
     const corrupt = await cli(['data', 'fetch', 'cifar10', '--url', server.url(), '--dir', dir]);
     expect(corrupt.status).toBe(2);
-    expect(corrupt.stderr).toMatch(/error\[E_DATASET_CORRUPT\]: .*cifar-10-binary\.tar\.gz\.part: md5 of the downloaded archive .*: expected c32a1d4ab5d03f1284b67883e8d87530, found [0-9a-f]{32}\. The download is damaged or is not the expected file, and was deleted: run the command again\. For a mirror that serves another file, give the sha256 of that file with --sha256/);
+    expect(corrupt.stderr).toMatch(
+      /error\[E_DATASET_CORRUPT\]: .*cifar-10-binary\.tar\.gz\.part: md5 of the downloaded archive .*: expected c32a1d4ab5d03f1284b67883e8d87530, found [0-9a-f]{32}\. The download is damaged or is not the expected file, and was deleted: run the command again\. For a mirror that serves another file, give the sha256 of that file with --sha256/,
+    );
     expect(corrupt.stderr).not.toContain('    at ');
     for (const [args, message] of [
       [['data', 'fetch'], 'data fetch: name the dataset to download. Datasets it downloads: cifar10'],

@@ -76,7 +76,8 @@ async function fetch(name: string, values: { url?: string; sha256?: string; dir?
     out(`sha256  ${result.sha256 ?? ''}${values.sha256 !== undefined ? ' (matches --sha256)' : ''}`);
     out(`${name} is in ${result.folder}`);
   }
-  if (dir !== undefined && dir !== resolve(dataDir())) out(`runs look in ${dataDir()}: set PRUNELAB_DATA=${dir} (or dataset.dir: ${result.folder}) for them to find it`);
+  if (dir !== undefined && dir !== resolve(dataDir()))
+    out(`runs look in ${dataDir()}: set PRUNELAB_DATA=${dir} (or dataset.dir: ${result.folder}) for them to find it`);
   return 0;
 }
 
@@ -103,10 +104,14 @@ export const dataCommand: Command = {
     }
     const [action, name] = positionals;
     if (action !== 'fetch') {
-      throw new PrunelabError('E_UNKNOWN_NAME', `data: unknown action ${JSON.stringify(action ?? '')}`, { fix: `Valid actions: ${closestFirst(action ?? '', ['fetch']).join(', ')}. ${usage.split('\n')[0]!}` });
+      throw new PrunelabError('E_UNKNOWN_NAME', `data: unknown action ${JSON.stringify(action ?? '')}`, {
+        fix: `Valid actions: ${closestFirst(action ?? '', ['fetch']).join(', ')}. ${usage.split('\n')[0]!}`,
+      });
     }
     if (name === undefined) {
-      throw new PrunelabError('E_CONFIG_INVALID', 'data fetch: name the dataset to download', { fix: `Datasets it downloads: ${FETCHABLE.join(', ')}, e.g. prunelab data fetch cifar10` });
+      throw new PrunelabError('E_CONFIG_INVALID', 'data fetch: name the dataset to download', {
+        fix: `Datasets it downloads: ${FETCHABLE.join(', ')}, e.g. prunelab data fetch cifar10`,
+      });
     }
     return fetch(name, values);
   },

@@ -56,12 +56,22 @@ export async function dryRun(options: PlanOptions & { jobs: number }): Promise<n
   const rate = (r: PreparedRun, phase: 'train' | 'finetune'): { examplesPerSecond: number; evaluationMs: number } => {
     // train: none trains nothing; its dense point is one evaluation, timed with the fine-tuning config.
     const cfg = phase === 'train' && r.config.train !== 'none' ? r.config.train : r.config.finetune;
-    const key = canonicalJson({ model: r.config.model, shape: r.dataset.shape, classes: r.dataset.classes, batchSize: cfg.batchSize, optimizer: cfg.optimizer });
+    const key = canonicalJson({
+      model: r.config.model,
+      shape: r.dataset.shape,
+      classes: r.dataset.classes,
+      batchSize: cfg.batchSize,
+      optimizer: cfg.optimizer,
+    });
     let m = rates.get(key);
     if (m === undefined) {
       const { name, ...opts } = r.config.model;
       const arch = modelRegistry.create(name, opts)(r.dataset.shape, r.dataset.classes);
-      const t = calibrate(() => measureThroughput(arch, r.dataset, { ...cfg, epochs: 1 }), plan.sweep.locate(['model'], r.axes), `${name} with batch size ${cfg.batchSize}`);
+      const t = calibrate(
+        () => measureThroughput(arch, r.dataset, { ...cfg, epochs: 1 }),
+        plan.sweep.locate(['model'], r.axes),
+        `${name} with batch size ${cfg.batchSize}`,
+      );
       m = { label: `${name} batch ${cfg.batchSize} ${cfg.optimizer}`, examplesPerSecond: t.examplesPerSecond, evaluationMs: t.evaluationMs };
       rates.set(key, m);
     }

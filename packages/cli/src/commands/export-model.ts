@@ -60,7 +60,10 @@ export async function exportModelCommand(argv: readonly string[]): Promise<numbe
   checkOutFolder(dir);
   const at = values.at === undefined ? undefined : parseSparsity(values.at);
   if (values.run !== undefined && (values.sweep !== undefined || values.strategy !== undefined || values.seed !== undefined)) {
-    throw new PrunelabError('E_CONFIG_INVALID', 'export model: give --run, or --sweep/--strategy/--seed, not both', { path: '--run', fix: exportModelUsage.split('\n')[0]! });
+    throw new PrunelabError('E_CONFIG_INVALID', 'export model: give --run, or --sweep/--strategy/--seed, not both', {
+      path: '--run',
+      fix: exportModelUsage.split('\n')[0]!,
+    });
   }
   const database = values.db ?? resultPaths(values.results).database;
   const db = openResultsDatabase(database);
@@ -100,7 +103,8 @@ export async function exportModelCommand(argv: readonly string[]): Promise<numbe
       `run ${run.id} (${run.scorer} / ${run.structure} / ${run.schedule}, seed ${run.seed}) at target ${artifact.target_sparsity}: step ${artifact.step} (${artifact.phase}), ` +
         `test accuracy ${percent(artifact.accuracy)}, sparsity ${percent(artifact.sparsity)}`,
     );
-    if (values.physical === true && !physical) out(`  --physical: ${run.structure} is a weight-level structure; the model keeps its shape, with its zeros (sparsity ${percent(artifact.sparsity)})`);
+    if (values.physical === true && !physical)
+      out(`  --physical: ${run.structure} is a weight-level structure; the model keeps its shape, with its zeros (sparsity ${percent(artifact.sparsity)})`);
     for (const line of exportLines(dir, report)) out(line);
     return 0;
   } finally {
@@ -110,16 +114,26 @@ export async function exportModelCommand(argv: readonly string[]): Promise<numbe
 
 function parseSparsity(text: string): number {
   const v = Number(text);
-  if (text.trim() === '' || !(v >= 0 && v < 1)) throw new PrunelabError('E_CONFIG_INVALID', 'export model: --at must be a sparsity in [0, 1)', { path: '--at', value: text, fix: 'Example: --at 0.9' });
+  if (text.trim() === '' || !(v >= 0 && v < 1))
+    throw new PrunelabError('E_CONFIG_INVALID', 'export model: --at must be a sparsity in [0, 1)', { path: '--at', value: text, fix: 'Example: --at 0.9' });
   return v;
 }
 
 function runById(db: Db, id: string): RunRow {
-  if (!/^[0-9a-f]{1,64}$/.test(id)) throw new PrunelabError('E_CONFIG_INVALID', 'export model: --run takes a run id (hex digits)', { path: '--run', value: id, fix: 'prunelab results runs lists them' });
+  if (!/^[0-9a-f]{1,64}$/.test(id))
+    throw new PrunelabError('E_CONFIG_INVALID', 'export model: --run takes a run id (hex digits)', {
+      path: '--run',
+      value: id,
+      fix: 'prunelab results runs lists them',
+    });
   const rows = runsByIdPrefix(db, id, 6);
   if (rows.length === 1) return rows[0]!;
-  if (rows.length === 0) throw new PrunelabError('E_CONFIG_INVALID', `no run with id ${id}`, { path: '--run', fix: 'prunelab results runs lists the runs of a sweep' });
-  throw new PrunelabError('E_CONFIG_INVALID', `${id} names several runs: ${rows.map((r) => r.id).join(', ')}${rows.length > 5 ? ', ...' : ''}`, { path: '--run', fix: 'Give more of the id' });
+  if (rows.length === 0)
+    throw new PrunelabError('E_CONFIG_INVALID', `no run with id ${id}`, { path: '--run', fix: 'prunelab results runs lists the runs of a sweep' });
+  throw new PrunelabError('E_CONFIG_INVALID', `${id} names several runs: ${rows.map((r) => r.id).join(', ')}${rows.length > 5 ? ', ...' : ''}`, {
+    path: '--run',
+    fix: 'Give more of the id',
+  });
 }
 
 /** The one run of the sweep with this strategy and seed (each may be left out when the sweep has only one). */
@@ -132,7 +146,8 @@ function runByStrategy(db: Db, sweepOption: string | undefined, strategy: string
     rows = rows.filter((r) => parts.every((p) => STRATEGY_FIELDS.some((f) => String(r[f]) === p)));
   }
   if (seedText !== undefined) {
-    if (!/^\d+$/.test(seedText)) throw new PrunelabError('E_CONFIG_INVALID', 'export model: --seed must be a whole number', { path: '--seed', value: seedText });
+    if (!/^\d+$/.test(seedText))
+      throw new PrunelabError('E_CONFIG_INVALID', 'export model: --seed must be a whole number', { path: '--seed', value: seedText });
     rows = rows.filter((r) => r.seed === Number(seedText));
   }
   if (rows.length === 1) return runsByIdPrefix(db, rows[0]!.run_id, 1)[0]!;
@@ -144,8 +159,12 @@ function runByStrategy(db: Db, sweepOption: string | undefined, strategy: string
     });
   }
   const list = rows.slice(0, 6).map((r) => `${r.run_id} (${STRATEGY_FIELDS.map((f) => r[f]).join(' / ')}, seed ${r.seed})`);
-  throw new PrunelabError('E_CONFIG_INVALID', `${rows.length} runs of sweep ${sweep} match${given ? ` ${given}` : ''}: ${list.join('; ')}${rows.length > 6 ? '; ...' : ''}`, {
-    path: strategy === undefined ? '--strategy' : '--seed',
-    fix: 'Narrow it with --strategy and --seed, or name one with --run ID',
-  });
+  throw new PrunelabError(
+    'E_CONFIG_INVALID',
+    `${rows.length} runs of sweep ${sweep} match${given ? ` ${given}` : ''}: ${list.join('; ')}${rows.length > 6 ? '; ...' : ''}`,
+    {
+      path: strategy === undefined ? '--strategy' : '--seed',
+      fix: 'Narrow it with --strategy and --seed, or name one with --run ID',
+    },
+  );
 }

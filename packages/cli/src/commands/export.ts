@@ -31,7 +31,7 @@ const TARGETS = [...KINDS, 'model'] as const;
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export a sweep\'s points, runs or comparison (CSV, JSON), or a pruned model (export model)',
+  summary: "export a sweep's points, runs or comparison (CSV, JSON), or a pruned model (export model)",
   usage,
   async run(argv) {
     // `export model` has its own options; `export points|runs|compare` is --what written first.
@@ -43,22 +43,32 @@ export const exportCommand: Command = {
       if (first === 'model') return exportModelCommand(argv.slice(1));
       return exportCommand.run(['--what', first, ...argv.slice(1)]);
     }
-    const { values } = parse('export', argv, {
-      ...readOptions,
-      sweep: { type: 'string' },
-      what: { type: 'string' },
-      format: { type: 'string' },
-      metric: { type: 'string' },
-      where: { type: 'string' },
-      out: { type: 'string' },
-    }, false);
+    const { values } = parse(
+      'export',
+      argv,
+      {
+        ...readOptions,
+        sweep: { type: 'string' },
+        what: { type: 'string' },
+        format: { type: 'string' },
+        metric: { type: 'string' },
+        where: { type: 'string' },
+        out: { type: 'string' },
+      },
+      false,
+    );
     if (values.help) {
       out(usage);
       return 0;
     }
     const sweep = requireOption('export', 'sweep', values.sweep, usage);
     const what = values.what ?? 'points';
-    if (!(KINDS as readonly string[]).includes(what)) throw new PrunelabError('E_CONFIG_INVALID', 'export: unknown --what', { path: '--what', value: what, fix: `Use one of: ${KINDS.join(', ')} (prunelab export model writes a pruned model)` });
+    if (!(KINDS as readonly string[]).includes(what))
+      throw new PrunelabError('E_CONFIG_INVALID', 'export: unknown --what', {
+        path: '--what',
+        value: what,
+        fix: `Use one of: ${KINDS.join(', ')} (prunelab export model writes a pruned model)`,
+      });
     const format = checkFormat(values.format, ['csv', 'json']);
     const metric = parseMetric(values.metric);
     const where = parseWhere(values.where);

@@ -12,7 +12,20 @@ import { pruneCommand } from './prune.js';
 import { slurmCommand } from './slurm.js';
 import type { Command } from './types.js';
 
-export const commands: readonly Command[] = [runCommand, resultsCommand, compareCommand, plotCommand, reportCommand, exportCommand, pruneCommand, mergeCommand, slurmCommand, listCommand, dataCommand, schemaCommand];
+export const commands: readonly Command[] = [
+  runCommand,
+  resultsCommand,
+  compareCommand,
+  plotCommand,
+  reportCommand,
+  exportCommand,
+  pruneCommand,
+  mergeCommand,
+  slurmCommand,
+  listCommand,
+  dataCommand,
+  schemaCommand,
+];
 
 export function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -24,6 +37,6 @@ export function helpText(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `prunelab <command> --help` for a command\'s options.',
+    "Run `prunelab <command> --help` for a command's options.",
   ].join('\n');
 }

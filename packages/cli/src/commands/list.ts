@@ -25,7 +25,9 @@ const withOptions = (registry: EntrySource, row: Record<string, unknown> & { nam
 const listings: Record<string, () => Listing> = {
   scorers: () => ({
     columns: ['name', 'family', 'granularities', 'description'],
-    rows: scorerRegistry.list().map((e) => withOptions(scorerRegistry, { name: e.name, family: e.family, granularities: [...e.granularities], description: e.description })),
+    rows: scorerRegistry
+      .list()
+      .map((e) => withOptions(scorerRegistry, { name: e.name, family: e.family, granularities: [...e.granularities], description: e.description })),
   }),
   // `available` says how to get a missing dataset (e.g. no: prunelab data fetch cifar10); --format json adds where the loader looked (`reason`).
   datasets: () => ({
@@ -38,7 +40,9 @@ const listings: Record<string, () => Listing> = {
   }),
   structures: () => ({
     columns: ['name', 'granularity', 'description'],
-    rows: structureRegistry.list().map((e) => withOptions(structureRegistry, { name: e.name, granularity: e.granularity, description: e.description, reference: e.reference })),
+    rows: structureRegistry
+      .list()
+      .map((e) => withOptions(structureRegistry, { name: e.name, granularity: e.granularity, description: e.description, reference: e.reference })),
   }),
   schedules: () => ({
     columns: ['name', 'description'],
@@ -69,12 +73,20 @@ export const listCommand: Command = {
     const kind = positionals[0];
     const listing = kind ? listings[kind] : undefined;
     if (!listing) {
-      throw new PrunelabError('E_UNKNOWN_NAME', `list: unknown kind ${JSON.stringify(kind ?? '')}`, { fix: `Valid kinds: ${closestFirst(kind ?? '', Object.keys(listings)).join(', ')}` });
+      throw new PrunelabError('E_UNKNOWN_NAME', `list: unknown kind ${JSON.stringify(kind ?? '')}`, {
+        fix: `Valid kinds: ${closestFirst(kind ?? '', Object.keys(listings)).join(', ')}`,
+      });
     }
     const format = checkFormat(values.format, ['table', 'json']);
     const { rows, columns } = listing();
     if (format === 'json') out(JSON.stringify(rows, null, 2));
-    else out(renderTable(columns, rows.map((r) => columns.map((c) => (c === 'available' && typeof r[c] === 'boolean' ? availability(r) : show(r[c]))))));
+    else
+      out(
+        renderTable(
+          columns,
+          rows.map((r) => columns.map((c) => (c === 'available' && typeof r[c] === 'boolean' ? availability(r) : show(r[c])))),
+        ),
+      );
     return 0;
   },
 };

@@ -53,13 +53,20 @@ export const mergeCommand: Command = {
       throw new PrunelabError('E_CONFIG_INVALID', 'merge: name at least one database to merge', { fix: usage.split('\n')[0]! });
     }
     if (values.expect === undefined && (values.set !== undefined || values.shards !== undefined)) {
-      throw new PrunelabError('E_CONFIG_INVALID', 'merge: --set and --shards describe the sweep of --expect', { path: values.set ? '--set' : '--shards', fix: 'Add --expect sweep.yaml' });
+      throw new PrunelabError('E_CONFIG_INVALID', 'merge: --set and --shards describe the sweep of --expect', {
+        path: values.set ? '--set' : '--shards',
+        fix: 'Add --expect sweep.yaml',
+      });
     }
     let shards: number | undefined;
     if (values.shards !== undefined) {
       shards = Number(values.shards);
       if (!Number.isInteger(shards) || shards < 1 || shards > 100_000) {
-        throw new PrunelabError('E_CONFIG_INVALID', 'merge: --shards must be an integer from 1 to 100000', { path: '--shards', value: values.shards, fix: 'The N of the shards i/N that ran' });
+        throw new PrunelabError('E_CONFIG_INVALID', 'merge: --shards must be an integer from 1 to 100000', {
+          path: '--shards',
+          value: values.shards,
+          fix: 'The N of the shards i/N that ran',
+        });
       }
     }
     // The sweep is checked before anything is merged, so a mistyped --expect or --set changes nothing.
@@ -70,7 +77,8 @@ export const mergeCommand: Command = {
         `${r.pointsAdded} point(s), ${r.artifactsAdded} kept model(s), ${r.denseModels} dense model(s), ${r.conflicts.length} conflict(s)`,
     );
     if (r.denseFilesMissing > 0) err(`warning: ${r.denseFilesMissing} dense model file(s) were not found: a run that needs one trains it again`);
-    if (r.artifactFilesMissing > 0) err(`warning: ${r.artifactFilesMissing} kept model file(s) were missing or changed in the sources: those points cannot be exported`);
+    if (r.artifactFilesMissing > 0)
+      err(`warning: ${r.artifactFilesMissing} kept model file(s) were missing or changed in the sources: those points cannot be exported`);
     for (const c of r.conflicts) err(`conflict: run ${c.runId} from ${c.source}: ${c.reason}`);
     if (plan === undefined) return r.conflicts.length > 0 ? 1 : 0;
     const check = checkMerged({ target: values.into, plan, shards });

@@ -17,7 +17,7 @@ export function exportLines(dir: string, r: ExportReport): string[] {
     `wrote ${dir}/model.json + weights.bin: ${formatBytes(r.bytes)}`,
     `  parameters: ${n(r.params)}, nonzero: ${n(r.nonzero)} (${percent(1 - r.nonzero / Math.max(1, r.params))} zeros)`,
     `  MACs per example: ${n(r.macs)} as stored, ${n(r.macsNonzero)} counting nonzero weights only`,
-    `  input [${r.inputShape.join(', ')}], output ${r.output === 'softmax' ? 'softmax probabilities (the model\'s own final softmax)' : 'logits'}`,
+    `  input [${r.inputShape.join(', ')}], output ${r.output === 'softmax' ? "softmax probabilities (the model's own final softmax)" : 'logits'}`,
     ...(removed.length > 0 ? [`  physically smaller: removed ${removed.map(([layer, k]) => `${k} unit(s) of ${layer}`).join(', ')}`] : []),
     `  load it with tf.loadLayersModel: 'file://${dir}/model.json' under @tensorflow/tfjs-node, or the two files served over http in a browser`,
   ];
@@ -31,5 +31,10 @@ export function checkOutFolder(dir: string): void {
   } catch {
     return;
   }
-  if (!st.isDirectory()) throw new PrunelabError('E_CONFIG_INVALID', `--out ${dir} is a file, not a folder`, { path: '--out', value: dir, fix: 'Name a folder: model.json and weights.bin are written into it' });
+  if (!st.isDirectory())
+    throw new PrunelabError('E_CONFIG_INVALID', `--out ${dir} is a file, not a folder`, {
+      path: '--out',
+      value: dir,
+      fix: 'Name a folder: model.json and weights.bin are written into it',
+    });
 }

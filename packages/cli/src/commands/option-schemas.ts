@@ -54,7 +54,10 @@ export function optionsJsonSchema(entry: RegistryEntry): Json {
 export function slotJsonSchema(slot: Slot): Json {
   const entries = slot.registry.list();
   const bare = entries.filter((e) => e.schema.safeParse({}).success).map((e) => e.name);
-  const strings: Json[] = bare.length > 0 ? [{ type: 'string', enum: bare, description: `A ${slot.kind.slice(0, -1)} whose options all have defaults (\`prunelab list ${slot.kind}\`).` }] : [];
+  const strings: Json[] =
+    bare.length > 0
+      ? [{ type: 'string', enum: bare, description: `A ${slot.kind.slice(0, -1)} whose options all have defaults (\`prunelab list ${slot.kind}\`).` }]
+      : [];
   if (slot.pattern) strings.push({ type: 'string', pattern: slot.pattern.regex, description: slot.pattern.description });
   const perEntry = entries.map((e) => withKey(withoutRequired(optionsJsonSchema(e)), slot.key, e.name, e.description));
   const partial: Json = {
@@ -105,7 +108,7 @@ export function withoutRequired<T>(schema: T): T {
 function unionOfProperties(schemas: readonly Json[]): Json {
   const forms = new Map<string, Map<string, unknown>>();
   const visit = (s: Json): void => {
-    for (const alt of ((s['oneOf'] ?? s['anyOf'] ?? []) as Json[])) visit(alt);
+    for (const alt of (s['oneOf'] ?? s['anyOf'] ?? []) as Json[]) visit(alt);
     for (const [k, v] of Object.entries((s['properties'] ?? {}) as Json)) {
       const seen = forms.get(k) ?? new Map<string, unknown>();
       seen.set(JSON.stringify(v), v);

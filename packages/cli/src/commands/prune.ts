@@ -48,7 +48,10 @@ function flagData(text: string): unknown {
   try {
     return parseYaml(t) as unknown;
   } catch (e) {
-    throw new PrunelabError('E_CONFIG_INVALID', `not valid YAML: ${(e as Error).message.split('\n')[0]}`, { value: text, fix: "Write a mapping as '{key: value, ...}'" });
+    throw new PrunelabError('E_CONFIG_INVALID', `not valid YAML: ${(e as Error).message.split('\n')[0]}`, {
+      value: text,
+      fix: "Write a mapping as '{key: value, ...}'",
+    });
   }
 }
 
@@ -75,7 +78,8 @@ function flagValue<S extends z.ZodType>(schema: S, text: string, flag: string, l
 function number(text: string | undefined, flag: string, check: (v: number) => boolean, rule: string): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new PrunelabError('E_CONFIG_INVALID', `prune: ${flag} must be ${rule}`, { path: flag, value: text });
+  if (text.trim() === '' || !Number.isFinite(v) || !check(v))
+    throw new PrunelabError('E_CONFIG_INVALID', `prune: ${flag} must be ${rule}`, { path: flag, value: text });
   return v;
 }
 
@@ -86,7 +90,12 @@ async function asArgument<T>(p: Promise<T>): Promise<T> {
   } catch (e) {
     if (!isPrunelabError(e) || e.details.path !== 'model.path') throw e;
     const { path: _path, ...details } = e.details;
-    throw new PrunelabError(e.code, e.problem, { ...details, ...(details.fix !== undefined && { fix: details.fix.replace(/model\.path/g, 'the model argument') }) }, { cause: e });
+    throw new PrunelabError(
+      e.code,
+      e.problem,
+      { ...details, ...(details.fix !== undefined && { fix: details.fix.replace(/model\.path/g, 'the model argument') }) },
+      { cause: e },
+    );
   }
 }
 
@@ -123,8 +132,10 @@ export const pruneCommand: Command = {
     const model = positionals[0];
     if (model === undefined) throw new PrunelabError('E_CONFIG_INVALID', 'prune: name the model.json to prune', { fix: usage.split('\n')[0]! });
     const sparsity = number(values.sparsity, '--sparsity', (v) => v >= 0 && v < 1, 'a fraction in [0, 1), e.g. 0.9');
-    if (sparsity === undefined) throw new PrunelabError('E_CONFIG_INVALID', 'prune: --sparsity is required', { path: '--sparsity', fix: 'Example: --sparsity 0.9' });
-    if (values.out === undefined || values.out === '') throw new PrunelabError('E_CONFIG_INVALID', 'prune: --out is required', { path: '--out', fix: 'Example: --out pruned/' });
+    if (sparsity === undefined)
+      throw new PrunelabError('E_CONFIG_INVALID', 'prune: --sparsity is required', { path: '--sparsity', fix: 'Example: --sparsity 0.9' });
+    if (values.out === undefined || values.out === '')
+      throw new PrunelabError('E_CONFIG_INVALID', 'prune: --out is required', { path: '--out', fix: 'Example: --out pruned/' });
     checkOutFolder(values.out);
     const scorer = flagValue(runConfigSchema.shape.scorer, values.scorer ?? 'magnitude', '--scorer', 'prunelab list scorers');
     const structure = flagValue(structureSchema, values.structure ?? 'unstructured', '--structure', 'prunelab list structures');
@@ -132,36 +143,53 @@ export const pruneCommand: Command = {
     const seed = number(values.seed, '--seed', (v) => Number.isInteger(v) && v >= 0, 'a whole number') ?? 0;
     const calibrate = number(values.calibrate, '--calibrate', (v) => Number.isInteger(v) && v >= 1, 'a whole number of examples, at least 1');
     const epochs = number(values.finetune, '--finetune', (v) => v > 0 && v <= 10000, 'a number of epochs in (0, 10000]');
-    for (const [flag, given] of [['--calibrate', calibrate], ['--finetune', epochs]] as const) {
-      if (given !== undefined && values.dataset === undefined) throw new PrunelabError('E_CONFIG_INVALID', `prune: ${flag} needs --dataset`, { path: flag, fix: 'Give --dataset NAME (prunelab list datasets)' });
+    for (const [flag, given] of [
+      ['--calibrate', calibrate],
+      ['--finetune', epochs],
+    ] as const) {
+      if (given !== undefined && values.dataset === undefined)
+        throw new PrunelabError('E_CONFIG_INVALID', `prune: ${flag} needs --dataset`, { path: flag, fix: 'Give --dataset NAME (prunelab list datasets)' });
     }
     const lr = number(values.lr, '--lr', (v) => v > 0, 'a positive number') ?? 1.2e-4;
     const batchSize = number(values['batch-size'], '--batch-size', (v) => Number.isInteger(v) && v >= 1 && v <= 65536, 'a whole number from 1 to 65536') ?? 60;
     const finetune = epochs === undefined ? undefined : trainingSchema.parse({ epochs, lr, batchSize });
     const datasetConfig = values.dataset === undefined ? undefined : flagData(values.dataset);
     if (datasetConfig !== undefined && !(typeof datasetConfig === 'string' || (isPlainObject(datasetConfig) && typeof datasetConfig['name'] === 'string'))) {
-      throw new PrunelabError('E_CONFIG_INVALID', 'prune: --dataset takes a dataset name or {name: ..., options}', { path: '--dataset', value: values.dataset, fix: 'Example: --dataset mnist' });
+      throw new PrunelabError('E_CONFIG_INVALID', 'prune: --dataset takes a dataset name or {name: ..., options}', {
+        path: '--dataset',
+        value: values.dataset,
+        fix: 'Example: --dataset mnist',
+      });
     }
     const dataset =
-      datasetConfig === undefined ? undefined : await loadDataset(typeof datasetConfig === 'string' ? { name: datasetConfig } : (datasetConfig as { name: string } & Record<string, unknown>));
+      datasetConfig === undefined
+        ? undefined
+        : await loadDataset(typeof datasetConfig === 'string' ? { name: datasetConfig } : (datasetConfig as { name: string } & Record<string, unknown>));
     await initBackend('auto');
-    const r = await asArgument(pruneModelFile({
-      model,
-      scorer,
-      sparsity,
-      structure,
-      scope,
-      exclude: (values.exclude ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
-      ...(dataset && { dataset }),
-      ...(calibrate !== undefined && { calibrate }),
-      ...(finetune && { finetune }),
-      seed,
-      out: values.out,
-      physical: values.physical === true,
-    }));
+    const r = await asArgument(
+      pruneModelFile({
+        model,
+        scorer,
+        sparsity,
+        structure,
+        scope,
+        exclude: (values.exclude ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+        ...(dataset && { dataset }),
+        ...(calibrate !== undefined && { calibrate }),
+        ...(finetune && { finetune }),
+        seed,
+        out: values.out,
+        physical: values.physical === true,
+      }),
+    );
     const names = Object.entries(r.imported.layerNames);
     const theirs = Object.fromEntries(names.map(([k, v]) => [v, k]));
-    out(`model ${model}: prunable ${names.map(([k, v]) => (k === v ? k : `${k} (${v})`)).join(', ')}${r.imported.skipped.length > 0 ? `; carried along: ${r.imported.skipped.join(', ')}` : ''}`);
+    out(
+      `model ${model}: prunable ${names.map(([k, v]) => (k === v ? k : `${k} (${v})`)).join(', ')}${r.imported.skipped.length > 0 ? `; carried along: ${r.imported.skipped.join(', ')}` : ''}`,
+    );
     out(
       `pruned with ${scorer.name}, ${structure.kind}, ${typeof scope === 'string' ? scope : 'per-layer'} scope to sparsity ${percent(r.sparsity)} (asked ${sparsity}): ` +
         Object.entries(r.perLayer)
@@ -171,7 +199,11 @@ export const pruneCommand: Command = {
     for (const w of r.warnings) out(`  note: ${w}`);
     if (dataset) {
       out(`calibration: ${n(r.calibrationExamples)} training examples of ${dataset.name}`);
-      const acc = [r.before && `${percent(r.before.accuracy)} before`, r.pruned && `${percent(r.pruned.accuracy)} after pruning`, r.after && `${percent(r.after.accuracy)} after fine-tuning (${epochs} epoch(s))`];
+      const acc = [
+        r.before && `${percent(r.before.accuracy)} before`,
+        r.pruned && `${percent(r.pruned.accuracy)} after pruning`,
+        r.after && `${percent(r.after.accuracy)} after fine-tuning (${epochs} epoch(s))`,
+      ];
       out(`test accuracy on ${dataset.name} (${n(splitSize(dataset, 'test'))} examples): ${acc.filter(Boolean).join(', ')}`);
     }
     if (values.physical === true && !r.physical) out(`  --physical: ${structure.kind} is a weight-level structure; the model keeps its shape, with its zeros`);

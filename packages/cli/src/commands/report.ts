@@ -27,7 +27,13 @@ export const reportCommand: Command = {
   summary: 'write a self-contained HTML report of a sweep',
   usage,
   async run(argv) {
-    const { values } = parse('report', argv, { ...readOptions, sweep: { type: 'string' }, out: { type: 'string' }, where: { type: 'string' }, tolerance: { type: 'string' } });
+    const { values } = parse('report', argv, {
+      ...readOptions,
+      sweep: { type: 'string' },
+      out: { type: 'string' },
+      where: { type: 'string' },
+      tolerance: { type: 'string' },
+    });
     if (values.help) {
       out(usage);
       return 0;
@@ -36,7 +42,11 @@ export const reportCommand: Command = {
     let tolerance: number | undefined;
     if (values.tolerance !== undefined) {
       const [t] = parseNumberList('--tolerance', values.tolerance);
-      if (t === undefined || t < 0) throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance is a non-negative number of percentage points', { path: '--tolerance', value: values.tolerance });
+      if (t === undefined || t < 0)
+        throw new PrunelabError('E_CONFIG_INVALID', 'the tolerance is a non-negative number of percentage points', {
+          path: '--tolerance',
+          value: values.tolerance,
+        });
       tolerance = t / 100;
     }
     const { sweep, html } = await openSweepAsync(values, values.sweep, async (db, sweep) => ({

@@ -65,7 +65,9 @@ describe('results, compare, plot, export commands', () => {
     expect((await cli('compare', '--sweep', 'tiny', '--db', db)).code).toBe(0);
     const unknown = await cli('compare', '--sweep', 'tiny', '--db', db, '--where', 'colour=red');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error\[E_UNKNOWN_NAME\]: .*Valid --where field names: scorer, model, scope, status, run_id, schedule, seed, backend, dataset, structure$/m);
+    expect(unknown.stderr).toMatch(
+      /^error\[E_UNKNOWN_NAME\]: .*Valid --where field names: scorer, model, scope, status, run_id, schedule, seed, backend, dataset, structure$/m,
+    );
     expect((await cli('compare', '--sweep', 'nope', '--db', db)).stderr).toContain('Known sweeps: tiny');
     expect((await cli('compare', '--sweep', 'tiny', '--db', db, '--format', 'xml')).code).toBe(2);
     expect((await cli('compare', '--sweep', 'tiny', '--db', join(dir, 'missing.sqlite'))).stderr).toContain('error[E_FILE_NOT_FOUND]');
@@ -92,7 +94,9 @@ describe('results, compare, plot, export commands', () => {
     for (const command of [['compare'], ['plot', '--out', join(dir, 'out', 'x.svg')], ['report'], ['results', 'runs']]) {
       const r = await cli(...command, '--db', two);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^error\[E_CONFIG_INVALID\]: --sweep: the results database holds 2 sweeps: (other, tiny|tiny, other)\. Choose one with --sweep NAME/);
+      expect(r.stderr).toMatch(
+        /^error\[E_CONFIG_INVALID\]: --sweep: the results database holds 2 sweeps: (other, tiny|tiny, other)\. Choose one with --sweep NAME/,
+      );
     }
     expect((await cli('compare', '--db', two, '--sweep', 'tiny')).code).toBe(0);
   });

@@ -27,7 +27,11 @@ function withDatabase<T>(values: { db?: string | undefined; results?: string | u
 }
 
 /** openSweep for async work: the database stays open until the promise settles. */
-export async function openSweepAsync<T>(values: { db?: string | undefined; results?: string | undefined }, sweep: string | undefined, f: (db: Db, sweep: string) => Promise<T>): Promise<T> {
+export async function openSweepAsync<T>(
+  values: { db?: string | undefined; results?: string | undefined },
+  sweep: string | undefined,
+  f: (db: Db, sweep: string) => Promise<T>,
+): Promise<T> {
   const db = openResultsDatabase(values.db ?? resultPaths(values.results).database);
   try {
     return await f(db, chooseSweep(db, sweep));
@@ -37,13 +41,15 @@ export async function openSweepAsync<T>(values: { db?: string | undefined; resul
 }
 
 export function requireOption(command: string, name: string, value: string | undefined, usage: string): string {
-  if (value === undefined || value === '') throw new PrunelabError('E_CONFIG_INVALID', `${command}: --${name} is required`, { path: `--${name}`, fix: usage.split('\n')[0] });
+  if (value === undefined || value === '')
+    throw new PrunelabError('E_CONFIG_INVALID', `${command}: --${name} is required`, { path: `--${name}`, fix: usage.split('\n')[0] });
   return value;
 }
 
 export function parseMetric(value: string | undefined): Metric {
   const v = value ?? 'accuracy';
-  if (!(METRICS as readonly string[]).includes(v)) throw new PrunelabError('E_CONFIG_INVALID', 'unknown metric', { path: '--metric', value: v, fix: `Use one of: ${METRICS.join(', ')}` });
+  if (!(METRICS as readonly string[]).includes(v))
+    throw new PrunelabError('E_CONFIG_INVALID', 'unknown metric', { path: '--metric', value: v, fix: `Use one of: ${METRICS.join(', ')}` });
   return v as Metric;
 }
 
@@ -86,10 +92,15 @@ Accuracies are printed in percent (columns ending in _pct); the SQL views hold f
 
 export const resultsCommand: Command = {
   name: 'results',
-  summary: 'list sweeps (results list) or a sweep\'s runs (results runs --sweep S)',
+  summary: "list sweeps (results list) or a sweep's runs (results runs --sweep S)",
   usage,
   async run(argv) {
-    const { values, positionals } = parse('results', argv, { ...readOptions, sweep: { type: 'string' }, where: { type: 'string' }, format: { type: 'string' } }, 1);
+    const { values, positionals } = parse(
+      'results',
+      argv,
+      { ...readOptions, sweep: { type: 'string' }, where: { type: 'string' }, format: { type: 'string' } },
+      1,
+    );
     if (values.help) {
       out(usage);
       return 0;
@@ -97,7 +108,8 @@ export const resultsCommand: Command = {
     const sub = positionals[0];
     const format: Format = checkFormat(values.format);
     if (sub === 'list') {
-      if (values.sweep || values.where) throw new PrunelabError('E_CONFIG_INVALID', 'results list takes no --sweep or --where', { fix: 'Use results runs --sweep NAME [--where ...]' });
+      if (values.sweep || values.where)
+        throw new PrunelabError('E_CONFIG_INVALID', 'results list takes no --sweep or --where', { fix: 'Use results runs --sweep NAME [--where ...]' });
       out(withDatabase(values, (db) => formatListing(sweepsListing(db), format)));
       return 0;
     }

@@ -30,10 +30,16 @@ export function closingSummary(s: SweepSummary, rerun: readonly string[]): { lin
       `${n.failed} failed${failedBefore > 0 ? ` (${failedBefore} in an earlier invocation)` : ''}, ${n.interrupted} interrupted` +
       `${extra.length > 0 ? `, ${extra.join(', ')}` : ''}; ${s.denseTrained} dense model(s) trained; ${(s.wallMs / 1000).toFixed(1)} s`,
   ];
-  const command = rerun.filter((w) => w !== '--retry-failed').map(shellWord).join(' ');
+  const command = rerun
+    .filter((w) => w !== '--retry-failed')
+    .map(shellWord)
+    .join(' ');
   if (left > 0) {
     lines.push(`${left} of the sweep's ${s.total} run(s) are not done:`);
-    if (n.failed > 0) lines.push(`  ${n.failed} failed: fix the cause (prunelab results runs --sweep ${shellWord(s.sweep)} --where status=failed), then: ${command} --retry-failed`);
+    if (n.failed > 0)
+      lines.push(
+        `  ${n.failed} failed: fix the cause (prunelab results runs --sweep ${shellWord(s.sweep)} --where status=failed), then: ${command} --retry-failed`,
+      );
     const resumable = n.interrupted + n.pending + n.abandoned;
     if (resumable > 0) lines.push(`  ${resumable} unfinished: ${command} runs them`);
     if (n.runningElsewhere > 0) lines.push(`  ${n.runningElsewhere} held by another prunelab process: when it ends, ${command} runs whatever it left`);

@@ -82,7 +82,11 @@ export const runCommand: Command = {
     if (values.jobs !== undefined) {
       jobs = Number(values.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024) {
-        throw new PrunelabError('E_CONFIG_INVALID', 'run: --jobs must be an integer from 1 to 1024', { path: '--jobs', value: values.jobs, fix: 'Example: -j 2 (the default is one per core)' });
+        throw new PrunelabError('E_CONFIG_INVALID', 'run: --jobs must be an integer from 1 to 1024', {
+          path: '--jobs',
+          value: values.jobs,
+          fix: 'Example: -j 2 (the default is one per core)',
+        });
       }
     }
     if (values['blas-threads'] !== undefined) {
@@ -137,7 +141,9 @@ export const runCommand: Command = {
       for (const line of closing.lines) out(line);
       out(`results: ${summary.database}`);
       // The path is quoted for pasting; the sweep name needs no quoting (SWEEP_NAME_PATTERN).
-      out(`query:   sqlite3 ${shellWord(summary.database)} "select scorer, sparsity, avg(accuracy) from curve_points where sweep = '${summary.sweep}' group by 1, 2"`);
+      out(
+        `query:   sqlite3 ${shellWord(summary.database)} "select scorer, sparsity, avg(accuracy) from curve_points where sweep = '${summary.sweep}' group by 1, 2"`,
+      );
       if (values.stats) out(`stats: ${JSON.stringify(summary)}`);
       for (const f of summary.failed) err(`failed: ${f.id} (${f.label}): ${f.error}`);
       return closing.exitCode === RUN_EXIT.stopped && stoppedBy === 'SIGTERM' ? STOPPED_BY_SIGTERM : closing.exitCode;

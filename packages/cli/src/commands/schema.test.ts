@@ -86,7 +86,12 @@ describe('sweep.schema.json', () => {
     readdirSync(join(repo, dir), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => join(dir, f));
-  const files = [...readdirSync(join(repo, 'experiments')).filter((f) => f.endsWith('.yaml')).map((f) => join('experiments', f)), ...yamlFiles('configs')];
+  const files = [
+    ...readdirSync(join(repo, 'experiments'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join('experiments', f)),
+    ...yamlFiles('configs'),
+  ];
 
   it.each(files)('accepts %s (a JSON-Schema validator, ajv 2020-12)', (file) => {
     expect(errors(parse(readFileSync(join(repo, file), 'utf8')))).toBe('');
@@ -102,7 +107,7 @@ describe('sweep.schema.json', () => {
     ['a model with its options', { model: { name: 'mlp', hidden: [100] } }],
     ['a bare model name', { model: 'lenet-5' }],
     ['a model needing options, with them', { model: { name: 'tfjs', path: 'model.json' } }],
-    ['options completing a base file\'s dataset', { dataset: { trainSize: 3000 } }],
+    ["options completing a base file's dataset", { dataset: { trainSize: 3000 } }],
     ['a synthetic dataset (options are a union)', { dataset: { name: 'synthetic', kind: 'blobs', dims: 8 } }],
     ['the N:M shorthand', { prune: { sparsities: [0.5], structure: '2:4' } }],
     ['a block structure', { prune: { sparsities: [0.5], structure: { kind: 'block', rows: 2, cols: 2 } } }],
@@ -111,7 +116,12 @@ describe('sweep.schema.json', () => {
     // Any key may come from an axis, a base file or --set instead (snip2019-lenet300.yaml zips prune.sparsities).
     ['a prune block without sparsities', { prune: { scope: 'layerwise' } }],
     ['a block structure whose cols come from an axis', { prune: { structure: { kind: 'block', rows: 2 } }, grid: { 'prune.structure.cols': [2, 4] } }],
-    ['a random axis', { random: { n: 4, seed: 1, params: { 'train.lr': { dist: 'loguniform', low: 1e-4, high: 1e-1 }, 'finetune.epochs': { dist: 'choice', values: [1, 2] } } } }],
+    [
+      'a random axis',
+      {
+        random: { n: 4, seed: 1, params: { 'train.lr': { dist: 'loguniform', low: 1e-4, high: 1e-1 }, 'finetune.epochs': { dist: 'choice', values: [1, 2] } } },
+      },
+    ],
   ];
   it.each(accepted)('accepts %s', (_label, doc) => {
     expect(errors(doc)).toBe('');

@@ -36,7 +36,11 @@ export function sweepJsonSchema(): Json {
     defs[name] = slotJsonSchema(slot);
     // Keep what the run schema says of the slot (its description, and its default where it has one).
     const { description, default: fallback } = nodeAt(properties, slot.path) ?? {};
-    setAt(properties, slot.path, { ...(description !== undefined && { description }), ...(fallback !== undefined && { default: fallback }), $ref: `#/$defs/${name}` });
+    setAt(properties, slot.path, {
+      ...(description !== undefined && { description }),
+      ...(fallback !== undefined && { default: fallback }),
+      $ref: `#/$defs/${name}`,
+    });
   }
   for (const axis of ['grid', 'zip']) {
     const a = properties[axis] as Json;

@@ -12,7 +12,8 @@ export interface PartitionLimits {
 }
 
 /** The partition's limits; `unknown` says why they could not be read (no sinfo here, no cluster reachable). */
-export type PartitionInfo = { readonly limits: PartitionLimits } | { readonly unknown: string } | { readonly missing: string; readonly partitions: readonly string[] };
+export type PartitionInfo =
+  { readonly limits: PartitionLimits } | { readonly unknown: string } | { readonly missing: string; readonly partitions: readonly string[] };
 
 /**
  * Asks sinfo (one line per node and partition) for the CPUs, memory and time
@@ -28,7 +29,13 @@ export function partitionInfo(partition: string | undefined): PartitionInfo {
     .split('\n')
     .map((line) => line.trim().split('|'))
     .filter((f) => f.length === 4)
-    .map(([p, c, m, l]) => ({ name: p!.replace(/\*$/, ''), isDefault: p!.endsWith('*'), cpus: Number(c), memoryMb: Number(m), maxTime: parseSlurmTime(l!) ?? Infinity }));
+    .map(([p, c, m, l]) => ({
+      name: p!.replace(/\*$/, ''),
+      isDefault: p!.endsWith('*'),
+      cpus: Number(c),
+      memoryMb: Number(m),
+      maxTime: parseSlurmTime(l!) ?? Infinity,
+    }));
   const mine = rows.filter((row) => (partition === undefined ? row.isDefault : row.name === partition));
   if (mine.length === 0) {
     const partitions = [...new Set(rows.map((row) => row.name))].sort();

@@ -80,7 +80,11 @@ export function slurmScript(o: SlurmScriptOptions): string {
   const logs = logFolder(o.results);
   const directive = (path: string) => (/\s/.test(path) ? `"${path}"` : path);
   // Passed to both the array and the merge job.
-  const placement = [...(o.partition ? [`--partition=${o.partition}`] : []), ...(o.account ? [`--account=${o.account}`] : []), ...(o.qos ? [`--qos=${o.qos}`] : [])];
+  const placement = [
+    ...(o.partition ? [`--partition=${o.partition}`] : []),
+    ...(o.account ? [`--account=${o.account}`] : []),
+    ...(o.qos ? [`--qos=${o.qos}`] : []),
+  ];
   const sets = o.set.flatMap((s) => ['--set', shellWord(s)]);
   const setup = o.setup ? `${o.setup}\n` : '';
 
@@ -88,7 +92,19 @@ export function slurmScript(o: SlurmScriptOptions): string {
     ...(o.setup ? [o.setup] : []),
     'set --',
     `for db in ${shellWord(o.results)}/shards/shard-*/prunelab.sqlite; do if [ -e "$db" ]; then set -- "$@" "$db"; fi; done`,
-    [shellWord(o.node), shellWord(o.bin), 'merge', '"$@"', '--into', shellWord(`${o.results}/prunelab.sqlite`), '--expect', shellWord(o.sweep), '--shards', String(o.shards), ...sets].join(' '),
+    [
+      shellWord(o.node),
+      shellWord(o.bin),
+      'merge',
+      '"$@"',
+      '--into',
+      shellWord(`${o.results}/prunelab.sqlite`),
+      '--expect',
+      shellWord(o.sweep),
+      '--shards',
+      String(o.shards),
+      ...sets,
+    ].join(' '),
   ].join('; ');
   const mergeOptions = [
     `--job-name=${o.name}-merge`,
@@ -175,6 +191,10 @@ export function checkPlacement(o: { readonly partition?: string | undefined; rea
 
 function checkName(option: string, what: string, value: string | undefined, pattern: RegExp, example: string): void {
   if (value !== undefined && !pattern.test(value)) {
-    throw new PrunelabError('E_CONFIG_INVALID', `slurm: ${option} must be ${what} (letters, digits, _ . -)`, { path: option, value, fix: `Example: ${option} ${example}` });
+    throw new PrunelabError('E_CONFIG_INVALID', `slurm: ${option} must be ${what} (letters, digits, _ . -)`, {
+      path: option,
+      value,
+      fix: `Example: ${option} ${example}`,
+    });
   }
 }

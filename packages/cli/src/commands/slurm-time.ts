@@ -23,7 +23,10 @@ export function parseSlurmTime(text: string): SlurmSeconds | undefined {
   }
   m = /^(\d+)(?::(\d+)(?::(\d+))?)?$/.exec(t);
   if (!m) return undefined;
-  const parts = m.slice(1).filter((x) => x !== undefined).map(Number);
+  const parts = m
+    .slice(1)
+    .filter((x) => x !== undefined)
+    .map(Number);
   if (parts.length === 1) return parts[0]! * 60;
   if (parts.length === 2) return parts[1]! < 60 ? parts[0]! * 60 + parts[1]! : undefined;
   return parts[1]! < 60 && parts[2]! < 60 ? (parts[0]! * 60 + parts[1]!) * 60 + parts[2]! : undefined;

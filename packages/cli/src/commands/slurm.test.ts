@@ -75,15 +75,33 @@ describe('the job script', () => {
     const box = sandbox('hostile');
     const sweep = join(box.dir, "x$(touch PWNED2)'; touch PWNED3; '.yaml");
     const results = join(box.dir, 'my res $(touch PWNED4)');
-    const bin = join(box.dir, "pl $(touch PWNED5)", 'prunelab.js');
+    const bin = join(box.dir, 'pl $(touch PWNED5)', 'prunelab.js');
     const set = ["model.name=mlp'; touch PWNED6; '", 'train.epochs=2'];
-    const script = slurmScript(base({ sweep, results, bin, node: box.node, set, partition: 'gpu', account: 'proj1', qos: 'long', retryFailed: true, noGpu: true }));
+    const script = slurmScript(
+      base({ sweep, results, bin, node: box.node, set, partition: 'gpu', account: 'proj1', qos: 'long', retryFailed: true, noGpu: true }),
+    );
     expect(spawnSync('bash', ['-n', '-c', script]).status).toBe(0);
     expect(script).not.toMatch(/npx/);
 
     const first = box.task(script, '1');
     expect(first.status, first.stderr).toBe(0);
-    expect(first.node).toEqual([bin, 'run', sweep, '--shard', '1/4', '-j', '3', '--results', `${results}/shards/shard-1`, '--set', set[0], '--set', set[1], '--retry-failed', '--no-gpu']);
+    expect(first.node).toEqual([
+      bin,
+      'run',
+      sweep,
+      '--shard',
+      '1/4',
+      '-j',
+      '3',
+      '--results',
+      `${results}/shards/shard-1`,
+      '--set',
+      set[0],
+      '--set',
+      set[1],
+      '--retry-failed',
+      '--no-gpu',
+    ]);
     expect(first.stdout).toMatch(/queued the merge job 4242, to run once every task of job 77 has ended/);
     const wrap = first.sbatch.find((a) => a.startsWith('--wrap='))!.slice('--wrap='.length);
     expect(first.sbatch.filter((a) => !a.startsWith('--wrap='))).toEqual([
@@ -160,7 +178,9 @@ describe('the job script', () => {
   });
 
   it('has the directives HPC users expect, one per #SBATCH line', () => {
-    const script = slurmScript(base({ shards: 8, parallel: 3, cpus: 4, memoryMb: 2048, time: 86400 + 3600, results: '/tmp/my results', partition: 'a,b', account: 'p', qos: 'q' }));
+    const script = slurmScript(
+      base({ shards: 8, parallel: 3, cpus: 4, memoryMb: 2048, time: 86400 + 3600, results: '/tmp/my results', partition: 'a,b', account: 'p', qos: 'q' }),
+    );
     const directives = script.split('\n').filter((l) => l.startsWith('#SBATCH'));
     expect(directives).toEqual([
       '#SBATCH --job-name=sweep1',
@@ -259,7 +279,7 @@ seeds: [0, 1]
   );
   const TWO_CPUS = 'debug*|2|24000|infinite\\nlong|64|512000|7-00:00:00\\n';
 
-  it("sizes the job from the sweep and the partition, creates the log folder, and calls this node and prunelab, never npx", async () => {
+  it('sizes the job from the sweep and the partition, creates the log folder, and calls this node and prunelab, never npx', async () => {
     const results = join(root, 'sized');
     const r = await cli([sweep, '--shards', '8', '--results', results], TWO_CPUS);
     expect(r.code, r.stderr).toBe(0);
@@ -281,7 +301,9 @@ seeds: [0, 1]
     const results = join(root, 'refused');
     const tooMany = await cli([sweep, '--shards', '2', '--cpus', '4', '--results', results], TWO_CPUS);
     expect(tooMany.code).toBe(2);
-    expect(tooMany.stderr).toMatch(/--cpus: slurm: the nodes of partition debug have at most 2 CPUs \(sinfo\): the tasks would never start \(got 4\)\. Use --cpus 2 or less/);
+    expect(tooMany.stderr).toMatch(
+      /--cpus: slurm: the nodes of partition debug have at most 2 CPUs \(sinfo\): the tasks would never start \(got 4\)\. Use --cpus 2 or less/,
+    );
     const tooLong = await cli([sweep, '--shards', '2', '--partition', 'long', '--time', '8-00:00:00', '--results', results], TWO_CPUS);
     expect(tooLong.stderr).toMatch(/--time: slurm: partition long allows at most 7-00:00:00 per job/);
     const tooBig = await cli([sweep, '--shards', '2', '--mem', '100G', '--results', results], TWO_CPUS);
@@ -296,7 +318,9 @@ seeds: [0, 1]
 
   it('without sinfo, says nothing was checked; $PRUNELAB_RESULTS is the default results folder; --mem and --parallel as given', async () => {
     const results = join(root, 'from-env');
-    const r = await cli([sweep, '--shards', '2', '--mem', '3G', '--parallel', '1', '--setup', 'module load nodejs/20'], undefined, { PRUNELAB_RESULTS: results });
+    const r = await cli([sweep, '--shards', '2', '--mem', '3G', '--parallel', '1', '--setup', 'module load nodejs/20'], undefined, {
+      PRUNELAB_RESULTS: results,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/sinfo is not installed here: --cpus, --mem and --time are not checked/);
     expect(r.stdout).toContain(`results=${results}\n`);

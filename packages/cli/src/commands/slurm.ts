@@ -86,7 +86,11 @@ export const slurmCommand: Command = {
     const sweep = positionals[0];
     if (!sweep) throw new PrunelabError('E_CONFIG_INVALID', 'slurm: missing the sweep file', { fix: usage.split('\n')[0]! });
     const problem = fileProblem(sweep, Number.MAX_SAFE_INTEGER);
-    if (problem !== undefined) throw new PrunelabError('E_FILE_NOT_FOUND', `slurm: the sweep file ${problem}`, { file: sweep, fix: 'Name the sweep YAML file that the array tasks will run' });
+    if (problem !== undefined)
+      throw new PrunelabError('E_FILE_NOT_FOUND', `slurm: the sweep file ${problem}`, {
+        file: sweep,
+        fix: 'Name the sweep YAML file that the array tasks will run',
+      });
     // Missing is the same error as out of range: it says what --shards takes.
     let shards = integer('--shards', values.shards ?? '', 1, MAX_SHARDS, 'Example: --shards 8')!;
     const parallel = integer('--parallel', values.parallel, 1, MAX_SHARDS, 'Example: --parallel 4 (at most 4 tasks at once)');
@@ -145,15 +149,21 @@ export const slurmCommand: Command = {
 function integer(option: string, text: string | undefined, min: number, max: number, fix: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new PrunelabError('E_CONFIG_INVALID', `slurm: ${option} must be an integer from ${min} to ${max}`, { path: option, value: text, fix });
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new PrunelabError('E_CONFIG_INVALID', `slurm: ${option} must be an integer from ${min} to ${max}`, { path: option, value: text, fix });
   return n;
 }
 
 /** --mem as Slurm reads it (a number of MB, or K, M, G, T), in MB. */
 function memoryMb(text: string): number {
   const m = /^(\d+)([KMGT]?)B?$/i.exec(text.trim());
-  const mb = m ? (Number(m[1]) * { '': 1, K: 1 / 1024, M: 1, G: 1024, T: 1024 * 1024 }[m[2]!.toUpperCase()]!) : Number.NaN;
-  if (!(mb >= 1)) throw new PrunelabError('E_CONFIG_INVALID', 'slurm: --mem must be a size such as 4G or 800M (at least 1M)', { path: '--mem', value: text, fix: 'Example: --mem 4G' });
+  const mb = m ? Number(m[1]) * { '': 1, K: 1 / 1024, M: 1, G: 1024, T: 1024 * 1024 }[m[2]!.toUpperCase()]! : Number.NaN;
+  if (!(mb >= 1))
+    throw new PrunelabError('E_CONFIG_INVALID', 'slurm: --mem must be a size such as 4G or 800M (at least 1M)', {
+      path: '--mem',
+      value: text,
+      fix: 'Example: --mem 4G',
+    });
   return Math.ceil(mb);
 }
 
@@ -182,7 +192,9 @@ function sizeMemory(asked: number | undefined, needs: ShardNeeds, cpus: number, 
   if (partition && partition.memoryMb === undefined) return undefined;
   const want = requestMb(needs.peakMb(cpus));
   if (partition?.memoryMb !== undefined && want > partition.memoryMb) {
-    log.warn(`the estimated ${want} MB per task is more than the ${partition.memoryMb} MB of partition ${partition.name}'s nodes: asking for ${partition.memoryMb} MB (fewer --cpus need less)`);
+    log.warn(
+      `the estimated ${want} MB per task is more than the ${partition.memoryMb} MB of partition ${partition.name}'s nodes: asking for ${partition.memoryMb} MB (fewer --cpus need less)`,
+    );
     return partition.memoryMb;
   }
   return want;

@@ -82,7 +82,8 @@ function packageEntry(pkg: WorkspacePackage, subpath: string): string | undefine
     typeof entry === 'string'
       ? entry
       : typeof entry === 'object' && entry !== null
-        ? (Object.entries(entry).find(([condition]) => condition === 'development')?.[1] ?? Object.entries(entry).find(([condition]) => condition === 'types')?.[1])
+        ? (Object.entries(entry).find(([condition]) => condition === 'development')?.[1] ??
+          Object.entries(entry).find(([condition]) => condition === 'types')?.[1])
         : undefined;
   return typeof target === 'string' ? resolve(pkg.dir, target) : undefined;
 }

@@ -145,7 +145,15 @@ export async function startSlurmCluster(): Promise<SlurmCluster | NoCluster> {
       .map((f) => `--- ${f}\n${readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')}`)
       .join('\n');
 
-  const mungeErr = launch('munged', ['--foreground', '--force', `--key-file=${key}`, `--socket=${socket}`, `--pid-file=${join(dir, 'munge', 'munged.pid')}`, `--seed-file=${join(dir, 'munge', 'seed')}`, `--log-file=${join(dir, 'log', 'munged.log')}`]);
+  const mungeErr = launch('munged', [
+    '--foreground',
+    '--force',
+    `--key-file=${key}`,
+    `--socket=${socket}`,
+    `--pid-file=${join(dir, 'munge', 'munged.pid')}`,
+    `--seed-file=${join(dir, 'munge', 'seed')}`,
+    `--log-file=${join(dir, 'log', 'munged.log')}`,
+  ]);
   try {
     await until('munged to open its socket', 15_000, () => existsSync(socket));
     launch('slurmctld', ['-D', '-i', '-f', conf]);

@@ -55,7 +55,11 @@ export async function download(url: string, file: string, o: DownloadOptions = {
       const from = rangeStart(res.headers['content-range']);
       if (from !== start) {
         res.resume();
-        throw missingError(`the server at ${target} answered a request for bytes from ${start} with bytes from ${String(from)}`, 'delete the partial file and run the command again', file);
+        throw missingError(
+          `the server at ${target} answered a request for bytes from ${start} with bytes from ${String(from)}`,
+          'delete the partial file and run the command again',
+          file,
+        );
       }
       return save(res, file, start, start + contentLength(res), o);
     }
@@ -65,7 +69,10 @@ export async function download(url: string, file: string, o: DownloadOptions = {
       return save(res, file, 0, contentLength(res), o);
     }
     res.resume();
-    throw missingError(`download failed: ${target} answered HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, 'check the address (--url gives another one) and your network, then run the command again');
+    throw missingError(
+      `download failed: ${target} answered HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`,
+      'check the address (--url gives another one) and your network, then run the command again',
+    );
   }
   throw missingError(`download failed: more than ${MAX_REDIRECTS} redirects from ${url}`, 'give the final address with --url');
 }
@@ -94,7 +101,9 @@ function request(url: string, from: number, idleMs: number): Promise<IncomingMes
   return new Promise((resolve, reject) => {
     const req = get(u, { headers }, resolve);
     req.setTimeout(idleMs, () => req.destroy(new Error(`no reply for ${idleMs / 1000} s`)));
-    req.on('error', (e) => reject(missingError(`cannot download ${url}: ${e.message}`, 'check your network or give a mirror with --url, then run the command again')));
+    req.on('error', (e) =>
+      reject(missingError(`cannot download ${url}: ${e.message}`, 'check your network or give a mirror with --url, then run the command again')),
+    );
   });
 }
 

@@ -81,7 +81,10 @@ describe('prunelab data fetch cifar10, against a local server', () => {
   });
 
   it('a server that ignores Range starts the file over; one that has nothing after the end (416) means it is whole', async () => {
-    writeFileSync(part(), archive.subarray(0, 100).map((b) => b ^ 0xff)); // wrong bytes: only a restart can fix them
+    writeFileSync(
+      part(),
+      archive.subarray(0, 100).map((b) => b ^ 0xff),
+    ); // wrong bytes: only a restart can fix them
     server.plan.push({ kind: 'no-range' });
     expect(await fetchDataset('cifar10', { url: server.url(), sha256 })).toMatchObject({ resumedFrom: 0, sha256 });
     expectUnpacked();
@@ -133,7 +136,9 @@ describe('prunelab data fetch cifar10, against a local server', () => {
     expect(http.code).toBe('E_DATASET_MISSING');
     expect(http.message).toContain(`${server.url()} answered HTTP 503`);
     expect((await caught(() => fetchDataset('cifar10', { url: server.url('/nothing') }))).message).toContain('answered HTTP 404');
-    expect((await caught(() => fetchDataset('cifar10', { url: 'http://127.0.0.1:1/x.tar.gz' }))).message).toMatch(/cannot download http:\/\/127\.0\.0\.1:1\/x\.tar\.gz: .*ECONNREFUSED/);
+    expect((await caught(() => fetchDataset('cifar10', { url: 'http://127.0.0.1:1/x.tar.gz' }))).message).toMatch(
+      /cannot download http:\/\/127\.0\.0\.1:1\/x\.tar\.gz: .*ECONNREFUSED/,
+    );
     expect((await caught(() => fetchDataset('cifar10', { url: 'ftp://example.org/x.tar.gz' }))).message).toContain('only http and https');
 
     const sha = await caught(() => fetchDataset('cifar10', { url: server.url(), sha256: 'abc' }));

@@ -66,7 +66,11 @@ export interface FetchResult {
 export async function fetchDataset(name: string, o: FetchOptions = {}): Promise<FetchResult> {
   const source = sourceFor(name);
   if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(o.sha256)) {
-    throw new PrunelabError('E_CONFIG_INVALID', 'not a sha256 digest', { path: '--sha256', value: o.sha256, fix: 'Give 64 hexadecimal digits, as sha256sum prints them' });
+    throw new PrunelabError('E_CONFIG_INVALID', 'not a sha256 digest', {
+      path: '--sha256',
+      value: o.sha256,
+      fix: 'Give 64 hexadecimal digits, as sha256sum prints them',
+    });
   }
   const base = o.dir ?? dataDir();
   const folder = join(base, source.folder);
@@ -74,7 +78,10 @@ export async function fetchDataset(name: string, o: FetchOptions = {}): Promise<
   mkdirSync(base, { recursive: true });
   const url = o.url ?? source.url;
   const archive = join(base, `${basename(new URL(url).pathname) || `${name}.tar.gz`}.part`);
-  const got = await download(url, archive, { ...(o.onProgress && { onProgress: o.onProgress }), ...(o.idleTimeoutMs !== undefined && { idleTimeoutMs: o.idleTimeoutMs }) });
+  const got = await download(url, archive, {
+    ...(o.onProgress && { onProgress: o.onProgress }),
+    ...(o.idleTimeoutMs !== undefined && { idleTimeoutMs: o.idleTimeoutMs }),
+  });
   const digests = await fileDigests(archive);
   const [kind, expected, found] = o.sha256 !== undefined ? ['sha256', o.sha256.toLowerCase(), digests.sha256] : ['md5', source.md5, digests.md5];
   if (found !== expected) {
@@ -94,9 +101,16 @@ export async function fetchDataset(name: string, o: FetchOptions = {}): Promise<
     // A checked archive that does not unpack would fail the same way when resumed: start clean next time.
     unlinkSync(archive);
     if (isPrunelabError(e)) {
-      throw new PrunelabError(e.code, e.problem, { ...e.details, fix: `The archive matched its ${kind} but is not the ${name} archive prunelab expects; it was deleted. Check --url and --sha256` });
+      throw new PrunelabError(e.code, e.problem, {
+        ...e.details,
+        fix: `The archive matched its ${kind} but is not the ${name} archive prunelab expects; it was deleted. Check --url and --sha256`,
+      });
     }
-    throw missingError(`cannot unpack ${archive} into ${base}: ${(e as Error).message}`, 'check that the data folder is writable and has room (CIFAR-10 takes about 180 MB), then run the command again', archive);
+    throw missingError(
+      `cannot unpack ${archive} into ${base}: ${(e as Error).message}`,
+      'check that the data folder is writable and has room (CIFAR-10 takes about 180 MB), then run the command again',
+      archive,
+    );
   }
   unlinkSync(archive);
   return { folder, present: false, md5: digests.md5, sha256: digests.sha256, bytes: got.size, resumedFrom: got.resumedFrom };

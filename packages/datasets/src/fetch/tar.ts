@@ -21,7 +21,13 @@ export async function extractTarGz(archive: string, dir: string, accept: (name: 
     for await (const chunk of gunzip) parser.push(chunk as Buffer);
   } catch (e) {
     if (isPrunelabError(e)) throw e;
-    throw corruptError(archive, 'gzip stream is damaged', 'a complete gzip stream with a valid CRC', (e as Error).message, 'The archive is damaged: delete it and download it again');
+    throw corruptError(
+      archive,
+      'gzip stream is damaged',
+      'a complete gzip stream with a valid CRC',
+      (e as Error).message,
+      'The archive is damaged: delete it and download it again',
+    );
   }
   parser.finish();
   return parser.written;
@@ -92,15 +98,30 @@ class TarParser {
   }
 
   finish(): void {
-    if (this.entry) throw corruptError(this.archive, `archive ends inside ${this.entry.name}`, `${this.entry.size} bytes of it`, `${this.entry.size - this.bodyLeft}`, 'The archive is truncated: delete it and download it again');
-    if (!this.ended && this.pending.length > 0) throw corruptError(this.archive, 'archive ends inside a header', `${BLOCK} bytes`, this.pending.length, 'The archive is truncated: delete it and download it again');
+    if (this.entry)
+      throw corruptError(
+        this.archive,
+        `archive ends inside ${this.entry.name}`,
+        `${this.entry.size} bytes of it`,
+        `${this.entry.size - this.bodyLeft}`,
+        'The archive is truncated: delete it and download it again',
+      );
+    if (!this.ended && this.pending.length > 0)
+      throw corruptError(
+        this.archive,
+        'archive ends inside a header',
+        `${BLOCK} bytes`,
+        this.pending.length,
+        'The archive is truncated: delete it and download it again',
+      );
   }
 
   private header(h: Buffer): Entry {
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
     const stored = octal(h, 148, 8);
-    if (stored !== sum) throw corruptError(this.archive, 'tar header checksum', stored, sum, 'The archive is damaged or is not a tar file: delete it and download it again');
+    if (stored !== sum)
+      throw corruptError(this.archive, 'tar header checksum', stored, sum, 'The archive is damaged or is not a tar file: delete it and download it again');
     const ustar = h.toString('latin1', 257, 262) === 'ustar';
     const base = text(h, 0, 100);
     const prefix = ustar ? text(h, 345, 155) : '';
@@ -160,7 +181,13 @@ function size(h: Buffer): number {
 function safeName(name: string, archive: string): string {
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (name.startsWith('/') || parts.includes('..') || parts.length === 0) {
-    throw corruptError(archive, 'archive entry name', 'a relative path inside the archive', name, 'The archive is not the expected one: delete it and download it again');
+    throw corruptError(
+      archive,
+      'archive entry name',
+      'a relative path inside the archive',
+      name,
+      'The archive is not the expected one: delete it and download it again',
+    );
   }
   return parts.join('/');
 }

@@ -15,7 +15,13 @@ describe('synthetic blobs', () => {
     expect(ds.normalization).toEqual({ kind: 'scale', scale: 1, mean: [0], std: [1] });
     const y = new Int32Array(90);
     const x = new Float32Array(90 * 5);
-    fillBatch(ds, 'train', Array.from({ length: 90 }, (_, i) => i), x, y);
+    fillBatch(
+      ds,
+      'train',
+      Array.from({ length: 90 }, (_, i) => i),
+      x,
+      y,
+    );
     expect(new Set(y)).toEqual(new Set([0, 1, 2]));
     expect(x.subarray(0, 5)).toEqual(ds.pools[0]!.x.subarray(0, 5));
   });
@@ -40,7 +46,8 @@ describe('synthetic blobs', () => {
     const accuracy = async (separation: number) => {
       const ds = await loadDataset({ name: 'synthetic', kind: 'blobs', dims: 4, classes: 2, separation, trainSize: 400, valSize: 0, testSize: 0 });
       // nearest class mean, estimated from the data itself
-      const x = ds.pools[0]!.x, y = ds.pools[0]!.y;
+      const x = ds.pools[0]!.x,
+        y = ds.pools[0]!.y;
       const m = [new Float64Array(4), new Float64Array(4)];
       for (let i = 0; i < 400; i++) for (let j = 0; j < 4; j++) m[y[i]!]![j]! += x[i * 4 + j]! / 200;
       let ok = 0;
@@ -63,7 +70,10 @@ describe('synthetic teacher', () => {
     expect(ds.shape).toEqual([12]);
     expect(ds.classes).toBe(5);
     const t = ds.extras?.['teacher'] as Teacher;
-    expect(t.layers.map((l) => l.shape)).toEqual([[12, 20], [20, 5]]);
+    expect(t.layers.map((l) => l.shape)).toEqual([
+      [12, 20],
+      [20, 5],
+    ]);
     for (const l of t.layers) {
       const size = l.shape[0] * l.shape[1];
       expect(l.weights).toHaveLength(size);
@@ -78,7 +88,8 @@ describe('synthetic teacher', () => {
   it('labels every example with the teacher argmax, deterministically', async () => {
     const ds = await loadDataset(cfg);
     const t = ds.extras?.['teacher'] as Teacher;
-    const x = ds.pools[0]!.x, y = ds.pools[0]!.y;
+    const x = ds.pools[0]!.x,
+      y = ds.pools[0]!.y;
     for (let i = 0; i < 400; i++) expect(y[i]).toBe(teacherLabel(t, x.subarray(i * 12, i * 12 + 12)));
     expect(new Set(y).size).toBeGreaterThan(1);
     const other = await loadDataset({ ...cfg, valSize: 51 });
@@ -91,7 +102,13 @@ describe('synthetic teacher', () => {
     const ds = await loadDataset({ ...cfg, normalize: 'standardize' });
     expect(ds.normalization.mean).toHaveLength(12);
     const x = new Float32Array(300 * exampleSize(ds));
-    fillBatch(ds, 'train', Array.from({ length: 300 }, (_, i) => i), x, new Int32Array(300));
+    fillBatch(
+      ds,
+      'train',
+      Array.from({ length: 300 }, (_, i) => i),
+      x,
+      new Int32Array(300),
+    );
     const mean = x.reduce((s, v) => s + v, 0) / x.length;
     expect(Math.abs(mean)).toBeLessThan(1e-5);
   });

@@ -8,14 +8,44 @@ import { fileURLToPath } from 'node:url';
  * backend's heap, so nothing is copied; the addon checks every length.
  */
 export interface NativeAddon {
-  gemm(heap: Float32Array, transA: boolean, transB: boolean, m: number, n: number, k: number, aOff: number, lda: number, bOff: number, ldb: number, cOff: number, ldc: number, beta: number): void;
+  gemm(
+    heap: Float32Array,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    aOff: number,
+    lda: number,
+    bOff: number,
+    ldb: number,
+    cOff: number,
+    ldc: number,
+    beta: number,
+  ): void;
   conv2d(heap: Float32Array, geometry: Int32Array, xOff: number, wOff: number, yOff: number): void;
   conv2dBackpropInput(heap: Float32Array, geometry: Int32Array, dyOff: number, wOff: number, dxOff: number): void;
   conv2dBackpropFilter(heap: Float32Array, geometry: Int32Array, xOff: number, dyOff: number, dwOff: number): void;
   /** The encoding is documented in native/src/program.h; ProgramBuilder writes it. */
-  createProgram(header: Int32Array, ops: Int32Array, inputs: Int32Array, constants: Float32Array, paramSizes: Float64Array, paramKinds: Int32Array, optimizer: Float64Array): NativeProgramHandle;
+  createProgram(
+    header: Int32Array,
+    ops: Int32Array,
+    inputs: Int32Array,
+    constants: Float32Array,
+    paramSizes: Float64Array,
+    paramKinds: Int32Array,
+    optimizer: Float64Array,
+  ): NativeProgramHandle;
   /** One array per parameter (state included), one mask or null per parameter; `lr`: this step's learning rate (ignored when `update` is false). */
-  trainStep(program: NativeProgramHandle, x: Float32Array, labels: Int32Array, params: readonly Float32Array[], masks: ReadonlyArray<Float32Array | null>, update: boolean, lr: number): number;
+  trainStep(
+    program: NativeProgramHandle,
+    x: Float32Array,
+    labels: Int32Array,
+    params: readonly Float32Array[],
+    masks: ReadonlyArray<Float32Array | null>,
+    update: boolean,
+    lr: number,
+  ): number;
   forward(program: NativeProgramHandle, x: Float32Array, n: number, params: readonly Float32Array[], out: Float32Array): void;
   readGradient(program: NativeProgramHandle, k: number, out: Float32Array): void;
   setThreads(n: number): void;
@@ -34,7 +64,7 @@ export type NativeStatus = { readonly available: true; readonly addon: NativeAdd
 const BUILD = new URL('../../native/build/', import.meta.url);
 const ADDON = new URL('Release/prunelab_native.node', BUILD);
 
-export const NATIVE_FIX = 'apt-get install libopenblas-dev (or your system\'s OpenBLAS), then npm rebuild @prunelab/engine';
+export const NATIVE_FIX = "apt-get install libopenblas-dev (or your system's OpenBLAS), then npm rebuild @prunelab/engine";
 
 let status: NativeStatus | undefined;
 
@@ -71,7 +101,9 @@ export function blasCoreFor(flags: ReadonlySet<string>): string | undefined {
 export function chosenBlasCore(): string | undefined {
   if (process.env['OPENBLAS_CORETYPE']) return process.env['OPENBLAS_CORETYPE'];
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
     return blasCoreFor(new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []));
   } catch {
     return undefined; // not Linux

@@ -50,9 +50,27 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
     const fwd = await onBoth(() => tf.tidy(() => tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), c.s, c.pad)));
     expectClose(fwd.native, fwd.cpu);
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC' as const };
-    const dx = await onBoth(() => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, info.outShape), filter: tf.tensor4d(f, fShape) }, { ...attrs, inputShape: xShape }) as tf.Tensor));
+    const dx = await onBoth(() =>
+      tf.tidy(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy: tf.tensor(dy, info.outShape), filter: tf.tensor4d(f, fShape) },
+              { ...attrs, inputShape: xShape },
+            ) as tf.Tensor,
+      ),
+    );
     expectClose(dx.native, dx.cpu);
-    const dw = await onBoth(() => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, xShape), dy: tf.tensor(dy, info.outShape) }, { ...attrs, filterShape: fShape }) as tf.Tensor));
+    const dw = await onBoth(() =>
+      tf.tidy(
+        () =>
+          tf
+            .engine()
+            .runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, xShape), dy: tf.tensor(dy, info.outShape) }, { ...attrs, filterShape: fShape }) as tf.Tensor,
+      ),
+    );
     expectClose(dw.native, dw.cpu);
   });
 
@@ -75,7 +93,9 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
     const av = randomArray(8 * 6, 3);
     const bv = randomArray(6 * 5, 4);
     const bias = randomArray(5, 5);
-    const r = await onBoth(() => tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(av, [8, 6]), b: tf.tensor2d(bv, [6, 5]), bias: tf.tensor1d(bias), activation })));
+    const r = await onBoth(() =>
+      tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(av, [8, 6]), b: tf.tensor2d(bv, [6, 5]), bias: tf.tensor1d(bias), activation })),
+    );
     expectClose(r.native, r.cpu);
   });
 
@@ -94,5 +114,5 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
       }),
     );
     expectClose(r.native, r.cpu);
-});
+  });
 });

@@ -62,15 +62,42 @@ function matMulOut(addon: NativeAddon, backend: BackendWasm, a: TensorInfo, b: T
   const B = heapAndOffset(b);
   const C = heapAndOffset(out);
   for (let i = 0; i < batch; i++) {
-    addon.gemm(C.heap, transposeA, transposeB, m, n, k, A.offset + (batchA === 1 ? 0 : i * ar * ac), ac, B.offset + (batchB === 1 ? 0 : i * br * bc), bc, C.offset + i * m * n, n, 0);
+    addon.gemm(
+      C.heap,
+      transposeA,
+      transposeB,
+      m,
+      n,
+      k,
+      A.offset + (batchA === 1 ? 0 : i * ar * ac),
+      ac,
+      B.offset + (batchB === 1 ? 0 : i * br * bc),
+      bc,
+      C.offset + i * m * n,
+      n,
+      0,
+    );
   }
   return out;
 }
 
 function convGeometry(info: backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.dilationHeight, info.dilationWidth,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    info.dilationHeight,
+    info.dilationWidth,
   ]);
 }
 
@@ -129,7 +156,8 @@ function nativeKernel(name: (typeof KERNELS)[number], addon: NativeAddon, origin
       const act = String(attrs['activation'] ?? 'linear');
       const fused = name === _FusedMatMul;
       const bias = inputs['bias'];
-      const biasOk = !bias || (bias.shape.length <= 1 && util.sizeFromShape(bias.shape) === (attrs['transposeB'] ? inputs['b']!.shape.at(-2) : inputs['b']!.shape.at(-1)));
+      const biasOk =
+        !bias || (bias.shape.length <= 1 && util.sizeFromShape(bias.shape) === (attrs['transposeB'] ? inputs['b']!.shape.at(-2) : inputs['b']!.shape.at(-1)));
       if (!fused || (act in FUSED && biasOk && !inputs['preluActivationWeights'])) {
         out = matMulOut(addon, backend, inputs['a']!, inputs['b']!, attrs['transposeA'] === true, attrs['transposeB'] === true);
         if (out && fused) {

@@ -3,7 +3,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nativeStatus } from './addon.js';
-import { ProgramBuilder, windowGeometry, type NativeActivation, type NativeOptimizer, type NativeParamKind, type NativeValue, type Padding } from './program.js';
+import {
+  ProgramBuilder,
+  windowGeometry,
+  type NativeActivation,
+  type NativeOptimizer,
+  type NativeParamKind,
+  type NativeValue,
+  type Padding,
+} from './program.js';
 
 // The native program against the same network written with tfjs ops on the
 // cpu backend: loss, every gradient, the logits in inference mode and the
@@ -34,20 +42,31 @@ type Layer = { name?: string; from?: string[] } & (
 );
 
 let seed = 1;
-const rand = (n: number, scale = 1) => Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 2 * scale);
+const rand = (n: number, scale = 1) =>
+  Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 2 * scale);
 
 const tfAct = (fn: NativeActivation, x: tf.Tensor): tf.Tensor => {
   switch (fn) {
-    case 'linear': return x;
-    case 'relu': return tf.relu(x);
-    case 'relu6': return tf.relu6(x);
-    case 'elu': return tf.elu(x);
-    case 'selu': return tf.selu(x);
-    case 'tanh': return tf.tanh(x);
-    case 'sigmoid': return tf.sigmoid(x);
-    case 'softplus': return tf.softplus(x);
-    case 'softsign': return tf.div(x, tf.add(tf.abs(x), 1));
-    case 'softmax': return tf.softmax(x);
+    case 'linear':
+      return x;
+    case 'relu':
+      return tf.relu(x);
+    case 'relu6':
+      return tf.relu6(x);
+    case 'elu':
+      return tf.elu(x);
+    case 'selu':
+      return tf.selu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'softplus':
+      return tf.softplus(x);
+    case 'softsign':
+      return tf.div(x, tf.add(tf.abs(x), 1));
+    case 'softmax':
+      return tf.softmax(x);
   }
 };
 
@@ -93,8 +112,20 @@ function setup(input: number[], layers: Layer[], classes: number, batch: number,
       const units = l.kind === 'dense' ? l.units : l.kind === 'conv' ? l.filters : c;
       const shape = l.kind === 'dense' ? [c, l.units] : l.kind === 'conv' ? [l.k, l.k, c, l.filters] : [l.k, l.k, c, 1];
       const o = { bias: l.bias !== false, relu: l.act === 'relu' };
-      const r = l.kind === 'dense' ? b.dense(x, l.units, o) : l.kind === 'conv' ? b.conv2d(x, l.filters, { ...o, kernel: l.k, stride: l.stride, padding: l.padding }) : b.depthwiseConv2d(x, { ...o, kernel: l.k, stride: l.stride, padding: l.padding });
-      add(r.kernel, { data: rand(shape.reduce((a, d) => a * d, 1), Math.sqrt(3 / fanIn)), shape, kind: 'trainable' });
+      const r =
+        l.kind === 'dense'
+          ? b.dense(x, l.units, o)
+          : l.kind === 'conv'
+            ? b.conv2d(x, l.filters, { ...o, kernel: l.k, stride: l.stride, padding: l.padding })
+            : b.depthwiseConv2d(x, { ...o, kernel: l.k, stride: l.stride, padding: l.padding });
+      add(r.kernel, {
+        data: rand(
+          shape.reduce((a, d) => a * d, 1),
+          Math.sqrt(3 / fanIn),
+        ),
+        shape,
+        kind: 'trainable',
+      });
       if (r.bias !== undefined) add(r.bias, { data: rand(units, 0.1), shape: [units], kind: 'trainable' });
       out = l.act === 'relu' ? r.out : b.activation(r.out, l.act);
     } else if (l.kind === 'bn') {
@@ -177,16 +208,38 @@ function expectClose(actual: Float32Array, expected: Float32Array | number[], wh
 const ADAM: NativeOptimizer = { kind: 'adam', lr: 1e-2, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, momentum: 0, weightDecay: 0 };
 
 const bn = (name?: string): Layer => ({ kind: 'bn', epsilon: 1e-3, momentum: 0.9, ...(name && { name }) });
-const conv3 = (filters: number, stride: number, from?: string): Layer => ({ kind: 'conv', filters, k: 3, stride, padding: 'same', act: 'linear', bias: false, ...(from && { from: [from] }) });
+const conv3 = (filters: number, stride: number, from?: string): Layer => ({
+  kind: 'conv',
+  filters,
+  k: 3,
+  stride,
+  padding: 'same',
+  act: 'linear',
+  bias: false,
+  ...(from && { from: [from] }),
+});
 
 const NETS: Array<{ name: string; input: number[]; layers: Layer[]; classes: number }> = [
-  { name: 'an MLP (LeNet-300-100 shaped, small)', input: [6, 6, 1], layers: [{ kind: 'flatten' }, { kind: 'dense', units: 30, act: 'relu' }, { kind: 'dense', units: 10, act: 'relu' }, { kind: 'dense', units: 4, act: 'linear' }], classes: 4 },
+  {
+    name: 'an MLP (LeNet-300-100 shaped, small)',
+    input: [6, 6, 1],
+    layers: [
+      { kind: 'flatten' },
+      { kind: 'dense', units: 30, act: 'relu' },
+      { kind: 'dense', units: 10, act: 'relu' },
+      { kind: 'dense', units: 4, act: 'linear' },
+    ],
+    classes: 4,
+  },
   {
     name: 'a LeNet-5 shaped convnet (valid padding, max pooling)',
     input: [12, 12, 1],
     layers: [
-      { kind: 'conv', filters: 4, k: 5, stride: 1, padding: 'valid', act: 'relu' }, { kind: 'pool', mode: 'max', size: 2, stride: 2, padding: 'valid' },
-      { kind: 'conv', filters: 6, k: 3, stride: 1, padding: 'valid', act: 'relu' }, { kind: 'flatten' }, { kind: 'dense', units: 5, act: 'linear' },
+      { kind: 'conv', filters: 4, k: 5, stride: 1, padding: 'valid', act: 'relu' },
+      { kind: 'pool', mode: 'max', size: 2, stride: 2, padding: 'valid' },
+      { kind: 'conv', filters: 6, k: 3, stride: 1, padding: 'valid', act: 'relu' },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 5, act: 'linear' },
     ],
     classes: 5,
   },
@@ -194,9 +247,18 @@ const NETS: Array<{ name: string; input: number[]; layers: Layer[]; classes: num
     name: "'same' padding, stride 2, odd sizes, average and global pooling, a folded batch norm, every activation",
     input: [7, 9, 3],
     layers: [
-      { kind: 'conv', filters: 5, k: 3, stride: 2, padding: 'same', act: 'linear' }, { kind: 'affine' }, { kind: 'flatten' }, { kind: 'dense', units: 6, act: 'elu' },
-      { kind: 'dense', units: 6, act: 'selu' }, { kind: 'dense', units: 6, act: 'tanh' }, { kind: 'dense', units: 6, act: 'sigmoid' }, { kind: 'dense', units: 6, act: 'softplus' },
-      { kind: 'dense', units: 6, act: 'softsign' }, { kind: 'dense', units: 6, act: 'relu6' }, { kind: 'dense', units: 6, act: 'softmax' }, { kind: 'dense', units: 3, act: 'linear' },
+      { kind: 'conv', filters: 5, k: 3, stride: 2, padding: 'same', act: 'linear' },
+      { kind: 'affine' },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 6, act: 'elu' },
+      { kind: 'dense', units: 6, act: 'selu' },
+      { kind: 'dense', units: 6, act: 'tanh' },
+      { kind: 'dense', units: 6, act: 'sigmoid' },
+      { kind: 'dense', units: 6, act: 'softplus' },
+      { kind: 'dense', units: 6, act: 'softsign' },
+      { kind: 'dense', units: 6, act: 'relu6' },
+      { kind: 'dense', units: 6, act: 'softmax' },
+      { kind: 'dense', units: 3, act: 'linear' },
     ],
     classes: 3,
   },
@@ -204,9 +266,12 @@ const NETS: Array<{ name: string; input: number[]; layers: Layer[]; classes: num
     name: 'pools with same padding, a 4x4 kernel with stride 3, global max and average',
     input: [11, 10, 2],
     layers: [
-      { kind: 'conv', filters: 4, k: 4, stride: 3, padding: 'same', act: 'relu' }, { kind: 'pool', mode: 'avg', size: 3, stride: 2, padding: 'same' },
-      { kind: 'conv', filters: 3, k: 1, stride: 1, padding: 'valid', act: 'tanh' }, { kind: 'pool', mode: 'max', size: 2, stride: 1, padding: 'same' },
-      { kind: 'global', mode: 'avg' }, { kind: 'dense', units: 3, act: 'linear' },
+      { kind: 'conv', filters: 4, k: 4, stride: 3, padding: 'same', act: 'relu' },
+      { kind: 'pool', mode: 'avg', size: 3, stride: 2, padding: 'same' },
+      { kind: 'conv', filters: 3, k: 1, stride: 1, padding: 'valid', act: 'tanh' },
+      { kind: 'pool', mode: 'max', size: 2, stride: 1, padding: 'same' },
+      { kind: 'global', mode: 'avg' },
+      { kind: 'dense', units: 3, act: 'linear' },
     ],
     classes: 3,
   },
@@ -216,11 +281,27 @@ const NETS: Array<{ name: string; input: number[]; layers: Layer[]; classes: num
     name: 'a ResNet-style network: identity and projection (option B) shortcuts, batch norms, convs without bias',
     input: [8, 8, 3],
     layers: [
-      conv3(4, 1), bn(), { kind: 'act', fn: 'relu', name: 'stem' },
-      conv3(4, 1), bn(), { kind: 'act', fn: 'relu' }, conv3(4, 1), bn('b1.main'), { kind: 'add', from: ['b1.main', 'stem'] }, { kind: 'act', fn: 'relu', name: 'b1' },
-      conv3(6, 2), bn(), { kind: 'act', fn: 'relu' }, conv3(6, 1), bn('b2.main'),
-      { kind: 'conv', filters: 6, k: 1, stride: 2, padding: 'same', act: 'linear', bias: false, from: ['b1'] }, bn('b2.short'),
-      { kind: 'add', from: ['b2.main', 'b2.short'] }, { kind: 'act', fn: 'relu' }, { kind: 'global', mode: 'avg' }, { kind: 'dense', units: 3, act: 'linear' },
+      conv3(4, 1),
+      bn(),
+      { kind: 'act', fn: 'relu', name: 'stem' },
+      conv3(4, 1),
+      bn(),
+      { kind: 'act', fn: 'relu' },
+      conv3(4, 1),
+      bn('b1.main'),
+      { kind: 'add', from: ['b1.main', 'stem'] },
+      { kind: 'act', fn: 'relu', name: 'b1' },
+      conv3(6, 2),
+      bn(),
+      { kind: 'act', fn: 'relu' },
+      conv3(6, 1),
+      bn('b2.main'),
+      { kind: 'conv', filters: 6, k: 1, stride: 2, padding: 'same', act: 'linear', bias: false, from: ['b1'] },
+      bn('b2.short'),
+      { kind: 'add', from: ['b2.main', 'b2.short'] },
+      { kind: 'act', fn: 'relu' },
+      { kind: 'global', mode: 'avg' },
+      { kind: 'dense', units: 3, act: 'linear' },
     ],
     classes: 3,
   },
@@ -229,10 +310,28 @@ const NETS: Array<{ name: string; input: number[]; layers: Layer[]; classes: num
     name: 'a ResNet-style block with the option-A shortcut (strided 1x1 pool, channel zero padding)',
     input: [8, 8, 3],
     layers: [
-      conv3(4, 1), bn(), { kind: 'act', fn: 'relu', name: 'stem' },
-      conv3(8, 2), bn(), { kind: 'act', fn: 'relu' }, conv3(8, 1), bn('main'),
-      { kind: 'pool', mode: 'max', size: 1, stride: 2, padding: 'valid', from: ['stem'] }, { kind: 'pad', padding: [[0, 0], [0, 0]], channels: [2, 2], name: 'short' },
-      { kind: 'add', from: ['main', 'short'] }, { kind: 'act', fn: 'relu' }, { kind: 'global', mode: 'avg' }, { kind: 'dense', units: 4, act: 'linear' },
+      conv3(4, 1),
+      bn(),
+      { kind: 'act', fn: 'relu', name: 'stem' },
+      conv3(8, 2),
+      bn(),
+      { kind: 'act', fn: 'relu' },
+      conv3(8, 1),
+      bn('main'),
+      { kind: 'pool', mode: 'max', size: 1, stride: 2, padding: 'valid', from: ['stem'] },
+      {
+        kind: 'pad',
+        padding: [
+          [0, 0],
+          [0, 0],
+        ],
+        channels: [2, 2],
+        name: 'short',
+      },
+      { kind: 'add', from: ['main', 'short'] },
+      { kind: 'act', fn: 'relu' },
+      { kind: 'global', mode: 'avg' },
+      { kind: 'dense', units: 4, act: 'linear' },
     ],
     classes: 4,
   },
@@ -240,9 +339,19 @@ const NETS: Array<{ name: string; input: number[]; layers: Layer[]; classes: num
     name: 'a VGG-style stack with batch norm (conv, batch norm, relu, max pool, global average pooling)',
     input: [8, 8, 2],
     layers: [
-      conv3(4, 1), bn(), { kind: 'act', fn: 'relu' }, { kind: 'pool', mode: 'max', size: 2, stride: 2, padding: 'valid' },
-      conv3(6, 1), bn(), { kind: 'act', fn: 'relu' }, conv3(6, 1), { ...bn(), momentum: 0.99, epsilon: 1e-5 } as Layer, { kind: 'act', fn: 'relu' }, { kind: 'pool', mode: 'max', size: 2, stride: 2, padding: 'valid' },
-      { kind: 'global', mode: 'avg' }, { kind: 'dense', units: 3, act: 'linear' },
+      conv3(4, 1),
+      bn(),
+      { kind: 'act', fn: 'relu' },
+      { kind: 'pool', mode: 'max', size: 2, stride: 2, padding: 'valid' },
+      conv3(6, 1),
+      bn(),
+      { kind: 'act', fn: 'relu' },
+      conv3(6, 1),
+      { ...bn(), momentum: 0.99, epsilon: 1e-5 } as Layer,
+      { kind: 'act', fn: 'relu' },
+      { kind: 'pool', mode: 'max', size: 2, stride: 2, padding: 'valid' },
+      { kind: 'global', mode: 'avg' },
+      { kind: 'dense', units: 3, act: 'linear' },
     ],
     classes: 3,
   },
@@ -254,13 +363,22 @@ const NETS: Array<{ name: string; input: number[]; layers: Layer[]; classes: num
     layers: [
       { kind: 'conv', filters: 4, k: 3, stride: 1, padding: 'valid', act: 'relu', name: 'x' },
       { kind: 'depthwise', k: 3, stride: 1, padding: 'same', act: 'relu', name: 'dw1' },
-      { kind: 'depthwise', k: 2, stride: 1, padding: 'same', act: 'linear', bias: false, from: ['x'] }, bn('dw2'),
+      { kind: 'depthwise', k: 2, stride: 1, padding: 'same', act: 'linear', bias: false, from: ['x'] },
+      bn('dw2'),
       { kind: 'add', from: ['dw1', 'x', 'dw2'], name: 'sum' },
       { kind: 'conv', filters: 2, k: 1, stride: 1, padding: 'valid', act: 'linear', from: ['x'], name: 'narrow' },
       { kind: 'concat', from: ['sum', 'narrow', 'dw1'] },
-      { kind: 'pad', padding: [[1, 0], [0, 2]], channels: [1, 0] },
+      {
+        kind: 'pad',
+        padding: [
+          [1, 0],
+          [0, 2],
+        ],
+        channels: [1, 0],
+      },
       { kind: 'depthwise', k: 3, stride: 2, padding: 'same', act: 'relu' },
-      { kind: 'flatten' }, { kind: 'dense', units: 3, act: 'linear', bias: false },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 3, act: 'linear', bias: false },
     ],
     classes: 3,
   },
@@ -306,7 +424,13 @@ describe.skipIf(!native)('the native training program matches tfjs (cpu backend)
       expectClose(program.forward(x, batch, arrays), expected.logits, 'inference logits');
       arrays.forEach((a, i) => expect(Buffer.from(a.buffer).equals(Buffer.from(params[i]!.data.buffer)), `parameter ${i} unchanged`).toBe(true));
       // A step at learning rate 0 changes no weight but moves the running statistics towards the batch's.
-      program.step(x, labels, arrays, params.map(() => null), 0);
+      program.step(
+        x,
+        labels,
+        arrays,
+        params.map(() => null),
+        0,
+      );
       let bnAt = 0;
       params.forEach((p, i) => {
         if (p.kind === 'trainable') return expect(Array.from(arrays[i]!)).toEqual(Array.from(p.data));

@@ -52,7 +52,21 @@ export interface BatchNormOp {
   readonly movingVariance: number;
 }
 
-const OP = { dense: 0, conv2d: 1, activation: 2, affine: 3, maxPool: 4, avgPool: 5, globalAvg: 6, globalMax: 7, batchNorm: 8, add: 9, concat: 10, depthwise: 11, zeroPad: 12 } as const;
+const OP = {
+  dense: 0,
+  conv2d: 1,
+  activation: 2,
+  affine: 3,
+  maxPool: 4,
+  avgPool: 5,
+  globalAvg: 6,
+  globalMax: 7,
+  batchNorm: 8,
+  add: 9,
+  concat: 10,
+  depthwise: 11,
+  zeroPad: 12,
+} as const;
 const OPT = { sgd: 0, momentum: 1, adam: 2 } as const;
 const PARAM_KIND = { trainable: 0, state: 1 } as const;
 // Must match kOpInts and kHeaderInts in native/src/program.h.
@@ -123,7 +137,15 @@ export class ProgramBuilder {
     const { window, outH, outW } = windowOf(h, w, o.kernel, o.stride, o.padding);
     const kernel = this.param(o.kernel * o.kernel * c * filters);
     const bias = o.bias === false ? undefined : this.param(filters);
-    const out = this.push({ kind: OP.conv2d, inputs: [x], out: [outH, outW, filters], p0: kernel, ...(bias !== undefined && { p1: bias }), act: o.relu ? 1 : 0, window });
+    const out = this.push({
+      kind: OP.conv2d,
+      inputs: [x],
+      out: [outH, outW, filters],
+      p0: kernel,
+      ...(bias !== undefined && { p1: bias }),
+      act: o.relu ? 1 : 0,
+      window,
+    });
     return { out, kernel, ...(bias !== undefined && { bias }) };
   }
 
@@ -133,7 +155,15 @@ export class ProgramBuilder {
     const { window, outH, outW } = windowOf(h, w, o.kernel, o.stride, o.padding);
     const kernel = this.param(o.kernel * o.kernel * c);
     const bias = o.bias === false ? undefined : this.param(c);
-    const out = this.push({ kind: OP.depthwise, inputs: [x], out: [outH, outW, c], p0: kernel, ...(bias !== undefined && { p1: bias }), act: o.relu ? 1 : 0, window });
+    const out = this.push({
+      kind: OP.depthwise,
+      inputs: [x],
+      out: [outH, outW, c],
+      p0: kernel,
+      ...(bias !== undefined && { p1: bias }),
+      act: o.relu ? 1 : 0,
+      window,
+    });
     return { out, kernel, ...(bias !== undefined && { bias }) };
   }
 
@@ -173,7 +203,12 @@ export class ProgramBuilder {
     const [h, w, c] = x.shape;
     const y = windowGeometry(h, poolSize[0], stride[0], padding);
     const xg = windowGeometry(w, poolSize[1], stride[1], padding);
-    return this.push({ kind: mode === 'max' ? OP.maxPool : OP.avgPool, inputs: [x], out: [y.out, xg.out, c], window: [poolSize[0], poolSize[1], stride[0], stride[1], y.before, xg.before] });
+    return this.push({
+      kind: mode === 'max' ? OP.maxPool : OP.avgPool,
+      inputs: [x],
+      out: [y.out, xg.out, c],
+      window: [poolSize[0], poolSize[1], stride[0], stride[1], y.before, xg.before],
+    });
   }
 
   globalPool(x: NativeValue, mode: 'max' | 'avg'): NativeValue {
@@ -188,14 +223,16 @@ export class ProgramBuilder {
   /** The elementwise sum of two or more values of one shape, left to right. */
   add(xs: readonly NativeValue[]): NativeValue {
     const s = xs[0]?.shape;
-    if (!s || xs.length < 2 || xs.some((x) => x.shape.some((d, k) => d !== s[k]))) throw new Error(`add needs two or more values of one shape, got ${describe(xs)}`);
+    if (!s || xs.length < 2 || xs.some((x) => x.shape.some((d, k) => d !== s[k])))
+      throw new Error(`add needs two or more values of one shape, got ${describe(xs)}`);
     return this.push({ kind: OP.add, inputs: xs, out: s });
   }
 
   /** Two or more values side by side along the channels. */
   concatenate(xs: readonly NativeValue[]): NativeValue {
     const s = xs[0]?.shape;
-    if (!s || xs.length < 2 || xs.some((x) => x.shape[0] !== s[0] || x.shape[1] !== s[1])) throw new Error(`concatenate needs two or more values of one spatial size, got ${describe(xs)}`);
+    if (!s || xs.length < 2 || xs.some((x) => x.shape[0] !== s[0] || x.shape[1] !== s[1]))
+      throw new Error(`concatenate needs two or more values of one spatial size, got ${describe(xs)}`);
     return this.push({ kind: OP.concat, inputs: xs, out: [s[0], s[1], xs.reduce((a, x) => a + x.shape[2], 0)] });
   }
 
@@ -211,7 +248,15 @@ export class ProgramBuilder {
   build(addon: NativeAddon, output: NativeValue, batch: number, classes: number, optimizer: NativeOptimizer): NativeProgram {
     if (size(output.shape) !== classes) throw new Error(`the program ends in ${size(output.shape)} values per example, expected ${classes} logits`);
     const header = Int32Array.from([batch, classes, size(this.input.shape), this.buffers, output.buffer]);
-    const opt = Float64Array.from([OPT[optimizer.kind], optimizer.lr, optimizer.beta1, optimizer.beta2, optimizer.epsilon, optimizer.momentum, optimizer.weightDecay]);
+    const opt = Float64Array.from([
+      OPT[optimizer.kind],
+      optimizer.lr,
+      optimizer.beta1,
+      optimizer.beta2,
+      optimizer.epsilon,
+      optimizer.momentum,
+      optimizer.weightDecay,
+    ]);
     const handle = addon.createProgram(
       header,
       Int32Array.from(this.ops),
@@ -292,7 +337,15 @@ export class NativeProgram {
 
   /** The loss and the gradient of every trainable parameter (undefined for state), without an update: for tests. */
   gradients(x: Float32Array, labels: Int32Array, params: readonly Float32Array[]): { loss: number; grads: Array<Float32Array | undefined> } {
-    const loss = this.addon.trainStep(this.handle, x, labels, params, this.paramSizes.map(() => null), false, this.lr);
+    const loss = this.addon.trainStep(
+      this.handle,
+      x,
+      labels,
+      params,
+      this.paramSizes.map(() => null),
+      false,
+      this.lr,
+    );
     const grads = this.paramSizes.map((n, k) => {
       if (this.paramKinds[k] !== 'trainable') return undefined;
       const g = new Float32Array(n);

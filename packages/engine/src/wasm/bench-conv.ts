@@ -49,10 +49,7 @@ export function randomBatch(batchSize: number, seed = 7): { x: tf.Tensor4D; y: t
 
 /** One SGD step on softmax cross-entropy; returns the loss before the update. */
 export function sgdStep(model: tfl.Sequential, optimizer: tf.Optimizer, x: tf.Tensor4D, y: tf.Tensor2D): number {
-  const cost = optimizer.minimize(
-    () => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar,
-    true,
-  );
+  const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, true);
   if (cost === null) throw new Error('optimizer.minimize returned no cost');
   const value = cost.dataSync()[0] ?? Number.NaN;
   cost.dispose();

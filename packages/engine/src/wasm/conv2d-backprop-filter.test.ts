@@ -20,8 +20,7 @@ async function convGrads(backend: 'cpu' | 'wasm', c: Case, seed: number): Promis
     const x = tf.tensor4d(randomArray(c.b * c.h * c.w * c.ci, seed), xShape);
     const w = tf.tensor4d(randomArray(c.kh * c.kw * c.ci * c.co, seed + 1), wShape);
     const r = tf.tensor(randomArray(tf.util.sizeFromShape(info.outShape), seed + 2), info.outShape);
-    const f = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor =>
-      tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad), r));
+    const f = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad), r));
     const [gx, gw] = tf.grads(f)([x, w]);
     return [gw as tf.Tensor, gx as tf.Tensor];
   });
@@ -137,13 +136,17 @@ describe('Conv2DBackpropFilter on wasm', () => {
       const dyData = randomArray(tf.util.sizeFromShape(info.outShape), 72);
       const x = tf.tensor(xData, xShape);
       const dy = tf.tensor(dyData, info.outShape);
-      const out = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-        strides: 1,
-        pad,
-        dataFormat: 'NHWC',
-        filterShape,
-        dilations: [2, 2],
-      }) as tf.Tensor;
+      const out = tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        {
+          strides: 1,
+          pad,
+          dataFormat: 'NHWC',
+          filterShape,
+          dilations: [2, 2],
+        },
+      ) as tf.Tensor;
       const got = (await out.data()) as Float32Array;
       tf.dispose([x, dy, out]);
       const [B, H, W, CI] = xShape;
@@ -174,20 +177,28 @@ describe('Conv2DBackpropFilter on wasm', () => {
     const x = tf.zeros([1, 5, 5, 2]);
     const dy = tf.zeros([1, 3, 3, 4]);
     expect(() =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-        strides: 1,
-        pad: 'valid',
-        dataFormat: 'NCHW',
-        filterShape: [3, 3, 2, 4],
-      }),
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        {
+          strides: 1,
+          pad: 'valid',
+          dataFormat: 'NCHW',
+          filterShape: [3, 3, 2, 4],
+        },
+      ),
     ).toThrow(/only dataFormat 'NHWC'/);
     expect(() =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-        strides: 1,
-        pad: 'same',
-        dataFormat: 'NHWC',
-        filterShape: [3, 3, 2, 4],
-      }),
+      tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        {
+          strides: 1,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: [3, 3, 2, 4],
+        },
+      ),
     ).toThrow(/does not match the conv output/);
     tf.dispose([x, dy]);
   });

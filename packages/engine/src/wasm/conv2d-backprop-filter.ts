@@ -10,14 +10,7 @@
 // the O(K*N*CO) work to XNNPACK. P^T is built in column blocks so a big input
 // never needs one huge allocation; the small [K, CO] partial results are summed
 // in place.
-import {
-  backend_util,
-  Conv2DBackpropFilter,
-  type Conv2DBackpropFilterAttrs,
-  type KernelConfig,
-  type KernelFunc,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGradInfo, DEFAULT_MAX_BLOCK_FLOATS, wasmMatMul } from './wasm-kernel-utils.js';
 
@@ -30,9 +23,7 @@ type Attrs = Conv2DBackpropFilterAttrs & { dilations?: number | [number, number]
  * Builds the kernel function. `maxPatchBlockFloats` bounds one im2col block; it
  * is a parameter only so tests can force the multi-block path on small inputs.
  */
-export function makeConv2DBackpropFilterWasm(
-  maxPatchBlockFloats: number = DEFAULT_MAX_BLOCK_FLOATS,
-): KernelFunc {
+export function makeConv2DBackpropFilterWasm(maxPatchBlockFloats: number = DEFAULT_MAX_BLOCK_FLOATS): KernelFunc {
   return ((args: { inputs: { x?: TensorInfo; dy?: TensorInfo }; backend: BackendWasm; attrs: Attrs }) =>
     conv2DBackpropFilterWasm(args, maxPatchBlockFloats)) as unknown as KernelFunc;
 }
@@ -79,13 +70,7 @@ function conv2DBackpropFilterWasm(
     const patchesT = backend.makeOutput([1, k, cols], 'float32');
     // dy is b (the XNNPACK "weights"), P^T is a, so no transposes are needed.
     // Heap views must be taken after the allocation: it can grow (and detach) the heap.
-    fillPatchesTransposed(
-      backend.typedArrayFromHeap(patchesT) as Float32Array,
-      backend.typedArrayFromHeap(x) as Float32Array,
-      n0,
-      cols,
-      convInfo,
-    );
+    fillPatchesTransposed(backend.typedArrayFromHeap(patchesT) as Float32Array, backend.typedArrayFromHeap(x) as Float32Array, n0, cols, convInfo);
     // dy as [N, CO] is dy itself (NHWC is row-major over (b, oh, ow)); a block of
     // rows is copied out. A view over dy's dataId needs no refcount bump: we never
     // dispose it, and BatchMatMul balances its own reshape.
@@ -123,13 +108,7 @@ function conv2DBackpropFilterWasm(
  * = (b, oh, ow), matching dy's memory order. Out-of-image taps are zero (malloc
  * does not zero the heap, so every element is written).
  */
-function fillPatchesTransposed(
-  dst: Float32Array,
-  x: Float32Array,
-  n0: number,
-  cols: number,
-  info: backend_util.Conv2DInfo,
-): void {
+function fillPatchesTransposed(dst: Float32Array, x: Float32Array, n0: number, cols: number, info: backend_util.Conv2DInfo): void {
   const { inHeight, inWidth, inChannels: ci, outHeight, outWidth, filterHeight, filterWidth } = info;
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const padTop = info.padInfo.top;

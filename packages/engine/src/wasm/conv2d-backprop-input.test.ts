@@ -26,45 +26,42 @@ describe('fast Conv2DBackpropInput on wasm (opt-in)', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
-  it.each(convCases.map((c, i) => [JSON.stringify(c), c, i] as const))(
-    'matches the cpu kernel, one block and many: %s',
-    async (_name, c, i) => {
-      const inputShape: Shape4 = [c.b, c.h, c.w, c.ci];
-      const filterShape: Shape4 = [c.kh, c.kw, c.ci, c.co];
-      const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, c.s, 1, c.pad);
-      const dyData = randomArray(tf.util.sizeFromShape(info.outShape), 300 + i);
-      const wData = randomArray(tf.util.sizeFromShape(filterShape), 400 + i);
-      const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape } as const;
+  it.each(convCases.map((c, i) => [JSON.stringify(c), c, i] as const))('matches the cpu kernel, one block and many: %s', async (_name, c, i) => {
+    const inputShape: Shape4 = [c.b, c.h, c.w, c.ci];
+    const filterShape: Shape4 = [c.kh, c.kw, c.ci, c.co];
+    const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, c.s, 1, c.pad);
+    const dyData = randomArray(tf.util.sizeFromShape(info.outShape), 300 + i);
+    const wData = randomArray(tf.util.sizeFromShape(filterShape), 400 + i);
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape } as const;
 
-      await tf.setBackend('cpu');
-      const dyc = tf.tensor(dyData, info.outShape);
-      const wc = tf.tensor(wData, filterShape);
-      const ref = tf.engine().runKernel('Conv2DBackpropInput', { dy: dyc, filter: wc }, attrs) as tf.Tensor;
-      const expected = (await ref.data()) as Float32Array;
-      tf.dispose([dyc, wc, ref]);
+    await tf.setBackend('cpu');
+    const dyc = tf.tensor(dyData, info.outShape);
+    const wc = tf.tensor(wData, filterShape);
+    const ref = tf.engine().runKernel('Conv2DBackpropInput', { dy: dyc, filter: wc }, attrs) as tf.Tensor;
+    const expected = (await ref.data()) as Float32Array;
+    tf.dispose([dyc, wc, ref]);
 
-      await tf.setBackend('wasm');
-      const dyw = tf.tensor(dyData, info.outShape);
-      const ww = tf.tensor(wData, filterShape);
-      const before = tf.memory();
-      const k = c.kh * c.kw * c.ci;
-      for (const block of [1, 5 * k, 1e9]) {
-        const outInfo = makeConv2DBackpropInputWasm(block)({
-          inputs: { dy: dyw, filter: ww },
-          backend: tf.backend(),
-          attrs,
-        }) as tf.TensorInfo;
-        const out = tf.engine().makeTensorFromTensorInfo(outInfo);
-        expect(out.shape).toEqual(inputShape);
-        expectClose((await out.data()) as Float32Array, expected);
-        out.dispose();
-      }
-      // No leaked tensors or wasm buffers (including the XNNPACK weights copy).
-      expect(tf.memory().numTensors).toBe(before.numTensors);
-      expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
-      tf.dispose([dyw, ww]);
-    },
-  );
+    await tf.setBackend('wasm');
+    const dyw = tf.tensor(dyData, info.outShape);
+    const ww = tf.tensor(wData, filterShape);
+    const before = tf.memory();
+    const k = c.kh * c.kw * c.ci;
+    for (const block of [1, 5 * k, 1e9]) {
+      const outInfo = makeConv2DBackpropInputWasm(block)({
+        inputs: { dy: dyw, filter: ww },
+        backend: tf.backend(),
+        attrs,
+      }) as tf.TensorInfo;
+      const out = tf.engine().makeTensorFromTensorInfo(outInfo);
+      expect(out.shape).toEqual(inputShape);
+      expectClose((await out.data()) as Float32Array, expected);
+      out.dispose();
+    }
+    // No leaked tensors or wasm buffers (including the XNNPACK weights copy).
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    tf.dispose([dyw, ww]);
+  });
 
   it('gives the same tf.grads as cpu through the registered kernel, without leaks', async () => {
     const c = { b: 3, h: 9, w: 8, ci: 3, co: 4, k: 3 };
@@ -108,13 +105,11 @@ describe('fast Conv2DBackpropInput on wasm (opt-in)', () => {
       const dw = tf.engine().makeTensorFromTensorInfo(dwInfo);
       // <conv(x, w), dy> = <x, dx(dy, w)> = <w, dw(x, dy)>
       const [lhs, viaDx, viaDw] = await Promise.all(
-        [tf.sum(tf.mul(tf.conv2d(x, w, 1, pad, 'NHWC', [2, 2]), dy)), tf.sum(tf.mul(x, dx)), tf.sum(tf.mul(w, dw))].map(
-          async (t) => {
-            const v = (await t.data())[0] as number;
-            t.dispose();
-            return v;
-          },
-        ),
+        [tf.sum(tf.mul(tf.conv2d(x, w, 1, pad, 'NHWC', [2, 2]), dy)), tf.sum(tf.mul(x, dx)), tf.sum(tf.mul(w, dw))].map(async (t) => {
+          const v = (await t.data())[0] as number;
+          t.dispose();
+          return v;
+        }),
       );
       expect(Math.abs((viaDx as number) - (lhs as number))).toBeLessThan(1e-4 * Math.abs(lhs as number) + 1e-3);
       expect(Math.abs((viaDw as number) - (lhs as number))).toBeLessThan(1e-4 * Math.abs(lhs as number) + 1e-3);

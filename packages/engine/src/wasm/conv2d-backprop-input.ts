@@ -9,14 +9,7 @@
 // Built as one MatMul + col2im: cols [N = B*OH*OW, K = KH*KW*CI] = dy[N, CO] x
 // W^T[CO, K] runs in wasm's BatchMatMul (XNNPACK; W^T is transposed in JS since
 // it is small), then each row of cols is scatter-added into dx in JS (O(N*K)).
-import {
-  backend_util,
-  Conv2DBackpropInput,
-  type Conv2DBackpropInputAttrs,
-  type KernelConfig,
-  type KernelFunc,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convGradInfo, DEFAULT_MAX_BLOCK_FLOATS, wasmMatMul } from './wasm-kernel-utils.js';
 
@@ -85,13 +78,7 @@ function conv2DBackpropInputWasm(args: Args, maxColBlockFloats: number): TensorI
     const cols = wasmMatMul(backend, dyBlock, filterT, KERNEL);
     if (ownsDyBlock) backend.disposeData(dyBlock.dataId);
     // Heap views after the last allocation: allocation can grow (and detach) the heap.
-    col2imAdd(
-      backend.typedArrayFromHeap(dx) as Float32Array,
-      backend.typedArrayFromHeap(cols) as Float32Array,
-      n0,
-      rows,
-      convInfo,
-    );
+    col2imAdd(backend.typedArrayFromHeap(dx) as Float32Array, backend.typedArrayFromHeap(cols) as Float32Array, n0, rows, convInfo);
     backend.disposeData(cols.dataId);
   }
   backend.disposeData(filterT.dataId);
@@ -103,13 +90,7 @@ function conv2DBackpropInputWasm(args: Args, maxColBlockFloats: number): TensorI
  * column = (kh, kw, ci)) into dx (NHWC). Taps that fall in the padding are
  * dropped, which is exactly the adjoint of zero padding.
  */
-function col2imAdd(
-  dx: Float32Array,
-  cols: Float32Array,
-  n0: number,
-  rows: number,
-  info: backend_util.Conv2DInfo,
-): void {
+function col2imAdd(dx: Float32Array, cols: Float32Array, n0: number, rows: number, info: backend_util.Conv2DInfo): void {
   const { inHeight, inWidth, inChannels: ci, outHeight, outWidth, filterHeight, filterWidth } = info;
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const padTop = info.padInfo.top;

@@ -41,10 +41,7 @@ describe('LeNet-5 trains on wasm', () => {
       const model = buildLeNet5Caffe('same', 3);
       const { x, y } = randomBatch(4, 11);
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const { value, grads: g } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar,
-        vars,
-      );
+      const { value, grads: g } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, vars);
       const out = vars.map((v) => {
         const gv = g[v.name];
         if (gv === undefined) throw new Error(`no gradient for ${v.name}`);

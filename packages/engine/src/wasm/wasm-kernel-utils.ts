@@ -3,12 +3,7 @@ import { backend_util, BatchMatMul, getKernel, util, type NamedAttrMap, type Ten
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** Normalises a `number | [a, b]` attribute (strides, dilations) to a pair. */
-function asPair(
-  v: number | readonly number[] | undefined,
-  fallback: number,
-  what: string,
-  kernel: string,
-): [number, number] {
+function asPair(v: number | readonly number[] | undefined, fallback: number, what: string, kernel: string): [number, number] {
   if (v === undefined) return [fallback, fallback];
   if (typeof v === 'number') return [v, v];
   const a = v[0];

@@ -257,7 +257,11 @@ async function realisticSection(): Promise<Record<string, unknown>> {
     );
   }
   torchRef?.close();
-  out(`  load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadavg().map((x) => x.toFixed(2)).join(' ')} after`);
+  out(
+    `  load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} after`,
+  );
   return {
     sparsity: SPARSITY,
     loadavgBefore: loadBefore,

@@ -17,14 +17,7 @@ import type { Matrix2D } from './layout.js';
  * among the entries `prev` allows (all when null). Returns the candidate count.
  * `out` may be the same array as `prev` (each group reads its entries before writing them).
  */
-export function nmCandidates(
-  scores: Float32Array,
-  mat: Matrix2D,
-  n: number,
-  m: number,
-  prev: Uint8Array | null,
-  out: Uint8Array,
-): number {
+export function nmCandidates(scores: Float32Array, mat: Matrix2D, n: number, m: number, prev: Uint8Array | null, out: Uint8Array): number {
   return m === 4 ? candidates4(scores, mat, n, prev, out) : candidatesM(scores, mat, n, m, prev, out);
 }
 

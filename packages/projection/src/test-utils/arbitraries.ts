@@ -44,9 +44,9 @@ export function convLayer(name: string, opts: { inMultiple?: number } = {}): fc.
 
 /** 1..4 layers, dense or conv, unique names. */
 export function layersArb(opts: { inMultiple?: number } = {}): fc.Arbitrary<LayerScores[]> {
-  return fc.integer({ min: 1, max: 4 }).chain((count) =>
-    fc.tuple(...Array.from({ length: count }, (_, i) => fc.oneof(denseLayer(`l${i}`, opts), convLayer(`l${i}`, opts)))),
-  );
+  return fc
+    .integer({ min: 1, max: 4 })
+    .chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => fc.oneof(denseLayer(`l${i}`, opts), convLayer(`l${i}`, opts)))));
 }
 
 export const sparsityArb = fc.double({ min: 0, max: 0.95, noNaN: true });

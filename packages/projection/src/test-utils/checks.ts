@@ -51,9 +51,7 @@ export function referenceGroups(
 ): Uint8Array[] {
   const masks = layers.map((l) => new Uint8Array(l.scores.length));
   const pick = (gs: Group[], k: number): void => {
-    const ranked = gs
-      .map((g) => ({ g, s: groupScore(layers[g.layer]!, g, reduce) }))
-      .sort((x, y) => y.s - x.s || x.g.layer - y.g.layer || x.g.g - y.g.g);
+    const ranked = gs.map((g) => ({ g, s: groupScore(layers[g.layer]!, g, reduce) })).sort((x, y) => y.s - x.s || x.g.layer - y.g.layer || x.g.g - y.g.g);
     for (const { g } of ranked.slice(0, k)) for (const i of g.entries) masks[g.layer]![i] = 1;
   };
   if (scope === 'global') {
@@ -86,13 +84,11 @@ export function referenceNM(
     }
   });
   const masks = layers.map((l) => new Uint8Array(l.scores.length));
-  const rank = (items: { layer: number; index: number; score: number }[]) =>
-    items.sort((a, b) => b.score - a.score || a.layer - b.layer || a.index - b.index);
+  const rank = (items: { layer: number; index: number; score: number }[]) => items.sort((a, b) => b.score - a.score || a.layer - b.layer || a.index - b.index);
   const pick = (items: { layer: number; index: number; score: number }[], k: number): void => {
     for (const it of rank(items).slice(0, k)) masks[it.layer]![it.index] = 1;
   };
-  const items = (li: number) =>
-    Array.from(layers[li]!.scores, (score, index) => ({ layer: li, index, score })).filter((e) => cand[li]![e.index] === 1);
+  const items = (li: number) => Array.from(layers[li]!.scores, (score, index) => ({ layer: li, index, score })).filter((e) => cand[li]![e.index] === 1);
   if (scope === 'global') {
     const total = layers.reduce((s, l) => s + l.scores.length, 0);
     const all = layers.flatMap((_, li) => items(li));

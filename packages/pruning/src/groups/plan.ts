@@ -38,12 +38,15 @@ export function projectableGroups(net: Net, map: ChannelMap, scores: readonly La
   const names = new Set(scores.map((l) => l.name));
   const exclude = new Set(spec.exclude ?? []);
   for (const name of exclude) {
-    if (!names.has(name)) throw new ProjectionError('E_PROJECTION_SCOPE', `exclude names layer "${name}", which is not among the layers`, { layer: name, value: name });
+    if (!names.has(name))
+      throw new ProjectionError('E_PROJECTION_SCOPE', `exclude names layer "${name}", which is not among the layers`, { layer: name, value: name });
   }
   const perLayer = typeof spec.scope === 'object' ? spec.scope.perLayer : {};
   for (const [name, s] of Object.entries(perLayer)) {
-    if (!names.has(name)) throw new ProjectionError('E_PROJECTION_SCOPE', `perLayer names layer "${name}", which is not among the layers`, { layer: name, value: name });
-    if (exclude.has(name)) throw new ProjectionError('E_PROJECTION_SCOPE', `layer "${name}" is both excluded and given a perLayer sparsity ${String(s)}`, { layer: name, value: s });
+    if (!names.has(name))
+      throw new ProjectionError('E_PROJECTION_SCOPE', `perLayer names layer "${name}", which is not among the layers`, { layer: name, value: name });
+    if (exclude.has(name))
+      throw new ProjectionError('E_PROJECTION_SCOPE', `layer "${name}" is both excluded and given a perLayer sparsity ${String(s)}`, { layer: name, value: s });
   }
   const nameOf = (i: number) => net.paramAt(i)!.name;
   const groups: PlannedGroup[] = [];
@@ -55,7 +58,9 @@ export function projectableGroups(net: Net, map: ChannelMap, scores: readonly La
     if (excludedHere.length > 0) {
       const coupled = layers.filter((n) => !exclude.has(n));
       if (coupled.length > 0) {
-        warnings.push(`layers ${coupled.join(', ')} kept whole: their channels are coupled with ${excludedHere.join(', ')}, which exclude keeps (one dependency group)`);
+        warnings.push(
+          `layers ${coupled.join(', ')} kept whole: their channels are coupled with ${excludedHere.join(', ')}, which exclude keeps (one dependency group)`,
+        );
         const ignored = coupled.filter((n) => perLayer[n] !== undefined);
         if (ignored.length > 0) warnings.push(`perLayer sparsity of ${ignored.join(', ')} not used: the group is kept whole`);
       }
@@ -89,10 +94,14 @@ export function groupScope(plan: GroupPlan, spec: ProjectionSpec, net: Net): Sco
     const given = g.layers.filter((n) => scope.perLayer[n] !== undefined);
     const values = [...new Set(given.map((n) => scope.perLayer[n]!))];
     if (values.length > 1) {
-      throw new ProjectionError('E_PROJECTION_SCOPE', `perLayer gives the coupled layers ${given.join(', ')} different sparsities (${values.join(', ')}); they are one dependency group and are pruned to one sparsity`, {
-        layer: given[0]!,
-        value: values,
-      });
+      throw new ProjectionError(
+        'E_PROJECTION_SCOPE',
+        `perLayer gives the coupled layers ${given.join(', ')} different sparsities (${values.join(', ')}); they are one dependency group and are pruned to one sparsity`,
+        {
+          layer: given[0]!,
+          value: values,
+        },
+      );
     }
     if (values.length === 1) perLayer[g.name] = values[0]!;
   }

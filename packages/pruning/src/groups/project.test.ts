@@ -27,7 +27,10 @@ beforeAll(async () => {
 });
 
 describe.each(NETS)('unit pruning by dependency groups: %s', (_label, arch, shape) => {
-  for (const [scope, sparsity] of [['global', 0.5], ['layerwise', 0.3]] as const) {
+  for (const [scope, sparsity] of [
+    ['global', 0.5],
+    ['layerwise', 0.3],
+  ] as const) {
     it(`${scope} at ${sparsity}: the smaller network gives the masked one's logits (1e-5 relative), with fewer parameters`, () => {
       const before = tf.memory().numTensors;
       const net = new Net(arch(), 1);

@@ -52,7 +52,11 @@ export function projectGroups(
   for (const p of net.params) {
     const l = byName.get(p.name);
     if (!l || l.scores.length !== p.kernel.size || l.shape.at(-1) !== p.kernel.shape.at(-1)) {
-      throw new ProjectionError('E_PROJECTION_SHAPE', `layer "${p.name}": the channel-group projection needs scores of its kernel's shape [${p.kernel.shape.join(', ')}]`, { layer: p.name });
+      throw new ProjectionError(
+        'E_PROJECTION_SHAPE',
+        `layer "${p.name}": the channel-group projection needs scores of its kernel's shape [${p.kernel.shape.join(', ')}]`,
+        { layer: p.name },
+      );
     }
   }
   const plan: GroupPlan = projectableGroups(net, map, scores, spec);
@@ -78,9 +82,16 @@ function previousUnits(net: Net, map: ChannelMap, plan: GroupPlan, previous: rea
   const whole = new Map<number, Uint8Array>();
   for (const m of previous) {
     const p = net.params.find((q) => q.name === m.name);
-    if (!p) throw new ProjectionError('E_PROJECTION_SCOPE', `previous has a mask for layer "${m.name}", which is not among the layers`, { layer: m.name, value: m.name });
+    if (!p)
+      throw new ProjectionError('E_PROJECTION_SCOPE', `previous has a mask for layer "${m.name}", which is not among the layers`, {
+        layer: m.name,
+        value: m.name,
+      });
     if (m.mask.length !== p.kernel.size) {
-      throw new ProjectionError('E_PROJECTION_SHAPE', `layer "${m.name}": previous mask has length ${m.mask.length}, expected ${p.kernel.size}`, { layer: m.name, value: m.mask.length });
+      throw new ProjectionError('E_PROJECTION_SHAPE', `layer "${m.name}": previous mask has length ${m.mask.length}, expected ${p.kernel.size}`, {
+        layer: m.name,
+        value: m.mask.length,
+      });
     }
     const cols = p.kernel.shape.at(-1)!;
     const ok = new Uint8Array(cols).fill(1);

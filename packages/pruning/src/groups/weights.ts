@@ -16,7 +16,14 @@ export interface NetWeightsProjection extends WeightsProjection, NetProjection {
  */
 export function projectNetWeights(net: Net, layers: readonly LayerWeights[], spec: ProjectionSpec): NetWeightsProjection {
   if (spec.structure?.kind !== 'unit' || !usesChannelGroups(net.arch)) return { ...projectWeights(layers, spec), variableMasks: [] };
-  const r = projectGroups(net, layers.map((l) => ({ name: l.name, shape: l.shape, scores: l.weights })), spec, 'sumsq', 'sum', undefined);
+  const r = projectGroups(
+    net,
+    layers.map((l) => ({ name: l.name, shape: l.shape, scores: l.weights })),
+    spec,
+    'sumsq',
+    'sum',
+    undefined,
+  );
   const weights = layers.map((l, i) => {
     const mask = r.masks[i]!.mask;
     return { name: l.name, shape: l.shape, weights: l.weights.map((w, j) => (mask[j] === 1 ? w : 0)) };

@@ -43,12 +43,21 @@ export const admmSchema = z
       .int()
       .positive()
       .optional()
-      .describe("Optimizer steps of each W-step; default: admmShare of the fine-tuning budget ('shared') or the whole budget ('extra'), divided by iterations."),
+      .describe(
+        "Optimizer steps of each W-step; default: admmShare of the fine-tuning budget ('shared') or the whole budget ('extra'), divided by iterations.",
+      ),
     budget: z
       .enum(['shared', 'extra'])
       .default('shared')
-      .describe("'shared': the ADMM phase and the masked retraining split each target's fine-tuning budget; 'extra': the paper's protocol, the ADMM phase is extra training before a full fine-tuning budget."),
-    admmShare: z.number().gt(0).lt(1).default(0.5).describe("With budget 'shared': the share of each target's fine-tuning budget spent on the ADMM phase; the rest retrains with the mask held."),
+      .describe(
+        "'shared': the ADMM phase and the masked retraining split each target's fine-tuning budget; 'extra': the paper's protocol, the ADMM phase is extra training before a full fine-tuning budget.",
+      ),
+    admmShare: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.5)
+      .describe("With budget 'shared': the share of each target's fine-tuning budget spent on the ADMM phase; the rest retrains with the mask held."),
   })
   .strict();
 
@@ -73,11 +82,15 @@ export function admmSteps(o: AdmmOptions, budget: number): AdmmSteps {
   const perIteration = o.stepsPerIteration ?? Math.floor((o.admmShare * budget) / o.iterations);
   const admm = perIteration * o.iterations;
   if (perIteration < 1 || admm >= budget) {
-    throw new PrunelabError('E_CONFIG_INVALID', `admm: ${o.iterations} W-steps of ${perIteration} steps leave no masked retraining in a fine-tuning budget of ${budget} steps`, {
-      path: o.stepsPerIteration === undefined ? 'schedule.iterations' : 'schedule.stepsPerIteration',
-      value: o.stepsPerIteration ?? o.iterations,
-      fix: "Lower stepsPerIteration or iterations, raise finetune.epochs, or set budget: extra for the paper's extra ADMM training",
-    });
+    throw new PrunelabError(
+      'E_CONFIG_INVALID',
+      `admm: ${o.iterations} W-steps of ${perIteration} steps leave no masked retraining in a fine-tuning budget of ${budget} steps`,
+      {
+        path: o.stepsPerIteration === undefined ? 'schedule.iterations' : 'schedule.stepsPerIteration',
+        value: o.stepsPerIteration ?? o.iterations,
+        fix: "Lower stepsPerIteration or iterations, raise finetune.epochs, or set budget: extra for the paper's extra ADMM training",
+      },
+    );
   }
   return { perIteration, admm, retrain: budget - admm };
 }

@@ -64,11 +64,15 @@ export function updateSteps({ t0, n, dt }: Pick<CubicSchedule, 't0' | 'n' | 'dt'
 function updateInterval(o: GradualOptions, total: number): number {
   const dt = o.every ?? Math.max(1, Math.floor((o.pruneFraction * (total - o.startStep)) / o.updates));
   if (o.startStep + o.updates * dt > total) {
-    throw new PrunelabError('E_CONFIG_INVALID', `gradual: the last update (step ${o.startStep + o.updates * dt}) is past the fine-tuning budget of ${total} steps`, {
-      path: o.every !== undefined ? 'schedule.every' : 'schedule.updates',
-      value: o.every ?? o.updates,
-      fix: 'Lower startStep, updates or every, or raise finetune.epochs',
-    });
+    throw new PrunelabError(
+      'E_CONFIG_INVALID',
+      `gradual: the last update (step ${o.startStep + o.updates * dt}) is past the fine-tuning budget of ${total} steps`,
+      {
+        path: o.every !== undefined ? 'schedule.every' : 'schedule.updates',
+        value: o.every ?? o.updates,
+        fix: 'Lower startStep, updates or every, or raise finetune.epochs',
+      },
+    );
   }
   return dt;
 }

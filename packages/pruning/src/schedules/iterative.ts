@@ -42,11 +42,16 @@ import type { PruneSpec, ScheduleContext, TrainingPhase } from './types.js';
 export const iterativeSchema = z
   .object({
     rate: z.number().gt(0).lt(1).default(0.2).describe('Fraction of the remaining weights removed per round (0.2 in Frankle & Carbin 2019).'),
-    ratePerLayer: z.record(z.string(), z.number().gt(0).lt(1)).optional().describe('Per-layer rates, e.g. { dense3: 0.1 } for the output layer; implies a layerwise scope.'),
+    ratePerLayer: z
+      .record(z.string(), z.number().gt(0).lt(1))
+      .optional()
+      .describe('Per-layer rates, e.g. { dense3: 0.1 } for the output layer; implies a layerwise scope.'),
     rewind: z
       .union([z.enum(['init', 'none']), z.object({ iteration: z.number().int().min(0) }).strict()])
       .default('none')
-      .describe("Before each round's fine-tuning: 'none' keeps the weights, 'init' rewinds to the initial weights (lottery ticket), { iteration: k } to dense-training step k."),
+      .describe(
+        "Before each round's fine-tuning: 'none' keeps the weights, 'init' rewinds to the initial weights (lottery ticket), { iteration: k } to dense-training step k.",
+      ),
     reinit: z
       .union([z.boolean(), z.literal('ticket')])
       .default(false)
@@ -131,7 +136,13 @@ export async function runIterative(ctx: ScheduleContext, o: IterativeOptions): P
 }
 
 /** Scores the net's current weights and projects them to round r's sparsity, keeping pruned weights pruned. */
-async function roundMasks(ctx: ScheduleContext, o: IterativeOptions, r: number, sparsity: number, previous: readonly LayerMask[] | undefined): Promise<NetProjection> {
+async function roundMasks(
+  ctx: ScheduleContext,
+  o: IterativeOptions,
+  r: number,
+  sparsity: number,
+  previous: readonly LayerMask[] | undefined,
+): Promise<NetProjection> {
   const scores = await ctx.score(ctx.net);
   const perLayer = o.ratePerLayer && {
     perLayer: Object.fromEntries(Object.entries(o.ratePerLayer).map(([name, rate]) => [name, 1 - (1 - rate) ** (r + 1)])),
@@ -160,7 +171,9 @@ function rewindTarget(ctx: ScheduleContext, rewind: IterativeOptions['rewind']):
   const saved = ctx.rewindWeights?.get(k);
   if (!saved) {
     const have = [...(ctx.rewindWeights?.keys() ?? [])];
-    throw new Error(`iterative: rewind to iteration ${k} needs the dense weights saved after step ${k} (ctx.rewindWeights has ${have.length ? have.join(', ') : 'none'})`);
+    throw new Error(
+      `iterative: rewind to iteration ${k} needs the dense weights saved after step ${k} (ctx.rewindWeights has ${have.length ? have.join(', ') : 'none'})`,
+    );
   }
   return saved;
 }
@@ -177,6 +190,10 @@ scheduleRegistry.register({
   // ratePerLayer makes the scope per layer itself (see above).
   conflict: (o: IterativeOptions, prune: PruneSpec) =>
     o.ratePerLayer && typeof prune.scope === 'object'
-      ? { key: ['ratePerLayer'], problem: 'ratePerLayer sets a per-layer scope of its own, and prune.scope gives another', fix: 'Give the per-layer rates with ratePerLayer only, and leave prune.scope out' }
+      ? {
+          key: ['ratePerLayer'],
+          problem: 'ratePerLayer sets a per-layer scope of its own, and prune.scope gives another',
+          fix: 'Give the per-layer rates with ratePerLayer only, and leave prune.scope out',
+        }
       : undefined,
 });

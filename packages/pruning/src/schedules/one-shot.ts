@@ -35,6 +35,9 @@ export const oneShotSchedule = scheduleRegistry.register({
   schema: oneShotSchema,
   create: () => ({ run: runOneShot }),
   // One fine-tuning budget per target.
-  training: (_o: z.output<typeof oneShotSchema>, targets: readonly number[], budget: number) => ({ rounds: targets.length, steps: { finetune: targets.length * budget } }),
+  training: (_o: z.output<typeof oneShotSchema>, targets: readonly number[], budget: number) => ({
+    rounds: targets.length,
+    steps: { finetune: targets.length * budget },
+  }),
   snapshots: () => [],
 });

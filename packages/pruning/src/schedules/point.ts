@@ -3,13 +3,7 @@ import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
 import type { Phase, ScheduleContext, SchedulePoint, TrainingPhase } from './types.js';
 
 /** Evaluates the net as it stands and emits one curve point. */
-export async function emitPoint(
-  ctx: ScheduleContext,
-  step: number,
-  phase: Phase,
-  targetSparsity: number,
-  startedAt: number,
-): Promise<SchedulePoint> {
+export async function emitPoint(ctx: ScheduleContext, step: number, phase: Phase, targetSparsity: number, startedAt: number): Promise<SchedulePoint> {
   const evaluation = await ctx.evaluate(ctx.net);
   const point: SchedulePoint = {
     step,

@@ -35,7 +35,9 @@ const VARIANTS: Readonly<Record<string, readonly Variant[]>> = {
   admm: [{ options: { iterations: 3 } }, { options: { iterations: 2, budget: 'extra' }, extra: true }],
 };
 
-const cases = scheduleRegistry.list().flatMap((entry) => (VARIANTS[entry.name] ?? [{ options: {} }]).map((v) => ({ entry, ...v, label: `${entry.name} ${JSON.stringify(v.options)}` })));
+const cases = scheduleRegistry
+  .list()
+  .flatMap((entry) => (VARIANTS[entry.name] ?? [{ options: {} }]).map((v) => ({ entry, ...v, label: `${entry.name} ${JSON.stringify(v.options)}` })));
 
 /** A map that notes which keys the schedule reads. */
 class ReadLog<K, V> extends Map<K, V> {

@@ -65,7 +65,7 @@ describe.each(structureRegistry.list())('counting under structure $name', (entry
   // 0.99 leaves fewer units than LeNet-5 has layers; weight-level structures go there, where whole units die.
   const sparsities = entry.granularity === 'unit' ? [0.5, 0.9, 0.95] : [0.5, 0.9, 0.99];
   describe.each(models)('%s', (label, arch) => {
-    it.each(sparsities)('at sparsity %s: nonzero parameters and effective MACs are the extracted model\'s', (sparsity) => {
+    it.each(sparsities)("at sparsity %s: nonzero parameters and effective MACs are the extracted model's", (sparsity) => {
       const before = tf.memory().numTensors;
       const net = new Net(arch, 1);
       randomize(net, 11);

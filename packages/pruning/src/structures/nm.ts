@@ -7,7 +7,10 @@ import { structureRegistry } from './registry.js';
  * cores accelerate (Mishra et al. 2021, NVIDIA; Zhou et al. 2021).
  */
 const nmSchema = z
-  .object({ n: z.number().int().positive().describe('Nonzeros kept per group.'), m: z.number().int().positive().describe('Group length along the input dimension.') })
+  .object({
+    n: z.number().int().positive().describe('Nonzeros kept per group.'),
+    m: z.number().int().positive().describe('Group length along the input dimension.'),
+  })
   .strict()
   .refine((o) => o.n <= o.m, { message: 'n must be at most m', path: ['n'] });
 

@@ -32,7 +32,8 @@ const unitSchema = z
 
 structureRegistry.register({
   name: 'unit',
-  description: 'Whole neurons or conv filters, coupled channels pruned together (never the output layer\'s, which are the classes); the pruned model can be extracted physically smaller.',
+  description:
+    "Whole neurons or conv filters, coupled channels pruned together (never the output layer's, which are the classes); the pruned model can be extracted physically smaller.",
   reference: 'Li et al. 2017; Wen et al. 2016; Molchanov et al. 2017 (layer-l2); Fang et al. 2023 (dependency groups)',
   granularity: 'unit',
   schema: unitSchema,

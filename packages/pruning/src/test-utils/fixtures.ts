@@ -17,7 +17,18 @@ export interface FakeRun {
 }
 
 /** A ScheduleContext like the runner's, with a magnitude scorer and in-memory points. */
-export function fakeContext(net: Net, ds: LoadedDataset, o: { targets: number[]; initialWeights: readonly NamedArray[]; denseWeights: readonly NamedArray[]; rewindWeights?: ReadonlyMap<number, readonly NamedArray[]>; finetune?: TrainingConfig; prune?: Record<string, unknown> }): FakeRun {
+export function fakeContext(
+  net: Net,
+  ds: LoadedDataset,
+  o: {
+    targets: number[];
+    initialWeights: readonly NamedArray[];
+    denseWeights: readonly NamedArray[];
+    rewindWeights?: ReadonlyMap<number, readonly NamedArray[]>;
+    finetune?: TrainingConfig;
+    prune?: Record<string, unknown>;
+  },
+): FakeRun {
   const points: SchedulePoint[] = [];
   const patterns: Uint8Array[] = [];
   const recorder = new TrainingRecorder();

@@ -36,7 +36,12 @@ function measure(root: string, sweep: string, jobs: number): Measurement {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`sweep failed (${r.status}): ${r.stderr}`);
-  const stats = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('stats: '))!.slice(7)) as {
+  const stats = JSON.parse(
+    r.stdout
+      .split('\n')
+      .find((l) => l.startsWith('stats: '))!
+      .slice(7),
+  ) as {
     wallMs: number;
     done: number;
     orchestrationMs: number;

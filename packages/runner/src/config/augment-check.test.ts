@@ -6,7 +6,10 @@ import { tempDir, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
 
 describe('augment at load time', () => {
   it('a flat dataset with crops or flips is refused at the key that asks for them, with the file position', async () => {
-    const yaml = TINY_SWEEP.replace('finetune: { epochs: 1, batchSize: 50, lr: 0.001 }', 'finetune: { epochs: 1, batchSize: 50, lr: 0.001, augment: { crop: 4, flip: true } }');
+    const yaml = TINY_SWEEP.replace(
+      'finetune: { epochs: 1, batchSize: 50, lr: 0.001 }',
+      'finetune: { epochs: 1, batchSize: 50, lr: 0.001, augment: { crop: 4, flip: true } }',
+    );
     let err: unknown;
     try {
       await prepareRuns(loadSweep(writeSweep(tempDir(), yaml)));
@@ -20,7 +23,10 @@ describe('augment at load time', () => {
   });
 
   it('augment written at its default (off) passes', async () => {
-    const yaml = TINY_SWEEP.replace('train: { epochs: 2, batchSize: 50, lr: 0.01 }', 'train: { epochs: 2, batchSize: 50, lr: 0.01, augment: { crop: 0, flip: false } }');
+    const yaml = TINY_SWEEP.replace(
+      'train: { epochs: 2, batchSize: 50, lr: 0.01 }',
+      'train: { epochs: 2, batchSize: 50, lr: 0.01, augment: { crop: 0, flip: false } }',
+    );
     expect(await prepareRuns(loadSweep(writeSweep(tempDir(), yaml)))).toHaveLength(4);
   });
 });

@@ -32,9 +32,18 @@ export const randomAxisSchema = z
     params: z.record(
       z.string(),
       z.discriminatedUnion('dist', [
-        z.object({ dist: z.literal('uniform'), low: z.number(), high: z.number() }).strict().superRefine(lowAtMostHigh),
-        z.object({ dist: z.literal('loguniform'), low: z.number().positive(), high: z.number().positive() }).strict().superRefine(lowAtMostHigh),
-        z.object({ dist: z.literal('int'), low: z.number().int(), high: z.number().int() }).strict().superRefine(lowAtMostHigh),
+        z
+          .object({ dist: z.literal('uniform'), low: z.number(), high: z.number() })
+          .strict()
+          .superRefine(lowAtMostHigh),
+        z
+          .object({ dist: z.literal('loguniform'), low: z.number().positive(), high: z.number().positive() })
+          .strict()
+          .superRefine(lowAtMostHigh),
+        z
+          .object({ dist: z.literal('int'), low: z.number().int(), high: z.number().int() })
+          .strict()
+          .superRefine(lowAtMostHigh),
         z.object({ dist: z.literal('choice'), values: z.array(z.unknown()).min(1) }).strict(),
       ]),
     ),
@@ -105,11 +114,15 @@ function checkCount(spec: AxisSpec, where: (path: readonly PropertyKey[]) => Err
   const total = grid * zip * (spec.random?.n ?? 1) * (spec.seeds?.length ?? 1);
   if (total > MAX_RUNS) {
     const first = spec.grid ? ['grid'] : spec.zip ? ['zip'] : spec.random ? ['random'] : ['seeds'];
-    throw new PrunelabError('E_CONFIG_INVALID', `the axes expand to ${total.toLocaleString('en-US')} runs, more than the ${MAX_RUNS.toLocaleString('en-US')} a sweep may have`, {
-      ...where(first),
-      path: first[0]!,
-      fix: 'Drop a grid axis or some values, or split the sweep into several files',
-    });
+    throw new PrunelabError(
+      'E_CONFIG_INVALID',
+      `the axes expand to ${total.toLocaleString('en-US')} runs, more than the ${MAX_RUNS.toLocaleString('en-US')} a sweep may have`,
+      {
+        ...where(first),
+        path: first[0]!,
+        fix: 'Drop a grid axis or some values, or split the sweep into several files',
+      },
+    );
   }
 }
 

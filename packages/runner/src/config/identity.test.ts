@@ -64,7 +64,11 @@ describe('run identity', () => {
   it('ADMM keeps its training budget rule in the id, even at the default', () => {
     expect(canonicalConfig(config({ schedule: { name: 'admm' } }))['schedule']).toEqual({ name: 'admm', budget: 'shared' });
     expect(canonicalConfig(config({ schedule: { name: 'admm', budget: 'shared' } }))['schedule']).toEqual({ name: 'admm', budget: 'shared' });
-    expect(canonicalConfig(config({ schedule: { name: 'admm', budget: 'extra', iterations: 3 } }))['schedule']).toEqual({ name: 'admm', budget: 'extra', iterations: 3 });
+    expect(canonicalConfig(config({ schedule: { name: 'admm', budget: 'extra', iterations: 3 } }))['schedule']).toEqual({
+      name: 'admm',
+      budget: 'extra',
+      iterations: 3,
+    });
   });
 
   it('pins the ADMM ids, which changed when ADMM began to fit the common budget', () => {

@@ -17,7 +17,10 @@ const unnamedSchema = runConfigSchema.omit({ dataset: true, model: true, scorer:
 
 /** The config the same plug-in names would get from defaults alone. */
 function defaultsFor(config: RunConfig): Record<string, unknown> {
-  const { prune: { sparsities: _sparsities, ...prune }, ...rest } = unnamedSchema.parse({ prune: { sparsities: [0] } });
+  const {
+    prune: { sparsities: _sparsities, ...prune },
+    ...rest
+  } = unnamedSchema.parse({ prune: { sparsities: [0] } });
   const d: Record<string, unknown> = { ...rest, prune };
   for (const { slot, registry } of NAMED_SLOTS) {
     const parsed = registry.get(config[slot].name).schema.safeParse({});

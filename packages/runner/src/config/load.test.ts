@@ -37,12 +37,7 @@ describe('loadSweep', () => {
   });
 
   it('applies zip axes pairwise and grid axes as a product', () => {
-    const s = loadSweep(
-      writeSweep(
-        tempDir(),
-        `${TINY_SWEEP.replace('seeds: [0, 1]\n', '')}zip:\n  train.lr: [0.1, 0.01]\n  train.epochs: [1, 2]\n`,
-      ),
-    );
+    const s = loadSweep(writeSweep(tempDir(), `${TINY_SWEEP.replace('seeds: [0, 1]\n', '')}zip:\n  train.lr: [0.1, 0.01]\n  train.epochs: [1, 2]\n`));
     expect(s.runs.map((r) => [r.config.scorer.name, trainOf(r.config).lr, trainOf(r.config).epochs])).toEqual([
       ['magnitude', 0.1, 1],
       ['magnitude', 0.01, 2],
@@ -112,7 +107,9 @@ describe('loadSweep', () => {
   it("a schedule option the run's prune spec contradicts is refused at load, at the option", () => {
     const e = loadError(`${TINY_SWEEP}schedule: { name: iterative, ratePerLayer: { dense2: 0.1 } }\n`, ['prune.scope={perLayer: {dense1: 0.5}}']);
     expect(e.code).toBe('E_CONFIG_INVALID');
-    expect(e.message).toMatch(/sweep\.yaml:10:\d+: schedule\.ratePerLayer: ratePerLayer sets a per-layer scope of its own, and prune\.scope gives another\. Give the per-layer rates with ratePerLayer only/);
+    expect(e.message).toMatch(
+      /sweep\.yaml:10:\d+: schedule\.ratePerLayer: ratePerLayer sets a per-layer scope of its own, and prune\.scope gives another\. Give the per-layer rates with ratePerLayer only/,
+    );
   });
 
   it('a unit-only scorer with unstructured pruning is refused', () => {
@@ -214,9 +211,14 @@ describe('loadSweep errors', () => {
 describe('loadSweep: every bad input is a user error with its position (issue 14)', () => {
   it('YAML that cannot become plain data: an undefined alias, an alias bomb, an unknown tag', () => {
     expect(loadError(`${TINY_SWEEP}description: *nope\n`).message).toMatch(/sweep\.yaml:10:14: alias \*nope refers to no anchor/);
-    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    const laughs = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefg'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+    ].join('\n');
     expect(loadError(`${laughs}\n${TINY_SWEEP}`).message).toMatch(/sweep\.yaml:2:\d+: aliases expand more than 100 times \(an alias bomb\)/);
-    expect(loadError(TINY_SWEEP.replace('scorer: [magnitude, random]', 'scorer: !python/object [magnitude]')).message).toMatch(/sweep\.yaml:8:11: unknown YAML tag !python\/object\. Remove the tag/);
+    expect(loadError(TINY_SWEEP.replace('scorer: [magnitude, random]', 'scorer: !python/object [magnitude]')).message).toMatch(
+      /sweep\.yaml:8:11: unknown YAML tag !python\/object\. Remove the tag/,
+    );
     expect(loadError(TINY_SWEEP.replace('name: tiny', 'name: !!binary dGlueQ==')).message).toMatch(/unknown YAML tag !!binary/);
   });
 
@@ -246,9 +248,13 @@ describe('loadSweep: every bad input is a user error with its position (issue 14
     const at = (target: string) => loadError(`extends: [${target}]\n${TINY_SWEEP}`);
     expect(at(dir).message).toMatch(/sweep\.yaml:1:11: extends\[0\]: base config .* is a folder, not a file/);
     expect(at('/dev/zero').message).toMatch(/sweep\.yaml:1:11: extends\[0\]: base config \/dev\/zero is a character device, not a regular file/);
-    expect(at(join(dir, 'list.yaml')).message).toMatch(/sweep\.yaml:1:11: extends\[0\]: base config .*list\.yaml must be a mapping of keys to values, not a list/);
+    expect(at(join(dir, 'list.yaml')).message).toMatch(
+      /sweep\.yaml:1:11: extends\[0\]: base config .*list\.yaml must be a mapping of keys to values, not a list/,
+    );
     const missing = loadError(`extends: nope/nothing.yaml\n${TINY_SWEEP}`);
-    expect(missing.message).toMatch(/sweep\.yaml:1:10: extends: base config "nope\/nothing\.yaml" not found; looked for .*nope\/nothing\.yaml, .*configs\/nope\/nothing\.yaml/);
+    expect(missing.message).toMatch(
+      /sweep\.yaml:1:10: extends: base config "nope\/nothing\.yaml" not found; looked for .*nope\/nothing\.yaml, .*configs\/nope\/nothing\.yaml/,
+    );
   });
 
   it('extends finds the project configs/ from a sweep in any folder, whatever the working directory', () => {
@@ -271,14 +277,20 @@ describe('loadSweep: every bad input is a user error with its position (issue 14
       loadSweep(file);
       expect.unreachable();
     } catch (e) {
-      expect((e as Error).message).toMatch(/name: invalid sweep name: use letters, digits.* \(got "q'\$\(touch PWNED\)'"\)\. Rename the file, or set name: in it/);
+      expect((e as Error).message).toMatch(
+        /name: invalid sweep name: use letters, digits.* \(got "q'\$\(touch PWNED\)'"\)\. Rename the file, or set name: in it/,
+      );
     }
     expect(loadError(TINY_SWEEP.replace('name: tiny', 'name: ../../escaped')).message).toMatch(/sweep\.yaml:1:7: name: /);
   });
 
   it('duplicate or decreasing sparsities are refused with the sorted list as the fix', () => {
-    expect(loadError(TINY_SWEEP.replace('[0.5, 0.9]', '[0.5, 0.9, 0.9]')).message).toMatch(/sweep\.yaml:6:\d+: prune\.sparsities\[2\]: sparsity 0\.9 is listed twice .*\(got 0\.9\)\. Write \[0\.5, 0\.9\]/);
-    expect(loadError(TINY_SWEEP.replace('[0.5, 0.9]', '[0.9, 0.5]')).message).toMatch(/prune\.sparsities\[1\]: sparsities must increase: 0\.5 comes after 0\.9 \(got 0\.5\)\. Write \[0\.5, 0\.9\]/);
+    expect(loadError(TINY_SWEEP.replace('[0.5, 0.9]', '[0.5, 0.9, 0.9]')).message).toMatch(
+      /sweep\.yaml:6:\d+: prune\.sparsities\[2\]: sparsity 0\.9 is listed twice .*\(got 0\.9\)\. Write \[0\.5, 0\.9\]/,
+    );
+    expect(loadError(TINY_SWEEP.replace('[0.5, 0.9]', '[0.9, 0.5]')).message).toMatch(
+      /prune\.sparsities\[1\]: sparsities must increase: 0\.5 comes after 0\.9 \(got 0\.5\)\. Write \[0\.5, 0\.9\]/,
+    );
   });
 
   it('zip lists of unequal length give the line of the zip', () => {
@@ -288,7 +300,12 @@ describe('loadSweep: every bad input is a user error with its position (issue 14
 
   it('axes that multiply out past MAX_RUNS are refused before any run is built', () => {
     const values = `[${Array.from({ length: 50 }, (_, i) => i).join(', ')}]`;
-    const e = loadError(`${TINY_SWEEP}grid:\n  seed: ${values}\n  train.epochs: ${values.replace(/\d+/g, (d) => String(Number(d) + 1))}\n  finetune.epochs: ${values.replace(/\d+/g, (d) => String(Number(d) + 1))}\n`.replace('grid:\n  scorer: [magnitude, random]\n', ''));
+    const e = loadError(
+      `${TINY_SWEEP}grid:\n  seed: ${values}\n  train.epochs: ${values.replace(/\d+/g, (d) => String(Number(d) + 1))}\n  finetune.epochs: ${values.replace(/\d+/g, (d) => String(Number(d) + 1))}\n`.replace(
+        'grid:\n  scorer: [magnitude, random]\n',
+        '',
+      ),
+    );
     expect(e.message).toMatch(/the axes expand to 250,000 runs, more than the 100,000/);
   });
 

@@ -66,7 +66,10 @@ export function loadSweep(file: string, options: LoadOptions = {}): LoadedSweep 
     });
   }
   if (Object.keys(main.data).length === 0) {
-    throw new PrunelabError('E_CONFIG_INVALID', 'the sweep file is empty', { file, fix: 'Give at least dataset, model, scorer and prune.sparsities; see experiments/quickstart.yaml' });
+    throw new PrunelabError('E_CONFIG_INVALID', 'the sweep file is empty', {
+      file,
+      fix: 'Give at least dataset, model, scorer and prune.sparsities; see experiments/quickstart.yaml',
+    });
   }
   const searchPath = extendsSearchPath(file, options.configsDir);
   let data: Record<string, unknown> = resolveExtends(main, searchPath, [resolve(file)]);
@@ -119,14 +122,18 @@ function resolveExtends(y: YamlFile, searchPath: readonly string[], chain: strin
     const key: PropertyKey[] = Array.isArray(ext) ? ['extends', i] : ['extends'];
     const at = { ...where(y, key), path: formatPath(key) };
     if (typeof entry !== 'string' || entry.length === 0) {
-      throw new PrunelabError('E_CONFIG_INVALID', 'extends entries must be file paths', { ...at, value: entry, fix: 'Example: extends: [datasets/mnist.yaml]' });
+      throw new PrunelabError('E_CONFIG_INVALID', 'extends entries must be file paths', {
+        ...at,
+        value: entry,
+        fix: 'Example: extends: [datasets/mnist.yaml]',
+      });
     }
     const tried: string[] = [];
     const target = findBase(entry, dirname(y.file), searchPath, tried);
     if (!target) {
       throw new PrunelabError('E_FILE_NOT_FOUND', `base config ${JSON.stringify(entry)} not found; looked for ${tried.join(', ')}`, {
         ...at,
-        fix: `Give a path relative to ${dirname(y.file)}, or one under ${searchPath.length > 0 ? searchPath.join(' or ') : 'a configs/ folder beside the sweep\'s folder'}`,
+        fix: `Give a path relative to ${dirname(y.file)}, or one under ${searchPath.length > 0 ? searchPath.join(' or ') : "a configs/ folder beside the sweep's folder"}`,
       });
     }
     const problem = configFileProblem(target);
@@ -134,7 +141,10 @@ function resolveExtends(y: YamlFile, searchPath: readonly string[], chain: strin
       throw new PrunelabError('E_CONFIG_INVALID', `base config ${target} ${problem}`, { ...at, fix: 'Name a YAML file' });
     }
     if (chain.includes(target)) {
-      throw new PrunelabError('E_CONFIG_INVALID', `extends cycle: ${[...chain, target].join(' -> ')}`, { ...at, fix: 'Remove one of the extends entries that form the cycle' });
+      throw new PrunelabError('E_CONFIG_INVALID', `extends cycle: ${[...chain, target].join(' -> ')}`, {
+        ...at,
+        fix: 'Remove one of the extends entries that form the cycle',
+      });
     }
     const base = readYamlFile(target);
     if (!isPlainObject(base.data)) {
@@ -168,10 +178,15 @@ function applyOverride(data: Record<string, unknown>, assignment: string): Recor
   const path = assignment.slice(0, eq).trim();
   const text = assignment.slice(eq + 1);
   const value = parseValue(text, assignment);
-  if (splitPath(path).length === 0) throw new PrunelabError('E_CONFIG_INVALID', 'empty --set path', { path: '--set', value: assignment, fix: 'Example: --set train.lr=0.01' });
+  if (splitPath(path).length === 0)
+    throw new PrunelabError('E_CONFIG_INVALID', 'empty --set path', { path: '--set', value: assignment, fix: 'Example: --set train.lr=0.01' });
   if (splitPath(path)[0] === 'extends') {
     // Base files are merged before overrides apply, so this would be silently ignored.
-    throw new PrunelabError('E_CONFIG_INVALID', '--set cannot change extends (base files are read before overrides)', { path: '--set', value: assignment, fix: 'Edit extends: in the sweep file, or --set the keys themselves' });
+    throw new PrunelabError('E_CONFIG_INVALID', '--set cannot change extends (base files are read before overrides)', {
+      path: '--set',
+      value: assignment,
+      fix: 'Edit extends: in the sweep file, or --set the keys themselves',
+    });
   }
   return setPath(data, path, value);
 }
@@ -217,7 +232,8 @@ function issueError(issue: z.core.$ZodIssue, path: PropertyKey[], data: unknown,
   const key = formatPath(path);
   const located = formatPath(unknown === undefined ? path : [...path, unknown]);
   // A value that came from an axis is reported at the axis in the file.
-  const axisPath = axes && Object.keys(axes).find((a) => located === a || located.startsWith(`${a}.`) || located.startsWith(`${a}[`) || a.startsWith(`${located}.`));
+  const axisPath =
+    axes && Object.keys(axes).find((a) => located === a || located.startsWith(`${a}.`) || located.startsWith(`${a}[`) || a.startsWith(`${located}.`));
   const loc = axisPath ? locateAxis(y, axisPath) : where(y, unknown === undefined ? path : [...path, unknown]);
   const unknownName = issue.code === 'custom' ? unknownNameOf(issue.params?.['unknownName']) : undefined;
   if (unknownName) {
@@ -313,11 +329,18 @@ function validateRun(raw: Record<string, unknown>, axes: Axes, y: YamlFile): Run
   const needs = structureRegistry.get(kind).granularity;
   if (!scorer.granularities.includes(needs)) {
     const axisPath = Object.keys(axes).find((a) => a === 'scorer' || a.startsWith('scorer.') || a.startsWith('prune'));
-    throw new PrunelabError('E_CONFIG_INVALID', `scorer ${JSON.stringify(scorer.name)} scores ${scorer.granularities.join(' and ')}s, but structure ${JSON.stringify(kind)} needs ${needs} scores`, {
-      ...(axisPath ? locateAxis(y, axisPath) : where(y, ['scorer'])),
-      path: 'scorer',
-      fix: needs === 'unit' ? 'Use a scorer that supports units (prunelab list scorers)' : "Use structure: { kind: unit } with this scorer, or a weight-level scorer",
-    });
+    throw new PrunelabError(
+      'E_CONFIG_INVALID',
+      `scorer ${JSON.stringify(scorer.name)} scores ${scorer.granularities.join(' and ')}s, but structure ${JSON.stringify(kind)} needs ${needs} scores`,
+      {
+        ...(axisPath ? locateAxis(y, axisPath) : where(y, ['scorer'])),
+        path: 'scorer',
+        fix:
+          needs === 'unit'
+            ? 'Use a scorer that supports units (prunelab list scorers)'
+            : 'Use structure: { kind: unit } with this scorer, or a weight-level scorer',
+      },
+    );
   }
   const { name, ...options } = config.schedule;
   const conflict = scheduleRegistry.get(name).conflict?.(options, config.prune);

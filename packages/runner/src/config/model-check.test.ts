@@ -19,8 +19,12 @@ async function prepareError(yaml: string, dir = tempDir()): Promise<PrunelabErro
 
 describe('checks that need the model, at load time', () => {
   it('prune.scope.perLayer, prune.exclude and ratePerLayer must name layers the model has', async () => {
-    const perLayer = await prepareError(TINY_SWEEP.replace('prune: { sparsities: [0.5, 0.9] }', 'prune: { sparsities: [0.5, 0.9], scope: { perLayer: { dense1: 0.5, dense7: 0.9 } } }'));
-    expect(perLayer.message).toMatch(/sweep\.yaml:6:\d+: prune\.scope\.perLayer\.dense7: the model has no prunable layer "dense7"\. This model's prunable layers are dense1, dense2/);
+    const perLayer = await prepareError(
+      TINY_SWEEP.replace('prune: { sparsities: [0.5, 0.9] }', 'prune: { sparsities: [0.5, 0.9], scope: { perLayer: { dense1: 0.5, dense7: 0.9 } } }'),
+    );
+    expect(perLayer.message).toMatch(
+      /sweep\.yaml:6:\d+: prune\.scope\.perLayer\.dense7: the model has no prunable layer "dense7"\. This model's prunable layers are dense1, dense2/,
+    );
     const exclude = await prepareError(TINY_SWEEP.replace('prune: { sparsities: [0.5, 0.9] }', 'prune: { sparsities: [0.5, 0.9], exclude: [conv1] }'));
     expect(exclude.message).toMatch(/prune\.exclude\[0\]: the model has no prunable layer "conv1"/);
     const rate = await prepareError(`${TINY_SWEEP}schedule: { name: iterative, rate: 0.2, ratePerLayer: { output: 0.1 } }\n`);
@@ -29,7 +33,9 @@ describe('checks that need the model, at load time', () => {
 
   it('a model too large to train is refused with its parameter count', async () => {
     const e = await prepareError(TINY_SWEEP.replace('hidden: [16]', 'hidden: [100000, 100000]'));
-    expect(e.message).toMatch(/sweep\.yaml:3:\d+: model: the model has 10,001,300,003 parameters, more than the 268,435,456 prunelab can train\. Use smaller layers/);
+    expect(e.message).toMatch(
+      /sweep\.yaml:3:\d+: model: the model has 10,001,300,003 parameters, more than the 268,435,456 prunelab can train\. Use smaller layers/,
+    );
   });
 
   it('a broken tfjs model is reported at model.path in the sweep file', async () => {

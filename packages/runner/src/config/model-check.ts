@@ -20,7 +20,12 @@ const MAX_PARAMS = 2 ** 28;
  * the layer names that prune.scope.perLayer, prune.exclude and the schedule's
  * options (ScheduleEntry.layers) refer to. Errors carry the sweep file's position.
  */
-export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputShape: readonly number[], classes: number): { arch: Architecture; size: ArchitectureSize } {
+export function checkedArchitecture(
+  sweep: LoadedSweep,
+  run: PlannedRun,
+  inputShape: readonly number[],
+  classes: number,
+): { arch: Architecture; size: ArchitectureSize } {
   const { name, ...options } = run.config.model;
   let arch: Architecture;
   try {
@@ -32,11 +37,15 @@ export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputSh
   }
   const size = architectureSize(arch);
   if (size.params > MAX_PARAMS) {
-    throw new PrunelabError('E_CONFIG_INVALID', `the model has ${size.params.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMS.toLocaleString('en-US')} prunelab can train`, {
-      ...sweep.locate(['model'], run.axes),
-      path: 'model',
-      fix: 'Use smaller layers',
-    });
+    throw new PrunelabError(
+      'E_CONFIG_INVALID',
+      `the model has ${size.params.toLocaleString('en-US')} parameters, more than the ${MAX_PARAMS.toLocaleString('en-US')} prunelab can train`,
+      {
+        ...sweep.locate(['model'], run.axes),
+        path: 'model',
+        fix: 'Use smaller layers',
+      },
+    );
   }
   checkLayerNames(sweep, run, prunableLayerNames(arch));
   checkNoTraining(sweep, run, arch);
@@ -46,7 +55,12 @@ export function checkedArchitecture(sweep: LoadedSweep, run: PlannedRun, inputSh
 /** A model file that is not found: say where a relative model.path is read from (the sweep file's folder, not the working directory). */
 function withPathHint(e: PrunelabError, sweepFile: string): PrunelabError {
   if (e.code !== 'E_MODEL_INVALID' || !/ not found$/.test(e.problem)) return e;
-  return new PrunelabError(e.code, e.problem, { ...e.details, fix: `${e.details.fix ?? ''} (a relative model.path is read from the sweep file's folder, ${dirname(sweepFile)})` }, { cause: e });
+  return new PrunelabError(
+    e.code,
+    e.problem,
+    { ...e.details, fix: `${e.details.fix ?? ''} (a relative model.path is read from the sweep file's folder, ${dirname(sweepFile)})` },
+    { cause: e },
+  );
 }
 
 /**
@@ -58,13 +72,20 @@ function checkNoTraining(sweep: LoadedSweep, run: PlannedRun, arch: Architecture
   if (run.config.train !== 'none') return;
   const at = { ...sweep.locate(['train'], run.axes), path: 'train' };
   if (!arch.initialWeights) {
-    throw new PrunelabError('E_CONFIG_INVALID', `train: none keeps the model's own weights, but model ${JSON.stringify(run.config.model.name)} has none (it starts from a random initialisation)`, {
-      ...at,
-      fix: 'Use model: { name: tfjs, path: your/model.json } with a trained model, or give train: { epochs: N }',
-    });
+    throw new PrunelabError(
+      'E_CONFIG_INVALID',
+      `train: none keeps the model's own weights, but model ${JSON.stringify(run.config.model.name)} has none (it starts from a random initialisation)`,
+      {
+        ...at,
+        fix: 'Use model: { name: tfjs, path: your/model.json } with a trained model, or give train: { epochs: N }',
+      },
+    );
   }
   const { name, ...options } = run.config.schedule;
-  const late = scheduleRegistry.get(name).snapshots(options).filter((step) => step > 0);
+  const late = scheduleRegistry
+    .get(name)
+    .snapshots(options)
+    .filter((step) => step > 0);
   if (late.length > 0) {
     throw new PrunelabError('E_CONFIG_INVALID', `schedule ${name} rewinds to dense-training step ${late.join(', ')}, but train: none trains no step`, {
       ...at,

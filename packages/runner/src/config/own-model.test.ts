@@ -11,7 +11,13 @@ import { tempDir, writeSweep, TINY_SWEEP } from '../test-utils/fixtures.js';
 /** A valid tfjs model for TINY_SWEEP's data (8 inputs, 3 classes): one Dense layer, zero weights. */
 function writeModel(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  const topology = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd1', units: 3, activation: 'softmax', use_bias: true, batch_input_shape: [null, 8] } }] } };
+  const topology = {
+    class_name: 'Sequential',
+    config: {
+      name: 's',
+      layers: [{ class_name: 'Dense', config: { name: 'd1', units: 3, activation: 'softmax', use_bias: true, batch_input_shape: [null, 8] } }],
+    },
+  };
   const weights = [
     { name: 'd1/kernel', shape: [8, 3], dtype: 'float32' },
     { name: 'd1/bias', shape: [3], dtype: 'float32' },
@@ -33,7 +39,7 @@ async function loadError(yaml: string, dir = tempDir()): Promise<PrunelabError> 
 const OWN = (dir: string) => TINY_SWEEP.replace('model: { name: mlp, hidden: [16] }', `model: { name: tfjs, path: ${dir} }`);
 
 describe('model.path', () => {
-  it('is read from the sweep file\'s folder, not the working directory, and stored absolute', async () => {
+  it("is read from the sweep file's folder, not the working directory, and stored absolute", async () => {
     const dir = tempDir();
     writeModel(join(dir, 'models', 'mine'));
     const sweep = loadSweep(writeSweep(dir, OWN('models/mine')));
@@ -48,10 +54,14 @@ describe('model.path', () => {
     expect(runId(config, 'c')).toBe('7c1e9ae7e816ec2e');
   });
 
-  it('a missing model names where it looked: the sweep file\'s folder', async () => {
+  it("a missing model names where it looked: the sweep file's folder", async () => {
     const dir = tempDir();
     const e = await loadError(OWN('nowhere'), dir);
-    expect(e.message).toMatch(new RegExp(`sweep\\.yaml:3:\\d+: model\\.path: the tfjs model ${dir}/nowhere/model\\.json not found\\. .*\\(a relative model\\.path is read from the sweep file's folder, ${dir}\\)`));
+    expect(e.message).toMatch(
+      new RegExp(
+        `sweep\\.yaml:3:\\d+: model\\.path: the tfjs model ${dir}/nowhere/model\\.json not found\\. .*\\(a relative model\\.path is read from the sweep file's folder, ${dir}\\)`,
+      ),
+    );
   });
 });
 
@@ -76,7 +86,10 @@ describe('train: none', () => {
     expect(zoo.message).toMatch(/sweep\.yaml:4:\d+: train: train: none keeps the model's own weights, but model "mlp" has none .*\. Use model: \{ name: tfjs/);
     const dir = tempDir();
     writeModel(join(dir, 'm'));
-    const late = await loadError(`${OWN('m').replace('train: { epochs: 2, batchSize: 50, lr: 0.01 }', 'train: none')}schedule: { name: iterative, rewind: { iteration: 5 } }\n`, dir);
+    const late = await loadError(
+      `${OWN('m').replace('train: { epochs: 2, batchSize: 50, lr: 0.01 }', 'train: none')}schedule: { name: iterative, rewind: { iteration: 5 } }\n`,
+      dir,
+    );
     expect(late.message).toMatch(/train: schedule iterative rewinds to dense-training step 5, but train: none trains no step/);
   });
 });

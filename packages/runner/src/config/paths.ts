@@ -22,7 +22,10 @@ const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function checkKey(key: PropertyKey, where: string): void {
   if (typeof key === 'string' && RESERVED_KEYS.has(key)) {
-    throw new PrunelabError('E_CONFIG_INVALID', `${JSON.stringify(key)} cannot be a config key`, { path: where, fix: 'Remove it: no prunelab setting has that name' });
+    throw new PrunelabError('E_CONFIG_INVALID', `${JSON.stringify(key)} cannot be a config key`, {
+      path: where,
+      fix: 'Remove it: no prunelab setting has that name',
+    });
   }
 }
 

@@ -33,7 +33,13 @@ export interface UnknownName {
  * about (`given`), which the loader shows even where the file wrote the slot
  * as a shorthand ('5:4') that has no such key.
  */
-function parseEntry(slot: PluginSlot, name: string, options: Record<string, unknown>, namePath: PropertyKey[], ctx: z.core.$RefinementCtx): Record<string, unknown> | undefined {
+function parseEntry(
+  slot: PluginSlot,
+  name: string,
+  options: Record<string, unknown>,
+  namePath: PropertyKey[],
+  ctx: z.core.$RefinementCtx,
+): Record<string, unknown> | undefined {
   const { registry, shorthand } = slot;
   if (!registry.has(name)) {
     const unknownName: UnknownName = { kind: registry.kind, name, valid: registry.names(), ...(shorthand && { also: shorthand.example }) };
@@ -59,10 +65,7 @@ const pluginRef = (slot: PluginSlot) =>
       return parsed ? { name, ...parsed } : z.NEVER;
     });
 
-const sparsity = z
-  .number()
-  .min(0, 'sparsity must be in [0, 1)')
-  .lt(1, 'sparsity must be in [0, 1): 1 would remove every weight');
+const sparsity = z.number().min(0, 'sparsity must be in [0, 1)').lt(1, 'sparsity must be in [0, 1): 1 would remove every weight');
 
 /** 'N:M' as the n:m structure's options; any other string is a structure name without options. */
 function structureShorthand(s: string): { kind: string } & Record<string, unknown> {
@@ -77,7 +80,9 @@ function structureShorthand(s: string): { kind: string } & Record<string, unknow
  */
 export const structureSchema = z
   .union([z.string().min(1), z.object({ kind: z.string().min(1) }).catchall(z.unknown())])
-  .describe("Which groups are kept or removed together: 'unstructured', 'N:M' (e.g. '2:4'), { kind: block, rows, cols }, { kind: unit, reduce }. `prunelab list structures` shows them.")
+  .describe(
+    "Which groups are kept or removed together: 'unstructured', 'N:M' (e.g. '2:4'), { kind: block, rows, cols }, { kind: unit, reduce }. `prunelab list structures` shows them.",
+  )
   .transform((v, ctx): Structure => {
     const { kind, ...options } = typeof v === 'string' ? structureShorthand(v) : v;
     const { registry } = PLUGINS.structure;
@@ -144,9 +149,7 @@ export const runConfigSchema = z
       .describe('The fine-tuning budget: identical for every strategy in a sweep unless overridden.'),
     prune: pruneSchema,
     seed: z.number().int().min(0).default(0),
-    robust: attackSchema
-      .optional()
-      .describe('When set, every point also records robust_accuracy on the test split under this attack (FGSM or PGD, eps).'),
+    robust: attackSchema.optional().describe('When set, every point also records robust_accuracy on the test split under this attack (FGSM or PGD, eps).'),
     backend: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto').describe('Force a TensorFlow.js backend (not part of the run id).'),
     lane: z.enum(['auto', 'cpu', 'gpu']).default('auto').describe('Pin runs to a lane (not part of the run id).'),
     artifacts: z
@@ -176,7 +179,10 @@ export const sweepSchema = z
     $schema: z.string().optional(),
     name: z.string().regex(SWEEP_NAME_PATTERN, `use ${SWEEP_NAME_RULE}`).optional().describe(`Sweep name (${SWEEP_NAME_RULE}); defaults to the file name.`),
     description: z.string().optional(),
-    extends: z.union([z.string(), z.array(z.string())]).optional().describe('Base files (relative to this file, or under configs/); later keys override earlier ones.'),
+    extends: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('Base files (relative to this file, or under configs/); later keys override earlier ones.'),
     grid: z.record(z.string(), axisValues).optional().describe('Cartesian product over config paths, e.g. { scorer: [magnitude, random] }.'),
     zip: z.record(z.string(), axisValues).optional().describe('Paired lists of equal length, varied together.'),
     seeds: z.array(z.number().int().min(0)).min(1).optional().describe('Seeds; each run is repeated once per seed.'),

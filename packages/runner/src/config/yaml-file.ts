@@ -100,7 +100,11 @@ function plainData(doc: Document, fail: (problem: string, offset: number | undef
   if (tagged) throw fail(`unknown YAML tag ${shortTag(String(tagged.tag))}`, tagged.range?.[0], PLAIN);
   const unresolved = findNode(doc, (n) => isAlias(n) && n.resolve(doc) === undefined);
   if (unresolved && isAlias(unresolved)) {
-    throw fail(`alias *${unresolved.source} refers to no anchor`, unresolved.range?.[0], `Define &${unresolved.source} on a value before this line, or write the value out`);
+    throw fail(
+      `alias *${unresolved.source} refers to no anchor`,
+      unresolved.range?.[0],
+      `Define &${unresolved.source} on a value before this line, or write the value out`,
+    );
   }
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

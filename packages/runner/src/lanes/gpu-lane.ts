@@ -91,6 +91,8 @@ export async function detectGpuLane(): Promise<Lane[]> {
     sayOnce(`no GPU lane: ${cuda || '@tensorflow/tfjs-node-gpu is not installed'} and WebGPU (Dawn) found no adapter; running on CPU lanes only`);
     return [];
   }
-  sayOnce(`no GPU lane: ${cuda ? `${cuda}, and` : 'neither @tensorflow/tfjs-node-gpu nor'} webgpu + @tensorflow/tfjs-backend-webgpu ${cuda ? 'are not' : 'is'} installed; running on CPU lanes only`);
+  sayOnce(
+    `no GPU lane: ${cuda ? `${cuda}, and` : 'neither @tensorflow/tfjs-node-gpu nor'} webgpu + @tensorflow/tfjs-backend-webgpu ${cuda ? 'are not' : 'is'} installed; running on CPU lanes only`,
+  );
   return [];
 }

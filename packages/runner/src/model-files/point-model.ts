@@ -1,6 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import { PrunelabError, isPlainObject, isPrunelabError } from '@prunelab/core';
-import { Net, decodeArtifact, importLayersModel, modelRegistry, readModelArtifactsSync, setWeights, type ArtifactContent, type ImportSource } from '@prunelab/models';
+import {
+  Net,
+  decodeArtifact,
+  importLayersModel,
+  modelRegistry,
+  readModelArtifactsSync,
+  setWeights,
+  type ArtifactContent,
+  type ImportSource,
+} from '@prunelab/models';
 import { structureRegistry } from '@prunelab/pruning';
 import { readArtifactFile, runArtifacts, type ArtifactRow, type Db, type RunRow } from '@prunelab/store';
 
@@ -73,7 +82,9 @@ export function loadPointModel(db: Db, database: string, run: RunRow, artifact: 
   } catch (e) {
     net.dispose();
     throw new PrunelabError('E_DATABASE_INVALID', `the stored model of ${what} does not fit the run's model (${(e as Error).message})`, {
-      fix: source ? `Its model file ${String(options['path'])} changed since the run: restore the version the sweep ran with` : 'This database was written by another prunelab version',
+      fix: source
+        ? `Its model file ${String(options['path'])} changed since the run: restore the version the sweep ran with`
+        : 'This database was written by another prunelab version',
     });
   }
   const structure = isPlainObject(config['prune']) && isPlainObject(config['prune']['structure']) ? config['prune']['structure']['kind'] : undefined;
@@ -83,7 +94,10 @@ export function loadPointModel(db: Db, database: string, run: RunRow, artifact: 
 
 /** The model.json a tfjs run imported, read again (a relative path in an older run's config is read from the working directory, as it ran). */
 function importSource(path: unknown, content: ArtifactContent): ImportSource {
-  if (typeof path !== 'string') throw new PrunelabError('E_DATABASE_INVALID', 'a tfjs run without model.path in its stored config', { fix: 'This database was not written by prunelab run' });
+  if (typeof path !== 'string')
+    throw new PrunelabError('E_DATABASE_INVALID', 'a tfjs run without model.path in its stored config', {
+      fix: 'This database was not written by prunelab run',
+    });
   const file = resolve(isAbsolute(path) ? path : resolve(path));
   const json = file.endsWith('.json') ? file : `${file.replace(/\/$/, '')}/model.json`;
   try {

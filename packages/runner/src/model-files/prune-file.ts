@@ -70,7 +70,11 @@ export interface PruneFileResult {
 export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResult> {
   const json = resolve(o.model.endsWith('.json') ? o.model : `${o.model.replace(/\/$/, '')}/model.json`);
   if (resolve(o.out) === dirname(json)) {
-    throw new PrunelabError('E_CONFIG_INVALID', 'the output folder is the model\'s own folder: the export would overwrite the model it prunes', { path: '--out', value: o.out, fix: 'Choose another --out folder' });
+    throw new PrunelabError('E_CONFIG_INVALID', "the output folder is the model's own folder: the export would overwrite the model it prunes", {
+      path: '--out',
+      value: o.out,
+      fix: 'Choose another --out folder',
+    });
   }
   const ds = o.dataset;
   const artifacts = readModelArtifactsSync(json);
@@ -78,13 +82,21 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
   const entry = scorerRegistry.get(o.scorer.name, { path: '--scorer' });
   const granularity = structureRegistry.get(o.structure.kind).granularity;
   if (!entry.granularities.includes(granularity)) {
-    throw new PrunelabError('E_CONFIG_INVALID', `scorer ${entry.name} scores ${entry.granularities.join(' and ')}s, but structure ${o.structure.kind} needs ${granularity} scores`, {
-      path: '--scorer',
-      fix: granularity === 'unit' ? 'Use a scorer that scores units (prunelab list scorers)' : 'Use --structure unit with this scorer, or a weight-level scorer',
-    });
+    throw new PrunelabError(
+      'E_CONFIG_INVALID',
+      `scorer ${entry.name} scores ${entry.granularities.join(' and ')}s, but structure ${o.structure.kind} needs ${granularity} scores`,
+      {
+        path: '--scorer',
+        fix:
+          granularity === 'unit' ? 'Use a scorer that scores units (prunelab list scorers)' : 'Use --structure unit with this scorer, or a weight-level scorer',
+      },
+    );
   }
   if (!ds && !entry.dataFree) {
-    throw new PrunelabError('E_CONFIG_INVALID', `scorer ${entry.name} needs calibration data`, { path: '--scorer', fix: 'Give --dataset NAME (its train split calibrates; --calibrate N limits it), or use --scorer magnitude' });
+    throw new PrunelabError('E_CONFIG_INVALID', `scorer ${entry.name} needs calibration data`, {
+      path: '--scorer',
+      fix: 'Give --dataset NAME (its train split calibrates; --calibrate N limits it), or use --scorer magnitude',
+    });
   }
   const ours = (name: string): string => imported.layerNames[name] ?? name;
   const prunable = Object.values(imported.layerNames);
@@ -92,7 +104,9 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
     if (!prunable.includes(ours(layer))) {
       throw new PrunelabError('E_CONFIG_INVALID', `the model has no prunable layer ${JSON.stringify(layer)}`, {
         path: o.exclude.includes(layer) ? '--exclude' : '--scope',
-        fix: `Its prunable layers are ${Object.entries(imported.layerNames).map(([k, v]) => `${k} (${v})`).join(', ')}`,
+        fix: `Its prunable layers are ${Object.entries(imported.layerNames)
+          .map(([k, v]) => `${k} (${v})`)
+          .join(', ')}`,
       });
     }
   }
@@ -197,5 +211,8 @@ function projectionInputError(e: ProjectionError, imported: ImportedModel): Prun
   const path = e.code === 'E_PROJECTION_SPARSITY' ? '--sparsity' : e.code === 'E_PROJECTION_SCOPE' ? '--scope' : '--structure';
   const theirs = Object.fromEntries(Object.entries(imported.layerNames).map(([k, v]) => [v, k]));
   const message = e.message.replace(/layer "(\w+)"/g, (m, name: string) => (theirs[name] ? `${m} (${theirs[name]})` : m));
-  return new PrunelabError('E_CONFIG_INVALID', message, { path, fix: path === '--structure' ? 'Pick a structure that fits every prunable layer, or --exclude the layers it does not fit' : 'See prunelab prune --help' });
+  return new PrunelabError('E_CONFIG_INVALID', message, {
+    path,
+    fix: path === '--structure' ? 'Pick a structure that fits every prunable layer, or --exclude the layers it does not fit' : 'See prunelab prune --help',
+  });
 }

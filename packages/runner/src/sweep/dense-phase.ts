@@ -74,7 +74,15 @@ export class DensePhase {
       denseTotal: this.toTrain.length,
     });
     try {
-      const d = await lane.run({ kind: 'dense', key: r.denseKey, file: state.file, rewind: state.rewind, config: r.config, dataset: r.dataset, cancel: this.ctx.cancel });
+      const d = await lane.run({
+        kind: 'dense',
+        key: r.denseKey,
+        file: state.file,
+        rewind: state.rewind,
+        config: r.config,
+        dataset: r.dataset,
+        cancel: this.ctx.cancel,
+      });
       this.ctx.backend.note(d.backend);
       this.ctx.writer.recordDense({
         key: r.denseKey,
@@ -91,7 +99,10 @@ export class DensePhase {
       });
       this.trainedCount++;
       this.settledCount++;
-      log.info(`dense model ${r.denseKey}: test accuracy ${d.accuracy.toFixed(4)} after ${d.steps} steps (${(d.wallMs / 1000).toFixed(1)} s)`, this.progress(lane.name, r));
+      log.info(
+        `dense model ${r.denseKey}: test accuracy ${d.accuracy.toFixed(4)} after ${d.steps} steps (${(d.wallMs / 1000).toFixed(1)} s)`,
+        this.progress(lane.name, r),
+      );
     } catch (e) {
       if ((e as Error).message === LANE_BROKEN) return 'lane-broken';
       state.error = isStopped(this.ctx) ? CANCELLED : `dense training failed: ${(e as Error).message}`;

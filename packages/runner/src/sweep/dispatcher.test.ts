@@ -8,7 +8,14 @@ const lane = (name: 'cpu' | 'gpu', capacity = 1): Lane => ({ name, capacity, run
 interface Item extends WorkItem {
   readonly label: string;
 }
-const item = (label: string, cost: number, pin: Item['pin'] = 'auto', ready = () => true, priority = 0): Item => ({ key: label, label, cost, pin, ready, priority });
+const item = (label: string, cost: number, pin: Item['pin'] = 'auto', ready = () => true, priority = 0): Item => ({
+  key: label,
+  label,
+  cost,
+  pin,
+  ready,
+  priority,
+});
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
 async function dispatch(lanes: Lane[], items: Item[], exec?: (i: Item, l: Lane) => Promise<Outcome>) {

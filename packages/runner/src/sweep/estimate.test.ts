@@ -4,7 +4,9 @@ import { estimateSweep } from './estimate.js';
 import type { PreparedRun } from './prepare.js';
 
 // Only the fields the estimate reads: sizes, budgets, dense keys.
-const ds = { splits: { train: { indices: new Uint32Array(1000) }, val: { indices: new Uint32Array(0) }, test: { indices: new Uint32Array(300) } } } as unknown as LoadedDataset;
+const ds = {
+  splits: { train: { indices: new Uint32Array(1000) }, val: { indices: new Uint32Array(0) }, test: { indices: new Uint32Array(300) } },
+} as unknown as LoadedDataset;
 function run(id: string, denseKey: string, o: { epochs?: number; rounds?: number; ftSteps?: number; ftBatch?: number } = {}): PreparedRun {
   const ftBatch = o.ftBatch ?? 50;
   return {

@@ -65,7 +65,12 @@ export class RunExecution {
       } else {
         received++;
         owned &&= attempt.addPoint(m.point);
-        log.debug(`${runLabel(r)}: ${m.point.phase} at ${m.point.targetSparsity}`, { event: 'run-phase', lane: lane.name, run: runLabel(r), phase: `${m.point.phase}@${m.point.targetSparsity}` });
+        log.debug(`${runLabel(r)}: ${m.point.phase} at ${m.point.targetSparsity}`, {
+          event: 'run-phase',
+          lane: lane.name,
+          run: runLabel(r),
+          phase: `${m.point.phase}@${m.point.targetSparsity}`,
+        });
       }
     };
     port1.on('message', (m: PortMessage) => {
@@ -90,10 +95,16 @@ export class RunExecution {
         this.lost(r, lane.name);
       } else if (result === 'incomplete') {
         tally.interrupted++;
-        log.warn(`run ${r.id} (${runLabel(r)}): not all of its ${received} points were stored; marked interrupted, a rerun runs it again`, tally.progress(lane.name, runLabel(r)));
+        log.warn(
+          `run ${r.id} (${runLabel(r)}): not all of its ${received} points were stored; marked interrupted, a rerun runs it again`,
+          tally.progress(lane.name, runLabel(r)),
+        );
       } else {
         tally.done++;
-        log.info(`[${tally.ended}/${tally.total}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`, tally.progress(lane.name, runLabel(r)));
+        log.info(
+          `[${tally.ended}/${tally.total}] done ${runLabel(r)} on ${lane.name} (${(res.wallMs / 1000).toFixed(1)} s)`,
+          tally.progress(lane.name, runLabel(r)),
+        );
       }
     } catch (e) {
       if ((e as Error).message === LANE_BROKEN) {
@@ -135,7 +146,10 @@ export class RunExecution {
 
   private lost(r: PreparedRun, lane?: string): void {
     this.tally.leftToOthers++;
-    log.warn(`run ${r.id} (${runLabel(r)}) was taken over by another process after this one's lease ran out; its results are that process's`, this.tally.progress(lane, runLabel(r)));
+    log.warn(
+      `run ${r.id} (${runLabel(r)}) was taken over by another process after this one's lease ran out; its results are that process's`,
+      this.tally.progress(lane, runLabel(r)),
+    );
   }
 
   /** Ends an attempt that did not complete: interrupted after Ctrl-C, failed otherwise. */

@@ -5,7 +5,7 @@ import { DEFAULT_LEASE_MS, leaseMsFromEnv, startHeartbeat } from './lease.js';
 describe('run leases', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('the heartbeat renews this owner\'s leases four times per lease, until stopped', () => {
+  it("the heartbeat renews this owner's leases four times per lease, until stopped", () => {
     vi.useFakeTimers();
     const renewals: Array<[string, number]> = [];
     const writer = {

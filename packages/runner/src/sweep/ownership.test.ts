@@ -19,7 +19,11 @@ describe('runs held by other processes, and overrides (runSweep, 2 worker thread
   let db: Db;
   const ids = () => (db.prepare(`SELECT run_id FROM sweep_runs WHERE sweep = 'tiny' ORDER BY run_id`).all() as Array<{ run_id: string }>).map((r) => r.run_id);
   const runRow = (id: string) =>
-    db.prepare(`SELECT status, owner, (SELECT COUNT(*) FROM points WHERE run_id = runs.id) AS points FROM runs WHERE id = ?`).get(id) as { status: string; owner: string; points: number };
+    db.prepare(`SELECT status, owner, (SELECT COUNT(*) FROM points WHERE run_id = runs.id) AS points FROM runs WHERE id = ?`).get(id) as {
+      status: string;
+      owner: string;
+      points: number;
+    };
 
   beforeAll(async () => {
     lane = createCpuLane(2);
@@ -57,10 +61,17 @@ describe('runs held by other processes, and overrides (runSweep, 2 worker thread
     const before = ids();
     const s = await runSweep({ file, results, lanes: [lane], set: ['finetune.lr=0.002'] });
     expect(s).toMatchObject({ total: 4, done: 4, denseTrained: 0 });
-    const links = db.prepare(`SELECT run_id, overrides_json FROM sweep_runs WHERE sweep = 'tiny'`).all() as Array<{ run_id: string; overrides_json: string | null }>;
+    const links = db.prepare(`SELECT run_id, overrides_json FROM sweep_runs WHERE sweep = 'tiny'`).all() as Array<{
+      run_id: string;
+      overrides_json: string | null;
+    }>;
     expect(links).toHaveLength(8);
     for (const l of links) expect(l.overrides_json).toBe(before.includes(l.run_id) ? null : '["finetune.lr=0.002"]');
-    const lr = db.prepare(`SELECT DISTINCT json_extract(config_json, '$.finetune.lr') AS lr FROM runs r JOIN sweep_runs sr ON sr.run_id = r.id WHERE sr.overrides_json IS NOT NULL`).all();
+    const lr = db
+      .prepare(
+        `SELECT DISTINCT json_extract(config_json, '$.finetune.lr') AS lr FROM runs r JOIN sweep_runs sr ON sr.run_id = r.id WHERE sr.overrides_json IS NOT NULL`,
+      )
+      .all();
     expect(lr).toEqual([{ lr: 0.002 }]);
 
     // --set 'seeds=[0]' selects runs the file generates: nothing new, nothing removed.

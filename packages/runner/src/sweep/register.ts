@@ -26,7 +26,10 @@ export function registerRuns(ctx: SweepContext, plan: SweepPlan, overrides: read
   const { writer, owner } = ctx;
   const { runs } = plan;
   registerSweep(writer, plan, overrides);
-  const released = writer.releaseAbandoned(runs.map((r) => r.id), owner);
+  const released = writer.releaseAbandoned(
+    runs.map((r) => r.id),
+    owner,
+  );
   if (released > 0) log.warn(`${released} run(s) left running by a process that has ended are now marked interrupted and will run again`);
   const states = writer.states(runs.map((r) => r.id));
   const heldElsewhere = (r: PreparedRun) => states.get(r.id)?.status === 'running';
@@ -73,7 +76,10 @@ function registerSweep(writer: Writer, plan: SweepPlan, overrides: readonly stri
     return;
   }
   if (plan.shard) return;
-  const gone = writer.unlinkOtherRuns(sweep.name, runs.map((r) => r.id));
+  const gone = writer.unlinkOtherRuns(
+    sweep.name,
+    runs.map((r) => r.id),
+  );
   if (gone.fromFile > 0) log.info(`${gone.fromFile} run(s) from an earlier version of ${sweep.name} are no longer part of it (kept in the database)`);
   for (const o of gone.fromOverrides) {
     log.warn(

@@ -61,7 +61,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
     (item, lane) => (item.kind === 'dense' ? dense.train(item.run, lane) : execution.execute(item.run, lane)),
     (item, reason) => (item.kind === 'dense' ? dense.unrunnable(item.run, reason) : execution.cannotRun(item.run, reason)),
   );
-  const end = await dispatch(ctx, dispatcher, items, lanes, options, plan.runs.map((r) => r.id));
+  const end = await dispatch(
+    ctx,
+    dispatcher,
+    items,
+    lanes,
+    options,
+    plan.runs.map((r) => r.id),
+  );
   // 5. The summary: what this invocation did, and what is left.
   return sweepSummary({ plan, ctx, lanes, stock, dense, tally: execution.tally, end, startedAt });
 }

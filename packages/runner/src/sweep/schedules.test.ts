@@ -38,9 +38,11 @@ describe('schedules through the runner', () => {
     const cache = readdirSync(resultPaths(results).denseCache);
     expect(cache.some((f) => f.endsWith('.step-5.bin'))).toBe(true);
     const db = openDatabase(resultPaths(results).database, { readonly: true });
-    const rows = db
-      .prepare(`SELECT c.schedule AS schedule, COUNT(*) AS n, MAX(c.sparsity) AS s FROM curve_points c GROUP BY c.run_id`)
-      .all() as Array<{ schedule: string; n: number; s: number }>;
+    const rows = db.prepare(`SELECT c.schedule AS schedule, COUNT(*) AS n, MAX(c.sparsity) AS s FROM curve_points c GROUP BY c.run_id`).all() as Array<{
+      schedule: string;
+      n: number;
+      s: number;
+    }>;
     db.close();
     // Iterative at rate 0.5 to 0.75 is two rounds, each a curve point, plus the dense point.
     for (const r of rows.filter((x) => x.schedule === 'iterative')) expect(r.n).toBe(3);

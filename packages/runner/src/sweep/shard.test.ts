@@ -44,10 +44,10 @@ describe('assignShards', () => {
         runsArb.chain((runs) => fc.tuple(fc.constant(runs), fc.shuffledSubarray(runs, { minLength: runs.length, maxLength: runs.length }))),
         fc.integer({ min: 1, max: 9 }),
         ([runs, shuffled], count) => {
-        const a = assignShards(runs, count).map((s) => ids(s).sort());
-        const b = assignShards(shuffled, count).map((s) => ids(s).sort());
-        expect(b).toEqual(a);
-        for (const shard of assignShards(runs, count)) expect(ids(shard)).toEqual(ids(runs).filter((id) => ids(shard).includes(id)));
+          const a = assignShards(runs, count).map((s) => ids(s).sort());
+          const b = assignShards(shuffled, count).map((s) => ids(s).sort());
+          expect(b).toEqual(a);
+          for (const shard of assignShards(runs, count)) expect(ids(shard)).toEqual(ids(runs).filter((id) => ids(shard).includes(id)));
         },
       ),
       { seed: 19, numRuns: 200 },

@@ -52,8 +52,7 @@ export function assignShards<T extends ShardableRun>(runs: readonly T[], count: 
     if (members) members.push(r);
     else groups.set(r.denseKey, [r]);
   }
-  const costOf = (members: readonly T[]) =>
-    [...members].sort((a, b) => compare(a.id, b.id)).reduce((sum, r) => sum + r.cost, 0);
+  const costOf = (members: readonly T[]) => [...members].sort((a, b) => compare(a.id, b.id)).reduce((sum, r) => sum + r.cost, 0);
   const ordered = [...groups].map(([key, members]) => ({ key, cost: costOf(members) })).sort((a, b) => b.cost - a.cost || compare(a.key, b.key));
   const load = new Array<number>(count).fill(0);
   const shardOf = new Map<string, number>();

@@ -2,12 +2,33 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LoadedDataset } from '@prunelab/datasets';
 import { initBackend, tf, type BackendInfo } from '@prunelab/engine';
-import { Net, deserializeWeights, encodeArtifact, evaluate, getWeights, modelRegistry, serializeWeights, setWeights, train, type NamedArray } from '@prunelab/models';
+import {
+  Net,
+  deserializeWeights,
+  encodeArtifact,
+  evaluate,
+  getWeights,
+  modelRegistry,
+  serializeWeights,
+  setWeights,
+  train,
+  type NamedArray,
+} from '@prunelab/models';
 import { scheduleRegistry, captureWeightsAt, keepOutputUnits, TrainingRecorder, type ScheduleContext } from '@prunelab/pruning';
 import { robustAccuracy, scorerRegistry } from '@prunelab/scorers';
 import type { RunConfig } from '../config/schema.js';
 import { ArtifactKeeper } from './artifacts.js';
-import { CANCELLED, LANE_BROKEN, type DenseResult, type DenseTask, type PortMessage, type PruneTask, type RunResult, type WorkerResult, type WorkerTask } from './messages.js';
+import {
+  CANCELLED,
+  LANE_BROKEN,
+  type DenseResult,
+  type DenseTask,
+  type PortMessage,
+  type PruneTask,
+  type RunResult,
+  type WorkerResult,
+  type WorkerTask,
+} from './messages.js';
 
 /**
  * Worker-thread entry point (piscina calls it by name). One backend per
@@ -72,7 +93,10 @@ async function trainDense(task: DenseTask): Promise<DenseResult> {
       // The loader refuses a rewind past step 0 here; step 0 is these weights.
       for (const r of task.rewind) writeAtomically(r.file, serializeWeights(getWeights(net)));
     } else {
-      const capture = captureWeightsAt(net, task.rewind.map((r) => r.step));
+      const capture = captureWeightsAt(
+        net,
+        task.rewind.map((r) => r.step),
+      );
       const res = train(net, task.dataset, cfg, {
         seed: task.config.seed,
         onStep: (step) => {

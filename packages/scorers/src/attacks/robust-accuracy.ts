@@ -6,7 +6,14 @@ import { fgsm } from './fgsm.js';
 import { pgd } from './pgd.js';
 
 /** Crafts adversarial examples for one batch with the configured attack (caller disposes). */
-export function craft(net: Net, xs: tf.Tensor, labels: tf.Tensor1D, cfg: ReturnType<typeof attackSchema.parse>, range: ClipRange | undefined, seed = cfg.seed): tf.Tensor {
+export function craft(
+  net: Net,
+  xs: tf.Tensor,
+  labels: tf.Tensor1D,
+  cfg: ReturnType<typeof attackSchema.parse>,
+  range: ClipRange | undefined,
+  seed = cfg.seed,
+): tf.Tensor {
   const clipOpt = range ? { clip: range } : {};
   if (cfg.attack === 'fgsm') return fgsm(net, xs, labels, { eps: cfg.eps, ...clipOpt });
   return pgd(net, xs, labels, {

@@ -55,7 +55,13 @@ export function snapshot(n: Net): Float32Array[] {
 
 /** Layers (2 -> 3 relu -> 2) with fixed weights, and 8 labelled points. */
 export function tinyMlp(): { net: Net; ds: LoadedDataset } {
-  const m = net([2], [{ kind: 'dense', units: 3, activation: 'relu' }, { kind: 'dense', units: 2, activation: 'linear' }]);
+  const m = net(
+    [2],
+    [
+      { kind: 'dense', units: 3, activation: 'relu' },
+      { kind: 'dense', units: 2, activation: 'linear' },
+    ],
+  );
   setKernel(m, 0, [0.8, -0.5, 0.3, -0.4, 0.9, 0.2], [0.1, 0, -0.05]);
   setKernel(m, 1, [0.7, -0.6, -0.3, 0.5, 0.4, 0.9], [0, 0.1]);
   const x = rows(8, 2, 7);
@@ -65,11 +71,16 @@ export function tinyMlp(): { net: Net; ds: LoadedDataset } {
 
 /** Conv net on 5x5x1 images: conv 2 filters 3x3 stride 2 same relu -> flatten -> dense 2. */
 export function tinyConv(): { net: Net; ds: LoadedDataset } {
-  const m = net([5, 5, 1], [
-    { kind: 'conv2d', filters: 2, kernel: 3, stride: 2, padding: 'same', activation: 'relu' },
-    { kind: 'flatten' },
-    { kind: 'dense', units: 2, activation: 'linear' },
-  ], 2, 3);
+  const m = net(
+    [5, 5, 1],
+    [
+      { kind: 'conv2d', filters: 2, kernel: 3, stride: 2, padding: 'same', activation: 'relu' },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 2, activation: 'linear' },
+    ],
+    2,
+    3,
+  );
   const x = rows(6, 25, 11);
   const y = x.map((r) => (r[12]! > 0 ? 1 : 0));
   return { net: m, ds: tinyDataset(x, y, [5, 5, 1]) };

@@ -98,7 +98,9 @@ export function unusualConvnet(): tfl.Sequential {
     ],
   });
   const bn = m.getLayer('bn');
-  const stats = bn.getWeights().map((w, i) => tf.tidy(() => (i === 3 ? tf.add(tf.randomUniform(w.shape, 0.5, 2, 'float32', 5), 0.1) : tf.randomNormal(w.shape, 0, 1, 'float32', 6 + i))));
+  const stats = bn
+    .getWeights()
+    .map((w, i) => tf.tidy(() => (i === 3 ? tf.add(tf.randomUniform(w.shape, 0.5, 2, 'float32', 5), 0.1) : tf.randomNormal(w.shape, 0, 1, 'float32', 6 + i))));
   bn.setWeights(stats);
   tf.dispose(stats);
   return m;

@@ -1,11 +1,7 @@
 // Shared by the wasm kernel tests: deterministic data, tolerance checks, shapes.
 import { expect } from 'vitest';
 
-export type Pad =
-  | 'same'
-  | 'valid'
-  | number
-  | [[number, number], [number, number], [number, number], [number, number]];
+export type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 export interface ConvCase {
   b: number;
@@ -68,7 +64,22 @@ export const convCases: ConvCase[] = [
   { b: 3, h: 7, w: 6, ci: 3, co: 2, kh: 1, kw: 1, s: 2, pad: 'same' },
   { b: 1, h: 10, w: 9, ci: 6, co: 8, kh: 3, kw: 5, s: [2, 1], pad: 'same' },
   { b: 2, h: 9, w: 9, ci: 3, co: 4, kh: 3, kw: 3, s: 1, pad: 1 },
-  { b: 2, h: 9, w: 8, ci: 2, co: 3, kh: 3, kw: 3, s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  {
+    b: 2,
+    h: 9,
+    w: 8,
+    ci: 2,
+    co: 3,
+    kh: 3,
+    kw: 3,
+    s: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
   { b: 4, h: 28, w: 28, ci: 1, co: 20, kh: 5, kw: 5, s: 1, pad: 'valid' },
   { b: 4, h: 12, w: 12, ci: 20, co: 50, kh: 5, kw: 5, s: 1, pad: 'valid' },
 ];
