@@ -8,7 +8,8 @@ import { Net } from '../net.js';
 import { fileIOHandler, readModelArtifactsSync } from '../io/fs-handler.js';
 import { importLayersModel } from '../io/keras-import.js';
 import { exportModel } from './export.js';
-import { maxAbsDiff } from '../test-utils/fixtures.js';
+import { maxAbsDiff, randomize, unitPrune } from '../test-utils/fixtures.js';
+import { usesChannelGroups } from './channels.js';
 import { residualFunctionalModel, zeroFirstUnits } from '../test-utils/functional-model.js';
 
 /**
@@ -104,6 +105,35 @@ describe('exporting an imported functional model', () => {
     expect(report.params).toBe(loaded.countParams());
     const given = (source.artifacts.weightSpecs ?? []).reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
     expect(report.params).toBeLessThan(given);
+    loaded.dispose();
+    net.dispose();
+  });
+
+  it('a functional chain of Dense layers (the per-layer path, constants of removed units folded) on image data: physically smaller, same predictions', async () => {
+    const input = tfl.input({ shape: [16], name: 'pixels' });
+    const h = tfl.layers.dense({ name: 'fc1', units: 10, activation: 'relu' }).apply(input) as tfl.SymbolicTensor;
+    const d = tfl.layers.dropout({ name: 'drop', rate: 0.5 }).apply(h) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ name: 'probs', units: 3, activation: 'softmax' }).apply(d) as tfl.SymbolicTensor });
+    const original = tempDir();
+    await model.save(fileIOHandler(original));
+    model.dispose();
+    const artifacts = readModelArtifactsSync(join(original, 'model.json'));
+    const imp = importLayersModel(artifacts, original, { inputShape: [4, 4, 1], classes: 3 });
+    const net = new Net(imp.arch, 0);
+    expect(usesChannelGroups(net.arch)).toBe(false);
+    randomize(net, 5);
+    unitPrune(net, 0.5, ['dense2']);
+    const dir = tempDir();
+    const report = await exportModel(net, dir, { source: { artifacts, imported: imp }, physical: true });
+    expect(report.removed).toEqual({ dense1: 5, dense2: 0 });
+    expect(report.inputShape).toEqual([16]);
+    const loaded = await tfl.loadLayersModel(fileIOHandler(dir));
+    expect(topologyOf(dir).class_name).toBe('Model');
+    expect(loaded.getLayer('fc1').getWeights()[0]!.shape).toEqual([16, 5]);
+    const x = tf.randomUniform([4, 4, 4, 1], 0, 1, 'float32', 3);
+    const [want, got] = tf.tidy(() => [tf.softmax(net.forward(x)), loaded.predict(tf.reshape(x, [4, 16])) as tf.Tensor]);
+    expect(maxAbsDiff(want, got)).toBeLessThan(1e-5);
+    tf.dispose([x, want, got]);
     loaded.dispose();
     net.dispose();
   });
