@@ -48,7 +48,14 @@ async function userModel(dir: string, ds: LoadedDataset): Promise<number> {
     { name: 'out/bias', shape: [3], dtype: 'float32' },
   ];
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { name: 'user', layers } }, weightsManifest: [{ paths: ['weights.bin'], weights }] }));
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { name: 'user', layers } },
+      weightsManifest: [{ paths: ['weights.bin'], weights }],
+    }),
+  );
   const data = new Float32Array([...k1!.data, ...b1!.data, ...k2!.data, ...b2!.data]);
   writeFileSync(join(dir, 'weights.bin'), new Uint8Array(data.buffer));
   return accuracy;
@@ -58,7 +65,10 @@ async function userModel(dir: string, ds: LoadedDataset): Promise<number> {
 function exported(dir: string) {
   const artifacts = readModelArtifactsSync(join(dir, 'model.json'));
   const imported = importLayersModel(artifacts, dir);
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } }; userDefinedMetadata?: { prunelab?: Record<string, unknown> } };
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+    modelTopology: { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } };
+    userDefinedMetadata?: { prunelab?: Record<string, unknown> };
+  };
   const kernels = (imported.arch.initialWeights ?? []).filter((w) => w.name.endsWith('/kernel'));
   const zeros = kernels.reduce((s, w) => s + w.data.filter((v) => v === 0).length, 0) / kernels.reduce((s, w) => s + w.data.length, 0);
   return { imported, layers: json.modelTopology.config.layers, metadata: json.userDefinedMetadata?.prunelab, zeros };
@@ -87,7 +97,11 @@ describe('prunelab export model', () => {
     const r = await cli('export', 'model', '--run', id.slice(0, 8), '--at', '0.8', '--out', out, '--db', db);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`run ${id} \\(magnitude / unstructured / one-shot, seed 0\\) at target 0\\.8: step \\d+ \\(finetuned\\), test accuracy [\\d.]+%, sparsity 80\\.11%`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `run ${id} \\(magnitude / unstructured / one-shot, seed 0\\) at target 0\\.8: step \\d+ \\(finetuned\\), test accuracy [\\d.]+%, sparsity 80\\.11%`,
+      ),
+    );
     expect(r.stdout).toMatch(/wrote .*export-run\/model\.json \+ weights\.bin: [\d.]+ KiB/);
     // mlp 8-16-3: 8*16 + 16 + 16*3 + 3 = 195 parameters; 80% of the 176 kernel weights are zero.
     expect(r.stdout).toMatch(/parameters: 195, nonzero: (\d+)/);
@@ -100,7 +114,22 @@ describe('prunelab export model', () => {
     expect(e.zeros).toBeCloseTo(141 / 176, 10);
 
     // The same run, named by its sweep, strategy and seed.
-    const bySweep = await cli('export', 'model', '--sweep', 'tiny', '--strategy', 'magnitude', '--seed', '0', '--at', '0.8', '--out', join(dir, 'export-strategy'), '--db', db);
+    const bySweep = await cli(
+      'export',
+      'model',
+      '--sweep',
+      'tiny',
+      '--strategy',
+      'magnitude',
+      '--seed',
+      '0',
+      '--at',
+      '0.8',
+      '--out',
+      join(dir, 'export-strategy'),
+      '--db',
+      db,
+    );
     expect(bySweep.code).toBe(0);
     expect(readFileSync(join(dir, 'export-strategy', 'weights.bin'))).toEqual(readFileSync(join(out, 'weights.bin')));
   });
@@ -165,7 +194,9 @@ describe('prunelab prune', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/calibration: 100 training examples of synthetic/);
-    const acc = /test accuracy on synthetic \(300 examples\): ([\d.]+)% before, ([\d.]+)% after pruning, ([\d.]+)% after fine-tuning \(1 epoch\(s\)\)/.exec(r.stdout);
+    const acc = /test accuracy on synthetic \(300 examples\): ([\d.]+)% before, ([\d.]+)% after pruning, ([\d.]+)% after fine-tuning \(1 epoch\(s\)\)/.exec(
+      r.stdout,
+    );
     expect(acc, r.stdout).not.toBeNull();
     // The model as given scores what it scored when it was trained (backends may differ by one example).
     expect(Math.abs(Number(acc![1]) / 100 - trainedAccuracy)).toBeLessThanOrEqual(1 / 300 + 1e-9);
@@ -202,7 +233,12 @@ describe('prunelab prune', () => {
 function functionalUserModel(from: string, to: string): void {
   const weights = importLayersModel(readModelArtifactsSync(join(from, 'model.json')), from).arch.initialWeights!;
   const w = (name: string) => weights.find((x) => x.name === name)!.data;
-  const node = (name: string, class_name: string, reads: string[], config: Record<string, unknown> = {}) => ({ name, class_name, config: { name, ...config }, inbound_nodes: [reads.map((r) => [r, 0, 0, {}])] });
+  const node = (name: string, class_name: string, reads: string[], config: Record<string, unknown> = {}) => ({
+    name,
+    class_name,
+    config: { name, ...config },
+    inbound_nodes: [reads.map((r) => [r, 0, 0, {}])],
+  });
   const layers = [
     { name: 'x', class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 8] }, inbound_nodes: [] },
     node('d1', 'Dense', ['x'], { units: 16, activation: 'relu', use_bias: true }),
@@ -229,7 +265,10 @@ function functionalUserModel(from: string, to: string): void {
   mkdirSync(to, { recursive: true });
   const topology = { class_name: 'Model', config: { name: 'functional', layers, input_layers: [['x', 0, 0]], output_layers: [['out', 0, 0]] } };
   const manifest = values.map(([name, shape]) => ({ name, shape, dtype: 'float32' }));
-  writeFileSync(join(to, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: topology, weightsManifest: [{ paths: ['weights.bin'], weights: manifest }] }));
+  writeFileSync(
+    join(to, 'model.json'),
+    JSON.stringify({ format: 'layers-model', modelTopology: topology, weightsManifest: [{ paths: ['weights.bin'], weights: manifest }] }),
+  );
   const data = new Float32Array(values.reduce((s, [, , v]) => s + v.length, 0));
   let offset = 0;
   for (const [, , v] of values) {
@@ -248,7 +287,19 @@ describe('prunelab prune on a functional model', () => {
     const accuracyGiven = evaluate(net, ds, 'test').accuracy;
     net.dispose();
     const out = join(dir, 'pruned-functional');
-    const r = await cli('prune', join(model, 'model.json'), '--sparsity', '0.5', '--structure', 'unit', '--dataset', JSON.stringify(DATASET), '--physical', '--out', out);
+    const r = await cli(
+      'prune',
+      join(model, 'model.json'),
+      '--sparsity',
+      '0.5',
+      '--structure',
+      'unit',
+      '--dataset',
+      JSON.stringify(DATASET),
+      '--physical',
+      '--out',
+      out,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/prunable d1 \(dense1\), d2 \(dense2\), out \(dense3\); carried along: drop \(Dropout\)/);
@@ -256,11 +307,29 @@ describe('prunelab prune on a functional model', () => {
     expect(acc, r.stdout).not.toBeNull();
     expect(Math.abs(Number(acc![1]) / 100 - accuracyGiven)).toBeLessThanOrEqual(1 / 300 + 1e-9);
     expect(r.stdout).toMatch(/physically smaller: removed (\d+) unit\(s\) of dense1, \1 unit\(s\) of dense2\n/);
-    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { modelTopology: { class_name: string; config: { layers: Array<{ name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown }> } } };
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as {
+      modelTopology: {
+        class_name: string;
+        config: { layers: Array<{ name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown }> };
+      };
+    };
     expect(json.modelTopology.class_name).toBe('Model');
     const layers = json.modelTopology.config.layers;
-    expect(layers.map((l) => [l.name, l.class_name])).toEqual([['x', 'InputLayer'], ['d1', 'Dense'], ['d2', 'Dense'], ['res', 'Add'], ['bn', 'BatchNormalization'], ['drop', 'Dropout'], ['out', 'Dense']]);
-    expect(layers[3]!.inbound_nodes).toEqual([[['d1', 0, 0, {}], ['d2', 0, 0, {}]]]);
+    expect(layers.map((l) => [l.name, l.class_name])).toEqual([
+      ['x', 'InputLayer'],
+      ['d1', 'Dense'],
+      ['d2', 'Dense'],
+      ['res', 'Add'],
+      ['bn', 'BatchNormalization'],
+      ['drop', 'Dropout'],
+      ['out', 'Dense'],
+    ]);
+    expect(layers[3]!.inbound_nodes).toEqual([
+      [
+        ['d1', 0, 0, {}],
+        ['d2', 0, 0, {}],
+      ],
+    ]);
     expect(layers[6]!.config['activation']).toBe('softmax');
     // d1 and d2 meet at the add: they lose the same units, and so does the batch norm after it.
     const kept = layers[1]!.config['units'] as number;
