@@ -20,8 +20,8 @@ const tfjsModelSchema = z
 
 modelRegistry.register({
   name: 'tfjs',
-  description: 'Your own Sequential tfjs LayersModel (model.json + weights, e.g. converted from Keras).',
-  reference: 'TensorFlow.js layers-model format; Keras Sequential',
+  description: 'Your own tfjs LayersModel, Sequential or functional (model.json + weights, e.g. converted from Keras).',
+  reference: 'TensorFlow.js layers-model format; Keras Sequential and functional models',
   schema: tfjsModelSchema,
   create: (o: z.output<typeof tfjsModelSchema>) => (inputShape, classes) => {
     const path = o.path.endsWith('.json') ? o.path : `${o.path.replace(/\/$/, '')}/model.json`;
