@@ -94,7 +94,13 @@ function torchReference(root: string): Row[] | { unavailable: string } {
 
 const arg = process.argv[2] as Backend | undefined;
 if (arg) {
-  process.stdout.write(`${JSON.stringify(await measure(arg))}\n`);
+  try {
+    process.stdout.write(`${JSON.stringify(await measure(arg))}\n`);
+  } catch (e) {
+    // One line the parent reports as the reason (a backend that does not load is a finding, not a crash).
+    process.stderr.write(`unavailable: ${(e as Error).message.split('\n')[0]}\n`);
+    process.exitCode = 1;
+  }
 } else {
   const root = repoRoot();
   const rows: Array<Row | { backend: string; unavailable: string }> = [];
@@ -109,7 +115,8 @@ if (arg) {
       packages[backend] = got.package;
       sgemm ??= got.sgemmGflops;
     } else {
-      rows.push({ backend, unavailable: (r.stderr.trim().split('\n').find((l) => l.includes('Error')) ?? 'failed').slice(0, 200) });
+      const reason = r.stderr.split('\n').find((l) => l.startsWith('unavailable: '))?.slice('unavailable: '.length);
+      rows.push({ backend, unavailable: (reason ?? (r.stderr.trim().split('\n').pop() || 'failed')).slice(0, 200) });
     }
   }
   const torch = torchReference(root);
