@@ -214,6 +214,11 @@ describe('prunelab prune', () => {
       [['--structure', '2:3'], /--structure: layer "dense1" \(d1\): n:m group size m=3 does not divide the input dimension 8/],
       [['--finetune', '1'], /--finetune: prune: --finetune needs --dataset/],
       [['--exclude', 'd7'], /--exclude: the model has no prunable layer "d7"\. Its prunable layers are d1 \(dense1\), out \(dense2\)/],
+      [['--exclude', 'd1,out'], /--exclude: nothing to prune: every prunable layer of the model is excluded \(dense1, dense2\)\. Leave at least one/],
+      [
+        ['--exclude', 'd1', '--structure', 'unit'],
+        /--exclude: nothing to prune: every prunable layer of the model is excluded \(dense1, dense2\)\. A unit structure never prunes the output layer's units/,
+      ],
       [['--dataset', '{name: synthetic, kind: blobs, dims: 5, classes: 3}'], /the model expects input \[8\], the dataset gives \[5\]/],
     ];
     for (const [extra, message] of cases) {

@@ -116,6 +116,20 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
   let pruneResult: PruneFileResult;
   try {
     const spec = keepOutputUnits(net, { scope, structure: o.structure, exclude: o.exclude.map(ours) });
+    // Exclusions (and a unit structure's output layer, whose units are the classes) may leave nothing to prune.
+    if (net.params.every((p) => spec.exclude.includes(p.name))) {
+      const unit = spec.exclude.length > o.exclude.length;
+      throw new PrunelabError(
+        'E_CONFIG_INVALID',
+        `nothing to prune: every prunable layer of the model is excluded (${net.params.map((p) => p.name).join(', ')})`,
+        {
+          path: unit && o.exclude.length === 0 ? '--structure' : '--exclude',
+          fix: unit
+            ? "A unit structure never prunes the output layer's units (the classes): exclude fewer layers, or use --structure unstructured"
+            : 'Leave at least one prunable layer out of --exclude',
+        },
+      );
+    }
     const initialWeights = getWeights(net);
     const evalBefore = ds && evaluate(net, ds, 'test');
     const calibration = ds ? calibrationSubset(ds, o.calibrate, o.seed) : emptyDataset(imported);
