@@ -11,7 +11,7 @@ import { modelRegistry } from '../zoo/all.js';
 
 /**
  * Training throughput (samples/s and achieved GFLOP/s) of LeNet-300-100 and
- * LeNet-5 (caffe) on MNIST, batch 60, Adam, one thread, on every backend that
+ * LeNet-5 (caffe) on MNIST and ResNet-20 (He et al. 2016, option A) on 32x32x3 images, batch 60, Adam, one thread, on every backend that
  * loads, and PyTorch's on the same core in the same run (scripts/torch-reference.py,
  * Debian's python3-torch, OPENBLAS_NUM_THREADS=1), with the ratio to it. Also
  * the single-core OpenBLAS sgemm rate, the ceiling the native engine works
@@ -26,9 +26,21 @@ function repoRoot(): string {
   return dir;
 }
 
+/**
+ * `image`: the input the model takes, when it is not MNIST's (ResNet-20 on CIFAR-10's 32x32x3, from
+ * synthetic values: throughput does not depend on them). `examples: 0` skips a backend (ResNet-20 on
+ * pure-JS cpu would take hours).
+ */
 const MODELS = [
   { label: 'lenet-300-100', name: 'mlp', options: { preset: 'lenet-300-100' }, examples: { native: 24_000, wasm: 12_000, cpu: 3_000, tensorflow: 12_000, webgpu: 12_000 } },
   { label: 'lenet-5', name: 'lenet-5', options: { preset: 'caffe' }, examples: { native: 3_000, wasm: 1_200, cpu: 60, tensorflow: 3_000, webgpu: 3_000 } },
+  {
+    label: 'resnet-20',
+    name: 'resnet',
+    options: { depth: 20, shortcut: 'A' },
+    image: [32, 32, 3],
+    examples: { native: 600, wasm: 240, cpu: 0, tensorflow: 600, webgpu: 600 },
+  },
 ] as const;
 
 const BACKENDS = ['native', 'wasm', 'cpu', 'tensorflow', 'webgpu'] as const satisfies readonly BackendName[];
@@ -44,12 +56,17 @@ interface Row {
 
 async function measure(backend: Backend): Promise<{ rows: Row[]; package: string; sgemmGflops?: number }> {
   const info = await initBackend(backend);
-  const ds = await loadDataset({ name: 'mnist', trainSize: 12_000, testSize: 1_000 });
+  const mnist = await loadDataset({ name: 'mnist', trainSize: 12_000, testSize: 1_000 });
   const rows: Row[] = [];
   for (const m of MODELS) {
+    const examples = m.examples[backend];
+    if (examples === 0) continue;
+    const image = 'image' in m ? m.image : undefined;
+    const ds = image
+      ? { ...(await loadDataset({ name: 'synthetic', kind: 'blobs', dims: image.reduce((a, b) => a * b, 1), classes: 10, trainSize: 1_200, valSize: 60, testSize: 60 })), shape: [...image] }
+      : mnist;
     const net = new Net(modelRegistry.create(m.name, m.options)(ds.shape, ds.classes), 0);
     const macs = net.params.reduce((s, p) => s + p.kernel.size * p.outPixels, 0);
-    const examples = m.examples[backend];
     const cfg = trainingSchema.parse({ batchSize: 60, optimizer: 'adam', lr: 1e-3, momentum: 0.9, weightDecay: 0 });
     // Warm-up (kernel compilation, XNNPACK caches): 5 steps, or 1 where a step takes ~40 s (conv on cpu).
     train(net, ds, { ...cfg, epochs: Math.min(300, examples) / ds.splits.train.indices.length }, { seed: 0 });
