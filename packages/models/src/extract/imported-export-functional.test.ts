@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, tf } from '@prunelab/engine';
 import { Net } from '../net.js';
@@ -11,6 +10,7 @@ import { exportModel } from './export.js';
 import { maxAbsDiff, randomize, unitPrune } from '../test-utils/fixtures.js';
 import { usesChannelGroups } from './channels.js';
 import { residualFunctionalModel, zeroFirstUnits } from '../test-utils/functional-model.js';
+import { tempDirs } from '../test-utils/temp-dirs.js';
 
 /**
  * Export of an imported functional model (issue 17): the file written is the
@@ -18,18 +18,10 @@ import { residualFunctionalModel, zeroFirstUnits } from '../test-utils/functiona
  * shape) with the net's weights, and tf.loadLayersModel gives the net's
  * predictions, masked or physically smaller.
  */
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'prunelab-export-functional-'));
-  dirs.push(d);
-  return d;
-};
+const tempDir = tempDirs('prunelab-export-functional-');
 
 beforeAll(async () => {
   await initBackend('cpu');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 interface Topology {

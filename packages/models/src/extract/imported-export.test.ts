@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, tf } from '@prunelab/engine';
 import { Net } from '../net.js';
@@ -10,19 +8,12 @@ import { importLayersModel } from '../io/keras-import.js';
 import { modelRegistry } from '../zoo/all.js';
 import { exportModel } from './export.js';
 import { maxAbsDiff, randomize, unitPrune } from '../test-utils/fixtures.js';
+import { tempDirs } from '../test-utils/temp-dirs.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'prunelab-export-'));
-  dirs.push(d);
-  return d;
-};
+const tempDir = tempDirs('prunelab-export-');
 
 beforeAll(async () => {
   await initBackend('cpu');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** A Keras-style convnet with every carried-along layer kind, a bias-free conv and a final softmax; BN statistics non-trivial. */

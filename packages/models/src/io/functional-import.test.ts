@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { isPrunelabError } from '@prunelab/core';
 import { initBackend, tf } from '@prunelab/engine';
@@ -11,19 +8,12 @@ import { fileIOHandler } from './fs-handler.js';
 import { importLayersModel } from './keras-import.js';
 import { maxAbsDiff } from '../test-utils/fixtures.js';
 import { residualFunctionalModel } from '../test-utils/functional-model.js';
+import { tempDirs } from '../test-utils/temp-dirs.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'prunelab-functional-'));
-  dirs.push(d);
-  return d;
-};
+const tempDir = tempDirs('prunelab-functional-');
 
 beforeAll(async () => {
   await initBackend('cpu');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('tfjs zoo entry: functional models', () => {

@@ -1,26 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend, tf } from '@prunelab/engine';
 import { Net } from '../net.js';
 import { modelRegistry } from '../zoo/all.js';
 import { fileIOHandler } from './fs-handler.js';
 import { maxAbsDiff } from '../test-utils/fixtures.js';
+import { tempDirs } from '../test-utils/temp-dirs.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'prunelab-tfjs-'));
-  dirs.push(d);
-  return d;
-};
+const tempDir = tempDirs('prunelab-tfjs-');
 
 beforeAll(async () => {
   await initBackend('cpu');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** A convnet with every carried-along layer kind, BN statistics made non-trivial. */
