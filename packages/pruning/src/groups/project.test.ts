@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@prunelab/engine';
-import { extractNet, modelRegistry, Net, type Architecture } from '@prunelab/models';
+import { architectureSize, extractNet, modelRegistry, Net, netMetrics, type Architecture } from '@prunelab/models';
 import { coupledGraphArch, magnitudeScores, randomizeAll } from '@prunelab/models/test-utils';
 import { applyMasks, disposeMasks, masksFromArrays } from '../masks.js';
 import { allMasks, projectNet } from './index.js';
@@ -52,6 +52,12 @@ describe.each(NETS)('unit pruning by dependency groups: %s', (_label, arch, shap
       expect(worst / scale).toBeLessThan(1e-5);
       const count = (n: Net) => n.variables().reduce((s, v) => s + v.size, 0);
       expect(count(small.net)).toBeLessThan(count(net));
+      // What the store reports for the point (netMetrics) is the smaller network's size: its parameters
+      // (batch norms' 4 values per channel included) and its multiply-accumulates (no kept weight is 0 here).
+      const metrics = netMetrics(net);
+      const size = architectureSize(small.arch);
+      expect(metrics.nonzeroTotal).toBe(size.params);
+      expect(metrics.macsEffective).toBe(size.macs);
       expect(Object.values(small.removed).reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
 
       x.dispose();
