@@ -13,6 +13,7 @@
  * so the sample, and with it the time, is the same on every call; the masks never
  * depend on it.
  */
+import { lowerBound, upperBound } from './bounds.js';
 import type { Pool } from './select.js';
 
 /** Float32 bits of the largest finite float: every finite non-negative key is <= this. */
@@ -153,28 +154,4 @@ function mix(j: number): number {
   x = Math.imul(x, 0x846ca68b);
   x ^= x >>> 16;
   return x >>> 0;
-}
-
-/** First index of s (ascending) holding a key > x. */
-function upperBound(s: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = s.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (s[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index of s (ascending) holding a key >= x. */
-function lowerBound(s: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = s.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (s[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

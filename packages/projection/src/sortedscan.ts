@@ -12,6 +12,7 @@
  * or holds a negative or non-finite key; the caller then runs the general scan,
  * which reports bad keys.
  */
+import { upperBound } from './bounds.js';
 import type { List, ScanState } from './listscan.js';
 import { MAX_FINITE } from './sample.js';
 
@@ -28,8 +29,8 @@ export function scanSortedPool(u: Int32Array, out: Uint8Array, dir: 1 | -1, hi: 
   let from: number;
   let to: number;
   if (dir === 1) {
-    to = firstAbove(u, hi);
-    from = firstAbove(u, lo - 1);
+    to = upperBound(u, hi);
+    from = upperBound(u, lo - 1);
     out.fill(0, 0, to);
     out.fill(1, to);
     st.c = n - to;
@@ -110,18 +111,6 @@ function nonIncreasing(u: Int32Array): boolean {
     prev = x;
   }
   return flag >= 0;
-}
-
-/** In ascending u: the first index whose key is > t (n if none). */
-function firstAbove(u: Int32Array, t: number): number {
-  let a = 0;
-  let b = u.length;
-  while (a < b) {
-    const m = (a + b) >>> 1;
-    if (u[m]! > t) b = m;
-    else a = m + 1;
-  }
-  return a;
 }
 
 /** In descending u: the first index whose key is <= t (n if none). */
