@@ -1,12 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '@prunelab/store';
+import { builtBin } from './test-utils/built-cli.js';
 
 // Two copies of one sweep on one results folder, one killed with kill -9, through the built CLI.
-const bin = resolve(import.meta.dirname, '../dist/bin.js');
+const bin = builtBin;
 
 /** 2 scorers x 3 seeds = 6 runs of 7 points each: the dense point, then (pruned, fine-tuned) at three targets. */
 const SWEEP = `name: twice

@@ -1,46 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '@prunelab/store';
+import { builtBin, SMALL_SWEEP, waitForPoints } from './test-utils/built-cli.js';
 
 // Shards, merging, concurrent writers and kill -9, through the built CLI.
-const bin = resolve(import.meta.dirname, '../dist/bin.js');
-
-const SWEEP = `name: scale
-dataset: { name: synthetic, kind: blobs, dims: 8, classes: 3, trainSize: 600, valSize: 100, testSize: 300 }
-model: { name: mlp, hidden: [16] }
-train: { epochs: 2, batchSize: 50, lr: 0.01 }
-finetune: { epochs: 1, batchSize: 50, lr: 0.001 }
-prune: { sparsities: [0.5, 0.8, 0.9] }
-grid:
-  scorer: [magnitude, random]
-seeds: [0, 1, 2]
-`;
+const bin = builtBin;
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'prunelab-scale-'));
   const file = join(dir, 'scale.yaml');
-  writeFileSync(file, SWEEP);
+  writeFileSync(file, SMALL_SWEEP);
   return { dir, file };
-}
-
-/** Polls the database until at least `n` points exist (a sweep is mid-flight). */
-async function waitForPoints(db: string, n: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 100));
-    try {
-      const d = openDatabase(db, { readonly: true });
-      const count = (d.prepare(`SELECT COUNT(*) AS n FROM points`).get() as { n: number }).n;
-      d.close();
-      if (count >= n) return;
-    } catch {
-      // not created yet
-    }
-    if (Date.now() > deadline) throw new Error('no points appeared');
-  }
 }
 
 function run(args: string[]) {
