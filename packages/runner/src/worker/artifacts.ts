@@ -24,10 +24,14 @@ export class ArtifactKeeper {
     private readonly send: (m: ArtifactMessage) => void,
   ) {}
 
-  /** Called right after a point is sent, while the net still holds that point's weights; `encode` is called only when they are kept. */
-  point(p: { readonly step: number; readonly phase: string; readonly targetSparsity: number }, encode: () => Uint8Array): void {
+  /**
+   * Called right after a point is sent, while the net still holds that point's weights; `encode` is called only when they may be kept.
+   * Under `final` a point off the curve (pruned, with fine-tuning to follow) is never its target's last, so it is not encoded:
+   * encoding reads every variable back and packs it, work that `final` would throw away at the next point.
+   */
+  point(p: { readonly step: number; readonly phase: string; readonly targetSparsity: number; readonly onCurve: boolean }, encode: () => Uint8Array): void {
     if (this.policy === 'none') return;
-    if (this.policy === 'final' && p.phase === 'dense') return;
+    if (this.policy === 'final' && (p.phase === 'dense' || !p.onCurve)) return;
     const message: ArtifactMessage = { type: 'artifact', step: p.step, targetSparsity: p.targetSparsity, data: transferable(encode()) };
     if (this.policy === 'all') {
       this.send(message);

@@ -173,7 +173,7 @@ async function runPrune(task: PruneTask): Promise<RunResult> {
         if (!Number.isFinite(point.loss)) throw new Error(`loss is ${point.loss} at step ${point.step} (${point.phase})`);
         const onCurve = point.phase === 'dense' || point.phase === 'finetuned' || (point.phase === 'pruned' && !finetunes);
         post({ type: 'point', point: { ...point, onCurve } });
-        artifacts.point(point, () => encodeArtifact({ inputShape: ds.shape, classes: ds.classes, weights: getWeights(net) }));
+        artifacts.point({ ...point, onCurve }, () => encodeArtifact({ inputShape: ds.shape, classes: ds.classes, weights: getWeights(net) }));
       },
       checkCancelled: () => cancelled(task.cancel),
       recordTraining: (phase, done) => training.record(phase, done),
