@@ -29,13 +29,10 @@ export function estimateArtifacts(runs: readonly PreparedRun[]): ArtifactEstimat
     if (policy === 'none') continue;
     // Excluded layers, and under a unit structure the output layer (keepOutputUnits), stay dense.
     const unit = structureRegistry.has(r.config.prune.structure.kind) && structureRegistry.get(r.config.prune.structure.kind).granularity === 'unit';
-    const dense = new Set([...r.config.prune.exclude, ...(unit ? [r.layout.layers.at(-1)?.name ?? ''] : [])]);
+    const dense = new Set([...r.config.prune.exclude, ...(unit ? [r.layout.prunable.at(-1) ?? ''] : [])]);
     const size = (sparsity: number) =>
       artifactBytes(
-        r.layout.layers.flatMap((l) => [
-          { name: `${l.name}/kernel`, shape: l.kernel, density: dense.has(l.name) ? 1 : 1 - sparsity },
-          { name: `${l.name}/bias`, shape: [l.kernel.at(-1)!] },
-        ]),
+        r.layout.arrays.map((a) => (a.kernelOf === undefined ? a : { ...a, density: dense.has(a.kernelOf) ? 1 : 1 - sparsity })),
         r.dataset.shape,
         r.dataset.classes,
       );
