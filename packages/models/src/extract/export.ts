@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { PrunelabError } from '@prunelab/core';
 import { fileIOHandler } from '../io/fs-handler.js';
 import type { LayerSpec } from '../architecture.js';
 import { netMetrics } from '../metrics.js';
@@ -18,6 +19,8 @@ import { importedArtifacts, type ImportSource } from './imported-export.js';
  * BatchNormalization with mean 0 and variance 1 - epsilon, i.e. x * gamma + beta.
  */
 export function toLayersModel(net: Net): tfl.Sequential {
+  const problem = unwritable(net.arch);
+  if (problem) throw problem;
   const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [...net.arch.inputShape] })] });
   const values: tf.Tensor[] = [];
   let fixedCount = 0;
@@ -89,6 +92,8 @@ export interface ExportReport {
  * input shape, final softmax and carried-along layers are the user's.
  */
 export async function exportModel(net: Net, dir: string, options: ExportOptions = {}): Promise<ExportReport> {
+  const problem = options.source ? undefined : unwritable(net.arch);
+  if (problem) throw problem;
   const small = options.physical ? extractNet(net) : undefined;
   const target = small?.net ?? net;
   try {
@@ -135,8 +140,25 @@ async function layersArtifacts(net: Net): Promise<tf.io.ModelArtifacts> {
 
 const BN_EPSILON = 1e-3;
 
+/** Layer kinds toLayersModel cannot write yet: never dropped silently, since a model without them would compute something else. */
+const UNWRITABLE = new Set<LayerSpec['kind']>(['batchnorm', 'activation', 'add', 'concatenate', 'depthwiseConv2d', 'globalAvgPool', 'zeroPad']);
+
+/**
+ * Why a zoo architecture cannot be written as a Sequential LayersModel
+ * (graphs, batch norms, ...), or undefined. Checked before any work, so the
+ * export fails as a user error instead of deep inside tfjs-layers.
+ */
+function unwritable(arch: Net['arch']): PrunelabError | undefined {
+  const graph = arch.layers.some((spec) => spec.inputs !== undefined);
+  const kinds = [...new Set(arch.layers.filter((spec) => UNWRITABLE.has(spec.kind)).map((spec) => spec.kind))];
+  if (!graph && kinds.length === 0) return undefined;
+  const what = [...(graph ? ['a graph (layers that name their inputs)'] : []), ...(kinds.length > 0 ? [`${kinds.join(', ')} layers`] : [])].join(' with ');
+  return new PrunelabError('E_MODEL_INVALID', `export writes a zoo model as a Sequential tfjs model, and this one is ${what}, which it cannot write yet`, {
+    fix: 'Export a model imported from your own tfjs file (model: { name: tfjs, path: ... }: Sequential or functional, written back as it was), or a zoo mlp, lenet-5 or conv-small',
+  });
+}
+
 function toLayer(spec: LayerSpec, name: string): tfl.layers.Layer | undefined {
-  if (spec.inputs !== undefined) throw new Error('toLayersModel writes Sequential models; this one is a graph (a layer names its inputs)');
   switch (spec.kind) {
     case 'batchnorm':
     case 'activation':
@@ -145,8 +167,7 @@ function toLayer(spec: LayerSpec, name: string): tfl.layers.Layer | undefined {
     case 'depthwiseConv2d':
     case 'globalAvgPool':
     case 'zeroPad':
-      // Never dropped silently: a model without the layer would compute something else.
-      throw new Error(`toLayersModel does not write ${spec.kind} layers yet`);
+      return undefined; // refused before (unwritable)
     case 'dense':
       return tfl.layers.dense({ name, units: spec.units, activation: spec.activation });
     case 'conv2d':
