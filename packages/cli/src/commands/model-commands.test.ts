@@ -213,6 +213,12 @@ describe('prunelab prune', () => {
       [['--scorer', 'snip'], /--scorer: scorer snip needs calibration data\. Give --dataset NAME/],
       [['--structure', '2:3'], /--structure: layer "dense1" \(d1\): n:m group size m=3 does not divide the input dimension 8/],
       [['--finetune', '1'], /--finetune: prune: --finetune needs --dataset/],
+      [['--lr', '0.01'], /--lr: prune: --lr sets fine-tuning, which runs only with --finetune/],
+      [['--batch-size', '32'], /--batch-size: prune: --batch-size sets fine-tuning, which runs only with --finetune/],
+      [
+        ['--dataset', '{name: synthetic, kind: blobs, dims: 8, classes: 3}', '--calibrate', '10'],
+        /--calibrate: scorer magnitude reads the weights alone: --calibrate would change nothing/,
+      ],
       [['--exclude', 'd7'], /--exclude: the model has no prunable layer "d7"\. Its prunable layers are d1 \(dense1\), out \(dense2\)/],
       [['--exclude', 'd1,out'], /--exclude: nothing to prune: every prunable layer of the model is excluded \(dense1, dense2\)\. Leave at least one/],
       [

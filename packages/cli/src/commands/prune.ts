@@ -150,6 +150,13 @@ export const pruneCommand: Command = {
       if (given !== undefined && values.dataset === undefined)
         throw new PrunelabError('E_CONFIG_INVALID', `prune: ${flag} needs --dataset`, { path: flag, fix: 'Give --dataset NAME (prunelab list datasets)' });
     }
+    for (const flag of ['--lr', '--batch-size'] as const) {
+      if (values[flag.slice(2) as 'lr' | 'batch-size'] !== undefined && epochs === undefined)
+        throw new PrunelabError('E_CONFIG_INVALID', `prune: ${flag} sets fine-tuning, which runs only with --finetune`, {
+          path: flag,
+          fix: 'Add --finetune EPOCHS (and --dataset), or leave the flag out',
+        });
+    }
     const lr = number(values.lr, '--lr', (v) => v > 0, 'a positive number') ?? 1.2e-4;
     const batchSize = number(values['batch-size'], '--batch-size', (v) => Number.isInteger(v) && v >= 1 && v <= 65536, 'a whole number from 1 to 65536') ?? 60;
     const finetune = epochs === undefined ? undefined : trainingSchema.parse({ epochs, lr, batchSize });
@@ -198,7 +205,7 @@ export const pruneCommand: Command = {
     );
     for (const w of r.warnings) out(`  note: ${w}`);
     if (dataset) {
-      out(`calibration: ${n(r.calibrationExamples)} training examples of ${dataset.name}`);
+      if (r.calibrationExamples > 0) out(`calibration: ${n(r.calibrationExamples)} training examples of ${dataset.name}`);
       const acc = [
         r.before && `${percent(r.before.accuracy)} before`,
         r.pruned && `${percent(r.pruned.accuracy)} after pruning`,

@@ -55,6 +55,7 @@ export interface PruneFileResult {
   readonly perLayer: Readonly<Record<string, number>>;
   /** What the projection adjusted (rounding to whole groups, per-layer floors). */
   readonly warnings: readonly string[];
+  /** Training examples the scorer drew its batches from (0 for a scorer that reads the weights alone). */
   readonly calibrationExamples: number;
   readonly physical: boolean;
   readonly report: ExportReport;
@@ -91,6 +92,12 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
           granularity === 'unit' ? 'Use a scorer that scores units (prunelab list scorers)' : 'Use --structure unit with this scorer, or a weight-level scorer',
       },
     );
+  }
+  if (entry.dataFree && o.calibrate !== undefined) {
+    throw new PrunelabError('E_CONFIG_INVALID', `scorer ${entry.name} reads the weights alone: --calibrate would change nothing`, {
+      path: '--calibrate',
+      fix: 'Leave --calibrate out, or use a scorer that reads data (prunelab list scorers)',
+    });
   }
   if (!ds && !entry.dataFree) {
     throw new PrunelabError('E_CONFIG_INVALID', `scorer ${entry.name} needs calibration data`, {
@@ -132,7 +139,8 @@ export async function pruneModelFile(o: PruneFileOptions): Promise<PruneFileResu
     }
     const initialWeights = getWeights(net);
     const evalBefore = ds && evaluate(net, ds, 'test');
-    const calibration = ds ? calibrationSubset(ds, o.calibrate, o.seed) : emptyDataset(imported);
+    // A data-free scorer (magnitude, random) is given no examples, so none are reported as calibrating it.
+    const calibration = ds && !entry.dataFree ? calibrationSubset(ds, o.calibrate, o.seed) : emptyDataset(imported);
     const scores = await entry.create(o.scorer).score({ net, ds: calibration, seed: o.seed, initialWeights });
     let result;
     try {
