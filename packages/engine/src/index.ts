@@ -6,3 +6,4 @@ export type { NativeAddon, NativeStatus } from './native/addon.js';
 export { NativeProgram, ProgramBuilder, NATIVE_ACTIVATIONS, windowGeometry } from './native/program.js';
 export type { BatchNormOp, ConvOptions, NativeActivation, NativeOptimizer, NativeParamKind, NativeValue, Padding, WeightedOp } from './native/program.js';
 export { heapView, renewVariable } from './native/heap.js';
+export { forgetWasmWeights, seenByWasmCache } from './native/wasm-cache.js';

@@ -1,4 +1,4 @@
-import { activeNativeEngine, heapView, ProgramBuilder, renewVariable, type NativeProgram, type NativeValue } from '@prunelab/engine';
+import { activeNativeEngine, forgetWasmWeights, heapView, ProgramBuilder, renewVariable, seenByWasmCache, type NativeProgram, type NativeValue } from '@prunelab/engine';
 import type * as tf from '@tensorflow/tfjs-core';
 import { INPUT } from './graph.js';
 import type { MaskSet } from './mask-set.js';
@@ -51,6 +51,19 @@ export class NativeTrainer {
    */
   renew(): void {
     for (const v of [...this.net.variables(), ...this.net.stateVariables()]) renewVariable(v);
+    forgetWasmWeights();
+  }
+
+  /**
+   * Between steps: fresh data only for the variables a caching wasm kernel
+   * has read since the last renewal (engine's wasm-cache.ts), the only ones
+   * whose in-place update a cache could miss. On the native backend that is
+   * just the depthwise kernels, where a graph has them; copying every
+   * variable after every hooked step cost a third of the training speed.
+   */
+  renewSeen(): void {
+    for (const v of [...this.net.variables(), ...this.net.stateVariables()]) if (seenByWasmCache(v)) renewVariable(v);
+    forgetWasmWeights();
   }
 }
 

@@ -150,7 +150,7 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
         step++;
         examples += positions.length;
         if (step === total || step % 50 === 0) lastLoss = loss;
-        if (renewBetweenSteps) native.renew();
+        if (renewBetweenSteps) native.renewSeen();
         if (yield step) break;
         continue;
       }

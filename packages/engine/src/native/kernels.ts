@@ -4,6 +4,9 @@ import {
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  DepthwiseConv2dNative,
+  FusedConv2D,
+  FusedDepthwiseConv2D,
   getKernel,
   registerKernel,
   unregisterKernel,
@@ -17,6 +20,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { NativeAddon } from './addon.js';
 import { heapView, isWasmBackend } from './heap.js';
+import { noteWasmWeights } from './wasm-cache.js';
 
 /**
  * tfjs kernels on the wasm backend that call the native addon (OpenBLAS
@@ -195,7 +199,20 @@ function nativeKernel(name: (typeof KERNELS)[number], addon: NativeAddon, origin
         }
       }
     }
-    return out ?? original.func(args);
+    if (out) return out;
+    // The replaced kernel caches its weights operand on the tensor's id (wasm-cache.ts).
+    noteWasmWeights(inputs['b'] ?? inputs['filter']);
+    return original.func(args);
+  };
+}
+
+/** Wasm kernels that stay wasm's but cache their filter by tensor id: their reads are recorded (wasm-cache.ts). */
+const CACHING = [DepthwiseConv2dNative, FusedConv2D, FusedDepthwiseConv2D] as const;
+
+function recordingKernel(original: Original): KernelFunc {
+  return (args) => {
+    noteWasmWeights((args.inputs as NamedTensorInfoMap)['filter']);
+    return original.func(args);
   };
 }
 
@@ -211,6 +228,18 @@ export function registerNativeKernels(addon: NativeAddon): void {
     const original: Original = { func: current.kernelFunc };
     unregisterKernel(name, 'wasm');
     const config: KernelConfig & { native: true } = { kernelName: name, backendName: 'wasm', kernelFunc: nativeKernel(name, addon, original), native: true };
+    registerKernel(config);
+  }
+  for (const name of CACHING) {
+    const current = getKernel(name, 'wasm');
+    if (!current || (current as KernelConfig & { native?: true }).native) continue;
+    unregisterKernel(name, 'wasm');
+    const config: KernelConfig & { native: true } = {
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc: recordingKernel({ func: current.kernelFunc }),
+      native: true,
+    };
     registerKernel(config);
   }
 }
