@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset, type LoadedDataset } from '@prunelab/datasets';
@@ -114,10 +114,19 @@ seeds: [0, 1]
   it('resumes without a duplicate: a rerun stores no artifact again', async () => {
     const d = db();
     const count = () => (d.prepare(`SELECT COUNT(*) AS n FROM artifacts`).get() as { n: number }).n;
+    // The rows are keyed (run_id, step), so their count alone could not show a re-store: the files' times can.
+    const files = () =>
+      readdirSync(join(results, 'artifacts'), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => [join(e.parentPath, e.name), statSync(join(e.parentPath, e.name)).mtimeMs] as const)
+        .sort();
     const n = count();
+    const before = files();
     const again = await runSweep({ file: join(dir, 'sweep.yaml'), results, lanes: [lane] });
     expect(again).toMatchObject({ skipped: 4, done: 0, denseTrained: 0 });
     expect(count()).toBe(n);
+    expect(before.length).toBeGreaterThan(0);
+    expect(files()).toEqual(before);
     d.close();
   });
 });
