@@ -150,10 +150,12 @@ export function decodeArtifact(buf: Uint8Array, file: string): ArtifactContent {
     if (nonzero !== undefined && !(Number.isSafeInteger(nonzero) && nonzero >= 0 && nonzero <= n)) throw bad(`says ${t.name} has ${String(nonzero)} nonzero entries of ${n}`);
     const size = bodyBytes(n, nonzero);
     if (!Number.isSafeInteger(n) || offset + size > bytes.length) throw bad(`ends before ${t.name} (needs ${offset + size} bytes, has ${bytes.length})`);
-    const data = new Float32Array(n);
+    let data: Float32Array;
     if (nonzero === undefined) {
-      data.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * n)));
+      // One copy: slice() makes an aligned buffer of its own (the file's bytes may sit at any offset).
+      data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * n));
     } else {
+      data = new Float32Array(n);
       const bits = bytes.subarray(offset, offset + Math.ceil(n / 8));
       const vstart = offset + pad4(Math.ceil(n / 8));
       const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + vstart, bytes.byteOffset + vstart + 4 * nonzero));
