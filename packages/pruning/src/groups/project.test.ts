@@ -9,10 +9,10 @@ import { allMasks, projectNet } from './index.js';
  * The unit structure on networks with coupled channels (DepGraph, Fang et al.
  * 2023): projectNet removes whole dependency groups' channels, and the
  * physically smaller network (extractNet) then computes the masked network's
- * function. That equality is the coupling check: a channel that met others at
- * an add, or fed a batch norm or depthwise conv, and was removed from one
- * member but not another would carry a nonzero signal that the smaller
- * network no longer has.
+ * function, and removes exactly the units the projection removed in each
+ * layer. That second equality is the coupling check: a channel that met
+ * others at an add, or fed a batch norm or depthwise conv, and was removed
+ * from one member but not another would survive extraction.
  */
 
 const NETS: Array<[string, () => Architecture, number[]]> = [
@@ -39,6 +39,21 @@ describe.each(NETS)('unit pruning by dependency groups: %s', (_label, arch, shap
       // Some units were removed, near the target (whole channels of whole groups round it).
       expect(r.achieved.overall).toBeGreaterThan(sparsity / 3);
       expect(r.achieved.overall).toBeLessThan(Math.min(0.95, sparsity * 1.7));
+      // Output units the projection removed per layer (all-zero kernel columns): the extraction below must remove
+      // exactly these. A channel masked in one member of its group but not in another would survive extraction.
+      const projected = Object.fromEntries(
+        net.params.map((p, i) => {
+          const mask = r.masks[i]!.mask;
+          const units = p.kernel.shape.at(-1)!;
+          let gone = 0;
+          for (let u = 0; u < units; u++) {
+            let kept = false;
+            for (let k = u; k < mask.length && !kept; k += units) kept = mask[k] !== 0;
+            if (!kept) gone++;
+          }
+          return [p.name, gone];
+        }),
+      );
       const masks = masksFromArrays(net, allMasks(r));
       applyMasks(net, masks);
       disposeMasks(masks);
@@ -59,6 +74,7 @@ describe.each(NETS)('unit pruning by dependency groups: %s', (_label, arch, shap
       expect(metrics.nonzeroTotal).toBe(size.params);
       expect(metrics.macsEffective).toBe(size.macs);
       expect(Object.values(small.removed).reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
+      expect(small.removed).toEqual(projected);
 
       x.dispose();
       small.net.dispose();
