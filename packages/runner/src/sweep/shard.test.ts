@@ -74,4 +74,16 @@ describe('assignShards', () => {
     expect(selectShard(runs, parseShard('5/8'))).toEqual([]);
     expect(selectShard(runs, undefined)).toEqual(runs);
   });
+
+  it('runs of train: none (one trained model, nothing to train per shard) spread over every shard', () => {
+    // One dense key for all: the model file's weights, shared by every seed and strategy.
+    const runs = ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, denseKey: 'own', cost: 10, config: { train: 'none' } }));
+    const shards = assignShards(runs, 3);
+    expect(shards.map((s) => s.length)).toEqual([2, 2, 2]);
+    expect(usefulShards(runs)).toBe(6);
+    // The same runs training a dense model stay together.
+    const trained = runs.map((r) => ({ ...r, config: { train: { epochs: 1 } } }));
+    expect(assignShards(trained, 3).map((s) => s.length)).toEqual([6, 0, 0]);
+    expect(usefulShards(trained)).toBe(1);
+  });
 });

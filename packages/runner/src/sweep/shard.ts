@@ -23,11 +23,26 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** What assigning a run to a shard reads: its id, the dense model it starts from, and its cost (training MACs). */
+/**
+ * What assigning a run to a shard reads: its id, the dense model it starts
+ * from, its cost (training MACs), and its dense training (`none`: the
+ * model's own weights, nothing to train once per shard).
+ */
 export interface ShardableRun {
   readonly id: string;
   readonly denseKey: string;
   readonly cost: number;
+  readonly config?: { readonly train: unknown };
+}
+
+/**
+ * The runs that must share a shard: those that train the same dense model.
+ * With `train: none` there is no training to share (the dense model is the
+ * file's weights, one evaluation), so each run is its own group and a sweep
+ * over one trained model still spreads over every shard.
+ */
+function groupOf(r: ShardableRun): string {
+  return r.config?.train === 'none' ? `run:${r.id}` : r.denseKey;
 }
 
 /**
@@ -42,15 +57,17 @@ export interface ShardableRun {
  * which runs the sweep has, never on the order of the sweep file's axes.
  *
  * A sweep with fewer dense models than shards leaves the last shards empty:
- * splitting a group would train its dense model again in each part.
+ * splitting a group would train its dense model again in each part. Runs of
+ * `train: none` train nothing and are split freely (groupOf).
  * Within a shard, runs keep their order in `runs`.
  */
 export function assignShards<T extends ShardableRun>(runs: readonly T[], count: number): T[][] {
   const groups = new Map<string, T[]>();
   for (const r of runs) {
-    const members = groups.get(r.denseKey);
+    const key = groupOf(r);
+    const members = groups.get(key);
     if (members) members.push(r);
-    else groups.set(r.denseKey, [r]);
+    else groups.set(key, [r]);
   }
   const costOf = (members: readonly T[]) => [...members].sort((a, b) => compare(a.id, b.id)).reduce((sum, r) => sum + r.cost, 0);
   const ordered = [...groups].map(([key, members]) => ({ key, cost: costOf(members) })).sort((a, b) => b.cost - a.cost || compare(a.key, b.key));
@@ -63,7 +80,7 @@ export function assignShards<T extends ShardableRun>(runs: readonly T[], count: 
     shardOf.set(g.key, best);
   }
   const shards = Array.from({ length: count }, (): T[] => []);
-  for (const r of runs) shards[shardOf.get(r.denseKey)!]!.push(r);
+  for (const r of runs) shards[shardOf.get(groupOf(r))!]!.push(r);
   return shards;
 }
 
@@ -73,9 +90,9 @@ export function selectShard<T extends ShardableRun>(runs: readonly T[], shard: S
   return assignShards(runs, shard.count)[shard.index - 1]!;
 }
 
-/** How many shards have runs: one per dense model at most. */
+/** How many shards have runs: one per dense model at most (per run under `train: none`). */
 export function usefulShards(runs: readonly ShardableRun[]): number {
-  return new Set(runs.map((r) => r.denseKey)).size;
+  return new Set(runs.map(groupOf)).size;
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
