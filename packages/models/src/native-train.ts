@@ -1,15 +1,15 @@
 import { activeNativeEngine, forgetWasmWeights, heapView, ProgramBuilder, renewVariable, seenByWasmCache, type NativeProgram, type NativeValue } from '@prunelab/engine';
 import type * as tf from '@tensorflow/tfjs-core';
 import { INPUT } from './graph.js';
-import type { MaskSet } from './mask-set.js';
+import { maskableVariables, type MaskSet } from './mask-set.js';
 import type { Net } from './net.js';
 import type { TrainingConfig } from './optimizer.js';
 
-/** One parameter of the native program: the variable it lives in, and the mask key of a prunable kernel. */
+/** One parameter of the native program: the variable it lives in, and its MaskSet key where it can be masked. */
 interface Binding {
   readonly variable: tf.Variable;
-  /** The param layer's name (dense1, conv1, ...) for a kernel: its mask is masks.get(name). */
-  readonly kernelOf?: string;
+  /** Kernels, biases, gamma and beta (mask-set.ts names them); the running statistics have none. */
+  readonly maskKey?: string;
 }
 
 /**
@@ -34,10 +34,11 @@ export class NativeTrainer {
 
   /** One optimizer step at learning rate `lr` on the batch (x row-major, one example after another); returns its mean loss before the step. */
   step(x: Float32Array, labels: Int32Array, masks: MaskSet | undefined, lr: number): number {
-    // The program takes a mask per parameter; today's masks are on prunable kernels, keyed by layer name.
+    // The program takes a mask per parameter: it masks the gradient and re-applies the mask after the update,
+    // for kernels and for the biases and batch norms a channel-group projection masks (as the tfjs path does).
     const params = this.bindings.map((b) => heapView(b.variable));
     const maskViews = this.bindings.map((b) => {
-      const m = b.kernelOf === undefined ? undefined : masks?.get(b.kernelOf);
+      const m = b.maskKey === undefined ? undefined : masks?.get(b.maskKey);
       return m ? heapView(m) : null;
     });
     return this.program.step(x, labels, params, maskViews, lr);
@@ -84,10 +85,12 @@ export function nativeTrainer(net: Net, cfg: TrainingConfig): NativeTrainer | un
   if (!addon) return undefined;
   const b = new ProgramBuilder(net.arch.inputShape);
   const bindings: Binding[] = [];
-  const bind = (index: number, variable: tf.Variable, kernelOf?: string) => {
+  const maskKeys = new Map(maskableVariables(net).map((m) => [m.variable, m.key]));
+  const bind = (index: number, variable: tf.Variable) => {
     // The builder numbers parameters in the order they are made; the bindings follow the same order.
     if (index !== bindings.length) throw new Error(`native program: parameter ${index} bound out of order`);
-    bindings.push({ variable, ...(kernelOf !== undefined && { kernelOf }) });
+    const maskKey = maskKeys.get(variable);
+    bindings.push({ variable, ...(maskKey !== undefined && { maskKey }) });
   };
   const values: NativeValue[] = [];
   net.arch.layers.forEach((spec, i) => {
@@ -106,7 +109,7 @@ export function nativeTrainer(net: Net, cfg: TrainingConfig): NativeTrainer | un
             : spec.kind === 'conv2d'
               ? b.conv2d(x, spec.filters, { ...o, kernel: spec.kernel, stride: spec.stride, padding: spec.padding })
               : b.depthwiseConv2d(x, { ...o, kernel: spec.kernel, stride: spec.stride, padding: spec.padding });
-        bind(r.kernel, p.kernel, p.name);
+        bind(r.kernel, p.kernel);
         if (r.bias !== undefined) bind(r.bias, p.bias!);
         out = r.out;
         break;

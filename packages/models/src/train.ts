@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PrunelabError } from '@prunelab/core';
-import { heapView } from '@prunelab/engine';
 import { augmentPlan, augmentShapeProblem, epochOrder, splitSize, type AugmentPlan, type LoadedDataset } from '@prunelab/datasets';
 import { BatchStats } from './batch-norm.js';
 import { BatchBuffer, crossEntropy } from './data.js';
 import { lrAtStep } from './lr-schedule.js';
 import { makeOptimizer, type TrainingConfig } from './optimizer.js';
-import { maskableVariables, type MaskableVariable, type MaskSet } from './mask-set.js';
+import { maskableVariables, type MaskSet } from './mask-set.js';
 import type { Net } from './net.js';
 import { nativeTrainer } from './native-train.js';
 
@@ -146,7 +145,6 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
       if (native) {
         const batch = buffer.fill('train', positions, augment);
         const loss = native.step(batch.x, batch.y, masks, stepLr);
-        if (masks) holdInPlace(maskable, masks);
         step++;
         examples += positions.length;
         if (step === total || step % 50 === 0) lastLoss = loss;
@@ -194,20 +192,5 @@ function* trainLoop(net: Net, ds: LoadedDataset, cfg: TrainingConfig, opts: Omit
   } finally {
     batchStats.dispose();
     optimizer.dispose();
-  }
-}
-
-/**
- * The native step masks kernels inside the program; the masks of biases and
- * batch norms (mask-set.ts) are re-applied here, in the variables' own wasm
- * memory that the program writes, so a pruned channel stays exactly zero.
- */
-function holdInPlace(maskable: readonly MaskableVariable[], masks: MaskSet): void {
-  for (const { key, variable, kernel } of maskable) {
-    const m = kernel ? undefined : masks.get(key);
-    if (!m) continue;
-    const keep = m.dataSync();
-    const values = heapView(variable);
-    for (let i = 0; i < keep.length; i++) if (keep[i] === 0) values[i] = 0;
   }
 }
