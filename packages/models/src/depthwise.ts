@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { windowOut } from './geometry.js';
+import { windowGeometry } from '@prunelab/engine';
 
 /**
  * Depthwise convolution with channel multiplier 1 from slices, products and
@@ -18,14 +18,12 @@ import { windowOut } from './geometry.js';
 export function depthwiseConv(x: tf.Tensor, kernel: tf.Tensor, stride: number, padding: 'same' | 'valid'): tf.Tensor {
   const [b, h, w, c] = x.shape as [number, number, number, number];
   const [kh, kw] = kernel.shape as [number, number, number, number];
-  const oh = windowOut(h, kh, stride, padding);
-  const ow = windowOut(w, kw, stride, padding);
-  let xp = x;
-  if (padding === 'same') {
-    const ph = Math.max((oh - 1) * stride + kh - h, 0);
-    const pw = Math.max((ow - 1) * stride + kw - w, 0);
-    xp = tf.pad(x, [[0, 0], [Math.floor(ph / 2), ph - Math.floor(ph / 2)], [Math.floor(pw / 2), pw - Math.floor(pw / 2)], [0, 0]]);
-  }
+  // The one copy of the window formula (engine's windowGeometry): output size and the padding before.
+  const gh = windowGeometry(h, kh, stride, padding);
+  const gw = windowGeometry(w, kw, stride, padding);
+  const oh = gh.out;
+  const ow = gw.out;
+  const xp = padding === 'same' ? tf.pad(x, [[0, 0], [gh.before, gh.after], [gw.before, gw.after], [0, 0]]) : x;
   const terms: tf.Tensor[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {

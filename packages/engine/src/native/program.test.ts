@@ -493,8 +493,8 @@ describe.skipIf(!native)('the native training program matches tfjs (cpu backend)
 
 describe('windowGeometry', () => {
   it("gives tfjs' output sizes and padding", () => {
-    expect(windowGeometry(28, 5, 1, 'valid')).toEqual({ out: 24, before: 0 });
-    expect(windowGeometry(7, 3, 2, 'same')).toEqual({ out: 4, before: 1 });
-    expect(windowGeometry(10, 4, 3, 'same')).toEqual({ out: 4, before: 1 });
+    expect(windowGeometry(28, 5, 1, 'valid')).toEqual({ out: 24, before: 0, after: 0 });
+    expect(windowGeometry(7, 3, 2, 'same')).toEqual({ out: 4, before: 1, after: 1 });
+    expect(windowGeometry(10, 4, 3, 'same')).toEqual({ out: 4, before: 1, after: 2 });
   });
 });

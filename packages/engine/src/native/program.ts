@@ -73,10 +73,10 @@ const PARAM_KIND = { trainable: 0, state: 1 } as const;
 const OP_INTS = 22;
 
 /** Output size of a window along one axis, with the padding before it (tfjs' conventions for 'same' and 'valid'). */
-export function windowGeometry(n: number, k: number, stride: number, padding: Padding): { out: number; before: number } {
+export function windowGeometry(n: number, k: number, stride: number, padding: Padding): { out: number; before: number; after: number } {
   const out = padding === 'same' ? Math.ceil(n / stride) : Math.floor((n - k) / stride) + 1;
   const total = padding === 'same' ? Math.max((out - 1) * stride + k - n, 0) : 0;
-  return { out, before: Math.floor(total / 2) };
+  return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
 }
 
 type Shape = readonly [number, number, number];
