@@ -8,5 +8,6 @@ export type { RegistryEntry } from './registry.js';
 export { canonicalJson, contentHash, stripDefaults, isPlainObject } from './hash.js';
 export { createRng, permutation, hashString } from './rng.js';
 export type { Rng } from './rng.js';
+export { allInOrder } from './all-in-order.js';
 export { readRegularFile, fileProblem, formatBytes } from './read-file.js';
 export type { ReadResult } from './read-file.js';

@@ -91,6 +91,22 @@ describe('cifar10', () => {
     }
   });
 
+  it('names the first damaged file in file order, whichever read finishes first', async () => {
+    // Large damaged training files and a small damaged test file: the test file's read finishes first.
+    const bad = mkdtempSync(join(tmpdir(), 'prunelab-cifar-order-'));
+    try {
+      for (let f = 1; f <= 5; f++) writeFileSync(join(bad, `data_batch_${f}.bin`), new Uint8Array(CIFAR_RECORD * 3000 + 5));
+      writeFileSync(join(bad, 'test_batch.bin'), new Uint8Array(CIFAR_RECORD + 5));
+      for (let round = 0; round < 3; round++) {
+        const e = await caught(() => loadDataset({ name: 'cifar10', dir: bad, valSize: 1 }));
+        expect(e.code).toBe('E_DATASET_CORRUPT');
+        expect(e.message).toContain(join(bad, 'data_batch_1.bin'));
+      }
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
   it('says how to get the files when they are missing', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'prunelab-cifar-empty-'));
     mkdirSync(join(empty, 'x'));

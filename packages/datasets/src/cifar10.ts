@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { canonicalJson } from '@prunelab/core';
+import { allInOrder, canonicalJson } from '@prunelab/core';
 import { cached } from './cache.js';
 import { CIFAR_CHANNELS, CIFAR_CLASSES, CIFAR_EXAMPLE, CIFAR_SIDE, cifarRecordCount, decodeCifarRecords } from './cifar-format.js';
 import { candidateDirs, dataDir, describeSearch, findDir } from './data-dir.js';
@@ -56,8 +56,8 @@ function locate(dir: string | undefined): readonly string[] {
   return search.found.files;
 }
 
-async function decodePool(paths: readonly string[]): Promise<{ pool: Pool; digests: string[] }> {
-  const files = await Promise.all(paths.map(readFileShared));
+/** Validates and decodes already-read files in their given order, so the first damaged file named is always the same one. */
+function decodePool(files: readonly Uint8Array[], paths: readonly string[]): { pool: Pool; digests: string[] } {
   let n = 0;
   files.forEach((bytes, i) => (n += cifarRecordCount(bytes.length, paths[i]!)));
   const x = sharedUint8(n * CIFAR_EXAMPLE);
@@ -69,7 +69,13 @@ async function decodePool(paths: readonly string[]): Promise<{ pool: Pool; diges
 
 function loadPools(paths: readonly string[], stamps: string): Promise<{ pools: readonly [Pool, Pool]; checksum: string }> {
   return cached(`cifar10-pools:${stamps}`, async () => {
-    const [train, test] = await Promise.all([decodePool(paths.slice(0, TRAIN_FILES.length)), decodePool(paths.slice(TRAIN_FILES.length))]);
+    // All reads finish before any check, and the checks go in file order: checking each file as its
+    // read completed named whichever damaged file the disk returned first, so one bad folder gave
+    // different errors run to run.
+    const files = await allInOrder(paths.map(readFileShared));
+    const k = TRAIN_FILES.length;
+    const train = decodePool(files.slice(0, k), paths.slice(0, k));
+    const test = decodePool(files.slice(k), paths.slice(k));
     return { pools: [train.pool, test.pool], checksum: combineChecksums([...train.digests, ...test.digests]) };
   });
 }

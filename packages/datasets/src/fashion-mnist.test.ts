@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +49,26 @@ describe('fashion-mnist', () => {
       expect(viaSystem.identity).toEqual(ds.identity); // the folder is not part of the identity
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('names the first damaged file in file order, whichever gunzip fails first', async () => {
+    // A long damaged stream first, short damaged ones after: the short ones fail first.
+    const bad = mkdtempSync(join(tmpdir(), 'prunelab-fashion-order-'));
+    try {
+      const damaged = (n: number): Uint8Array => {
+        const z = gzipSync(new Uint8Array(n).map((_, i) => (i * 7919) % 251));
+        z[z.length - 5]! ^= 0xff; // the CRC/length trailer: only found at the end of the stream
+        return z;
+      };
+      FILES.forEach((f, i) => writeFileSync(join(bad, f), damaged(i === 0 ? 20_000_000 : 100)));
+      for (let round = 0; round < 3; round++) {
+        const e = await caught(() => loadDataset({ name: 'fashion-mnist', dir: bad }));
+        expect(e.code).toBe('E_DATASET_CORRUPT');
+        expect(e.message).toContain(join(bad, FILES[0]!));
+      }
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { canonicalJson } from '@prunelab/core';
+import { allInOrder, canonicalJson } from '@prunelab/core';
 import { cached } from './cache.js';
 import { corruptError } from './errors.js';
 import { fileStamp, gunzipIfNeeded, readFileShared, sha256 } from './files.js';
@@ -63,8 +63,8 @@ async function readVerified(path: string, src: IdxSource): Promise<{ bytes: Uint
 function loadPools(src: IdxSource, stamps: string): Promise<IdxPools> {
   return cached(`idx-pools:${src.name}:${stamps}`, async () => {
     const f = src.files;
-    const read = await Promise.all([f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((p) => readVerified(p, src)));
-    const [ti, tl, vi, vl] = await Promise.all(read.map((r, i) => gunzipIfNeeded(r.bytes, fileOf(f, i))));
+    const read = await allInOrder([f.trainImages, f.trainLabels, f.testImages, f.testLabels].map((p) => readVerified(p, src)));
+    const [ti, tl, vi, vl] = await allInOrder(read.map((r, i) => gunzipIfNeeded(r.bytes, fileOf(f, i))));
     const pool = (imgBytes: Uint8Array, imgFile: string, lblBytes: Uint8Array, lblFile: string, n: number): Pool => {
       const images = parseIdxImages(imgBytes, imgFile, { n, rows: SIDE, cols: SIDE });
       const labels = parseIdxLabels(lblBytes, lblFile, CLASSES, { n });
