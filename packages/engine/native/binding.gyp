@@ -1,7 +1,7 @@
 {
   "targets": [{
     "target_name": "prunelab_native",
-    "sources": ["src/addon.cc", "src/kernels.cc", "src/layers.cc", "src/program.cc"],
+    "sources": ["src/addon.cc", "src/kernels.cc", "src/direct.cc", "src/layers.cc", "src/program.cc"],
     "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-exceptions", "-fno-math-errno"],
     "libraries": ["-lopenblas"],
     "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread"]

@@ -118,6 +118,20 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// convPath(geometry, kind): "direct" or "gemm", the path conv2d (kind 0), conv2dBackpropInput (1) or
+// conv2dBackpropFilter (2) takes for this geometry.
+napi_value ConvPath(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  prunelab::ConvGeom g;
+  if (!geom(a, 0, g)) return nullptr;
+  const int kind = a.i32(1);
+  if (!a.ok) return nullptr;
+  const char* path = prunelab::convUsesDirect(g, kind) ? "direct" : "gemm";
+  napi_value out;
+  napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 // optimizerStep(kind, w, g, s1, s2, mask, lr, beta1|momentum, beta2, epsilon, oneMinusAccBeta1, oneMinusAccBeta2, weightDecay)
 napi_value OptimizerStep(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -299,6 +313,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2d", nullptr, Conv<kForward>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, Conv<kInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv<kFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convPath", nullptr, ConvPath, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerStep", nullptr, OptimizerStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"createProgram", nullptr, CreateProgram, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"trainStep", nullptr, TrainStep, nullptr, nullptr, nullptr, napi_default, nullptr},

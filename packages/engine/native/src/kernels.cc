@@ -1,4 +1,5 @@
 #include "kernels.h"
+#include "direct.h"
 #include <cblas.h>
 #include <cmath>
 #include <cstring>
@@ -84,6 +85,8 @@ static bool isPointwise(const ConvGeom& g) {
   return g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
 }
 
+bool convUsesDirect(const ConvGeom& g, int kind) { return !isPointwise(g) && directCovers(g, kind); }
+
 void conv2d(const ConvGeom& g, const float* x, const float* w, float* y) {
   const int64_t rowsTotal = (int64_t)g.batch * g.outH * g.outW;
   const int cols = g.kH * g.kW * g.inC;
@@ -91,6 +94,7 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y) {
     gemm(false, false, (int)rowsTotal, g.outC, cols, 1.f, x, cols, w, g.outC, 0.f, y, g.outC);
     return;
   }
+  if (directConv2d(g, x, w, y)) return;
   const int64_t block = blockRows(g);
   scratch.resize((size_t)(std::min(block, rowsTotal) * cols));
   for (int64_t r0 = 0; r0 < rowsTotal; r0 += block) {
@@ -107,6 +111,7 @@ void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
     gemm(false, true, (int)rowsTotal, cols, g.outC, 1.f, dy, g.outC, w, g.outC, acc ? 1.f : 0.f, dx, cols);
     return;
   }
+  if (directConv2dBackpropInput(g, dy, w, dx, acc)) return;
   if (!acc) std::memset(dx, 0, sizeof(float) * (size_t)g.batch * g.inH * g.inW * g.inC);
   const int64_t block = blockRows(g);
   scratch.resize((size_t)(std::min(block, rowsTotal) * cols));
@@ -125,6 +130,7 @@ void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
     gemm(true, false, cols, g.outC, (int)rowsTotal, 1.f, x, cols, dy, g.outC, 0.f, dw, g.outC);
     return;
   }
+  if (directConv2dBackpropFilter(g, x, dy, dw)) return;
   const int64_t block = blockRows(g);
   scratch.resize((size_t)(std::min(block, rowsTotal) * cols));
   for (int64_t r0 = 0; r0 < rowsTotal; r0 += block) {

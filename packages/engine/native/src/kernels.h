@@ -14,6 +14,9 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y);
 // acc: add into dx instead of overwriting it.
 void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc = false);
 void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
+// Whether a direction (0 forward, 1 input gradient, 2 filter gradient) runs the direct kernels of
+// direct.h for this geometry (else im2col and GEMM, or one GEMM for a pointwise convolution).
+bool convUsesDirect(const ConvGeom& g, int kind);
 
 struct AdamParams { float lr, beta1, beta2, epsilon, oneMinusAccBeta1, oneMinusAccBeta2, weightDecay; };
 void adamStep(int64_t n, float* __restrict w, const float* __restrict g, float* __restrict m, float* __restrict v, const float* __restrict mask, const AdamParams& p);

@@ -189,38 +189,63 @@ void globalAvgBackward(int32_t batch, int64_t pixels, int32_t c, const float* __
     }
 }
 
-// The statistics are summed in double, row by row, so they do not depend on how many rows there are
-// beyond rounding, and a rerun gives the same bits.
+// Per-channel sums over rows, in float over blocks of kStatRows rows (they vectorise) and in double
+// across blocks, in a fixed order, so a rerun gives the same bits. The values are taken relative
+// to the first row's (the shifted-data algorithm, Chan, Golub & LeVeque 1983): one pass gives the
+// mean and the variance without the cancellation of E[x^2] - E[x]^2 when the mean is large.
+constexpr int64_t kStatRows = 64;
+
 void batchNormTrainForward(int64_t rows, int32_t c, const float* __restrict x, const float* __restrict gamma, const float* __restrict beta, float eps,
-                           float* __restrict y, float* __restrict mean, float* __restrict variance, float* __restrict invStd) {
+                           float* __restrict y, float* __restrict mean, float* __restrict variance, float* __restrict invStd, bool relu) {
   std::vector<double> s(c, 0.0), s2(c, 0.0);
-  for (int64_t r = 0; r < rows; r++)
-    for (int32_t k = 0; k < c; k++) s[k] += x[r * c + k];
-  for (int32_t k = 0; k < c; k++) mean[k] = (float)(s[k] / (double)rows);
-  for (int64_t r = 0; r < rows; r++)
+  std::vector<float> ps(c), ps2(c);
+  const float* shift = x;
+  for (int64_t r0 = 0; r0 < rows; r0 += kStatRows) {
+    const int64_t r1 = std::min(rows, r0 + kStatRows);
+    std::fill(ps.begin(), ps.end(), 0.f);
+    std::fill(ps2.begin(), ps2.end(), 0.f);
+    float* __restrict a = ps.data();
+    float* __restrict a2 = ps2.data();
+    for (int64_t r = r0; r < r1; r++)
+      for (int32_t k = 0; k < c; k++) {
+        const float d = x[r * c + k] - shift[k];
+        a[k] += d;
+        a2[k] += d * d;
+      }
     for (int32_t k = 0; k < c; k++) {
-      const double d = (double)x[r * c + k] - mean[k];
-      s2[k] += d * d;
+      s[k] += a[k];
+      s2[k] += a2[k];
     }
-  std::vector<float> scale(c), shift(c);
+  }
+  std::vector<float> scale(c), offset(c);
   for (int32_t k = 0; k < c; k++) {
-    variance[k] = (float)(s2[k] / (double)rows);
+    const double m = s[k] / (double)rows;
+    mean[k] = (float)(m + shift[k]);
+    variance[k] = (float)std::max(0.0, s2[k] / (double)rows - m * m);
     invStd[k] = (float)(1.0 / std::sqrt((double)variance[k] + eps));
     scale[k] = gamma[k] * invStd[k];
-    shift[k] = beta[k] - mean[k] * scale[k];
+    offset[k] = beta[k] - mean[k] * scale[k];
   }
-  for (int64_t r = 0; r < rows; r++)
-    for (int32_t k = 0; k < c; k++) y[r * c + k] = x[r * c + k] * scale[k] + shift[k];
+  const float* __restrict sc = scale.data();
+  const float* __restrict of = offset.data();
+  if (relu) {
+    for (int64_t r = 0; r < rows; r++)
+      for (int32_t k = 0; k < c; k++) y[r * c + k] = std::max(0.f, x[r * c + k] * sc[k] + of[k]);
+  } else {
+    for (int64_t r = 0; r < rows; r++)
+      for (int32_t k = 0; k < c; k++) y[r * c + k] = x[r * c + k] * sc[k] + of[k];
+  }
 }
 
 void batchNormInferForward(int64_t rows, int32_t c, const float* __restrict x, const float* __restrict gamma, const float* __restrict beta,
-                           const float* __restrict runMean, const float* __restrict runVar, float eps, float* __restrict y) {
+                           const float* __restrict runMean, const float* __restrict runVar, float eps, float* __restrict y, bool relu) {
   std::vector<float> scale(c), shift(c);
   for (int32_t k = 0; k < c; k++) {
     scale[k] = gamma[k] / std::sqrt(runVar[k] + eps);
     shift[k] = beta[k] - runMean[k] * scale[k];
   }
   affineForward(rows, c, x, scale.data(), shift.data(), y);
+  if (relu) addBias(y, nullptr, rows, c, true);
 }
 
 // With xhat = (x - mean) invStd and N rows: dbeta = sum dy, dgamma = sum dy xhat,
@@ -229,12 +254,24 @@ void batchNormBackward(int64_t rows, int32_t c, const float* __restrict x, const
                        const float* __restrict mean, const float* __restrict invStd, float* __restrict dgamma, float* __restrict dbeta,
                        float* __restrict dx, bool acc) {
   std::vector<double> sdy(c, 0.0), sdyx(c, 0.0);
-  for (int64_t r = 0; r < rows; r++)
+  std::vector<float> pd(c), pdx(c);
+  for (int64_t r0 = 0; r0 < rows; r0 += kStatRows) {
+    const int64_t r1 = std::min(rows, r0 + kStatRows);
+    std::fill(pd.begin(), pd.end(), 0.f);
+    std::fill(pdx.begin(), pdx.end(), 0.f);
+    float* __restrict a = pd.data();
+    float* __restrict ax = pdx.data();
+    for (int64_t r = r0; r < r1; r++)
+      for (int32_t k = 0; k < c; k++) {
+        const float d = dy[r * c + k];
+        a[k] += d;
+        ax[k] += d * (x[r * c + k] - mean[k]);
+      }
     for (int32_t k = 0; k < c; k++) {
-      const float d = dy[r * c + k];
-      sdy[k] += d;
-      sdyx[k] += (double)d * ((double)x[r * c + k] - mean[k]);
+      sdy[k] += a[k];
+      sdyx[k] += ax[k];
     }
+  }
   std::vector<float> k1(c), k2(c), k3(c);
   for (int32_t k = 0; k < c; k++) {
     dbeta[k] = (float)sdy[k];
@@ -248,12 +285,15 @@ void batchNormBackward(int64_t rows, int32_t c, const float* __restrict x, const
     k2[k] = (float)(a * (v * mean[k] - m));
   }
   if (!dx) return;
+  const float* __restrict f1 = k1.data();
+  const float* __restrict f2 = k2.data();
+  const float* __restrict f3 = k3.data();
   if (acc) {
     for (int64_t r = 0; r < rows; r++)
-      for (int32_t k = 0; k < c; k++) dx[r * c + k] += k1[k] * dy[r * c + k] + k2[k] + k3[k] * x[r * c + k];
+      for (int32_t k = 0; k < c; k++) dx[r * c + k] += f1[k] * dy[r * c + k] + f2[k] + f3[k] * x[r * c + k];
   } else {
     for (int64_t r = 0; r < rows; r++)
-      for (int32_t k = 0; k < c; k++) dx[r * c + k] = k1[k] * dy[r * c + k] + k2[k] + k3[k] * x[r * c + k];
+      for (int32_t k = 0; k < c; k++) dx[r * c + k] = f1[k] * dy[r * c + k] + f2[k] + f3[k] * x[r * c + k];
   }
 }
 

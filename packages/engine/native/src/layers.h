@@ -36,11 +36,12 @@ void globalAvgBackward(int32_t batch, int64_t pixels, int32_t c, const float* dy
 // Batch normalisation in training mode (Ioffe & Szegedy 2015): per channel, the mean and biased variance
 // over all rows; y = gamma (x - mean) / sqrt(var + eps) + beta. Writes the batch's mean, variance and
 // 1 / sqrt(var + eps) per channel (for the backward pass and the running statistics).
+// relu: a relu fused after it (y = max(0, ...)).
 void batchNormTrainForward(int64_t rows, int32_t c, const float* x, const float* gamma, const float* beta, float eps, float* y, float* mean,
-                           float* variance, float* invStd);
+                           float* variance, float* invStd, bool relu = false);
 // Inference mode: the running statistics in place of the batch's.
 void batchNormInferForward(int64_t rows, int32_t c, const float* x, const float* gamma, const float* beta, const float* runMean, const float* runVar,
-                           float eps, float* y);
+                           float eps, float* y, bool relu = false);
 // The exact gradient through the batch's mean and variance; dx may be null (nothing upstream trains).
 void batchNormBackward(int64_t rows, int32_t c, const float* x, const float* dy, const float* gamma, const float* mean, const float* invStd,
                        float* dgamma, float* dbeta, float* dx, bool acc);

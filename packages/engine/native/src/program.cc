@@ -26,6 +26,8 @@ const char* checkOp(const Program& p, const Op& op, const std::vector<int32_t>& 
   }
   if (op.kind != kAdd && op.kind != kConcat && !sized(op.in[0], op.inSize)) return "op input size does not match its buffer";
   if ((op.kind == kDense || op.kind == kConv || op.kind == kDepthwise) && op.act != kLinear && op.act != kRelu) return "only relu fuses into a layer";
+  // Batch norms and adds get a relu only from fuseRelus, after these checks.
+  if (op.kind != kDense && op.kind != kConv && op.kind != kDepthwise && op.kind != kAct && op.act != kLinear) return "this op takes no activation";
   switch (op.kind) {
     case kDense:
       if (g.inH != 1 || g.inW != 1 || g.outH != 1 || g.outW != 1) return "dense takes a flat input";
@@ -126,16 +128,23 @@ void runForward(Program& p, int32_t n, float* const* params, bool training) {
       case kBatchNorm: {
         const float eps = p.constants[op.extra];
         float* s = op.stats.data();
-        if (training) batchNormTrainForward(rows, g.outC, x, params[op.p0], params[op.p1], eps, y, s, s + g.outC, s + 2 * g.outC);
-        else batchNormInferForward(rows, g.outC, x, params[op.p0], params[op.p1], params[op.s0], params[op.s1], eps, y);
+        if (training) batchNormTrainForward(rows, g.outC, x, params[op.p0], params[op.p1], eps, y, s, s + g.outC, s + 2 * g.outC, relu);
+        else batchNormInferForward(rows, g.outC, x, params[op.p0], params[op.p1], params[op.s0], params[op.s1], eps, y, relu);
         break;
       }
       case kAdd: {
         // Left to right, as tfjs-layers' Add.
         const int64_t len = (int64_t)n * op.outSize;
         const float* b = p.acts[op.in[1]].data();
-        for (int64_t k = 0; k < len; k++) y[k] = x[k] + b[k];
-        for (size_t j = 2; j < op.in.size(); j++) copyOrAdd(len, p.acts[op.in[j]].data(), y, true);
+        const bool two = op.in.size() == 2;
+        if (relu && two) {
+          for (int64_t k = 0; k < len; k++) y[k] = std::max(0.f, x[k] + b[k]);
+        } else {
+          for (int64_t k = 0; k < len; k++) y[k] = x[k] + b[k];
+          for (size_t j = 2; j < op.in.size(); j++) copyOrAdd(len, p.acts[op.in[j]].data(), y, true);
+          if (relu)
+            for (int64_t k = 0; k < len; k++) y[k] = std::max(0.f, y[k]);
+        }
         break;
       }
       case kConcat: {
@@ -169,7 +178,7 @@ void runBackward(Program& p, float* const* params) {
     const bool acc = op.accDx[0] != 0;
     const int64_t rows = outRows(op, B);
     // A fused relu: its gradient in place (this op is the only reader of dy).
-    if ((op.kind == kDense || op.kind == kConv || op.kind == kDepthwise) && op.act == kRelu) reluGradInPlace(rows * g.outC, y, dy);
+    if (op.kind != kAct && op.act == kRelu) reluGradInPlace((int64_t)B * op.outSize, y, dy);
     switch (op.kind) {
       case kDense:
         if (op.p1 >= 0) biasGrad(dy, B, g.outC, p.pgrad[op.p1].data());
@@ -251,6 +260,32 @@ double softmaxCrossEntropy(Program& p, const int32_t* labels) {
   return loss / B;
 }
 
+// A relu whose input is a batch norm's or an add's output, read by nothing else, runs inside that op
+// (its forward loop clamps, its backward masks dy in place), as for dense and conv layers: one pass
+// over the activations fewer each way. The intermediate buffer is dropped.
+void fuseRelus(Program& p, std::vector<int32_t>& readers) {
+  std::vector<int32_t> writer(p.bufSize.size(), -1);
+  std::vector<Op> kept;
+  kept.reserve(p.ops.size());
+  for (Op& op : p.ops) {
+    if (op.kind == kAct && op.act == kRelu) {
+      const int32_t b = op.in[0];
+      const int32_t w = writer[b];
+      if (w >= 0 && readers[b] == 1 && b != p.output && (kept[w].kind == kBatchNorm || kept[w].kind == kAdd) && kept[w].act == kLinear) {
+        kept[w].act = kRelu;
+        kept[w].out = op.out;
+        writer[op.out] = w;
+        readers[b] = 0;
+        p.bufSize[b] = 0;  // never allocated
+        continue;
+      }
+    }
+    writer[op.out] = (int32_t)kept.size();
+    kept.push_back(std::move(op));
+  }
+  p.ops = std::move(kept);
+}
+
 }  // namespace
 
 const char* buildProgram(Program& p, const int32_t* h, const int32_t* ops, int64_t nOps, const int32_t* inputs, int64_t nInputs,
@@ -297,6 +332,8 @@ const char* buildProgram(Program& p, const int32_t* h, const int32_t* ops, int64
     if (p.bufSize[b] < 0 || (b != p.output && readers[b] == 0)) return "a buffer is never written or never read";
   for (int64_t k = 0; k < nParams; k++)
     if (paramUses[k] != 1) return "a parameter is not used by exactly one op";
+
+  fuseRelus(p, readers);
 
   // A buffer needs a gradient when a trainable parameter lies before it. Backward, the first reader
   // of a buffer to run (the last in forward order) writes its gradient and the others add to it.

@@ -26,6 +26,8 @@ export interface NativeAddon {
   conv2d(heap: Float32Array, geometry: Int32Array, xOff: number, wOff: number, yOff: number): void;
   conv2dBackpropInput(heap: Float32Array, geometry: Int32Array, dyOff: number, wOff: number, dxOff: number): void;
   conv2dBackpropFilter(heap: Float32Array, geometry: Int32Array, xOff: number, dyOff: number, dwOff: number): void;
+  /** The path a direction (0 forward, 1 input gradient, 2 filter gradient) takes: the direct AVX-512 kernels or im2col and GEMM. */
+  convPath(geometry: Int32Array, kind: 0 | 1 | 2): 'direct' | 'gemm';
   /** The encoding is documented in native/src/program.h; ProgramBuilder writes it. */
   createProgram(
     header: Int32Array,

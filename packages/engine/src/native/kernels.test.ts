@@ -2,15 +2,33 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nativeStatus } from './addon.js';
-import { registerNativeKernels } from './kernels.js';
+import { convGeometry, registerNativeKernels } from './kernels.js';
 import { registerWasmTrainingKernels } from '../wasm/register.js';
-import { convCases, expectClose, randomArray } from '../wasm/test-utils/helpers.js';
+import { convCases, expectClose, randomArray, type ConvCase } from '../wasm/test-utils/helpers.js';
 
 // Each native kernel against the cpu backend's, over the shapes, strides and
 // paddings the wasm kernel tests use: forward values and both gradients within 1e-4.
 const status = nativeStatus();
+
+// Shapes the direct AVX-512 kernels take (output channels a multiple of 16; the input gradient
+// also needs stride 1 and input channels a multiple of 16): the CIFAR ResNets' and VGG's 3x3
+// convolutions, their strided ones, the 3-channel stem, more than 64 output channels (two
+// passes), 'valid' windows that leave rows unread, and rectangular kernels.
+const directCases: ConvCase[] = [
+  { b: 2, h: 9, w: 11, ci: 16, co: 16, kh: 3, kw: 3, s: 1, pad: 'same' },
+  { b: 2, h: 8, w: 8, ci: 16, co: 32, kh: 3, kw: 3, s: 2, pad: 'same' },
+  { b: 3, h: 10, w: 7, ci: 3, co: 16, kh: 3, kw: 3, s: 1, pad: 'same' },
+  { b: 1, h: 6, w: 20, ci: 32, co: 48, kh: 3, kw: 3, s: 1, pad: 'valid' },
+  { b: 1, h: 5, w: 5, ci: 80, co: 96, kh: 3, kw: 3, s: 1, pad: 'same' },
+  { b: 2, h: 9, w: 9, ci: 16, co: 64, kh: 5, kw: 3, s: [1, 2], pad: 'same' },
+  { b: 1, h: 11, w: 12, ci: 16, co: 16, kh: 3, kw: 3, s: 2, pad: 'valid' },
+  { b: 2, h: 7, w: 9, ci: 32, co: 16, kh: 2, kw: 2, s: 1, pad: 'same' },
+  { b: 1, h: 5, w: 6, ci: 16, co: 16, kh: 2, kw: 2, s: 1, pad: 2 }, // padding wider than the kernel: the scattered input gradient
+  { b: 2, h: 2, w: 2, ci: 16, co: 16, kh: 5, kw: 5, s: 2, pad: 'same' }, // taps that miss the input entirely
+];
 
 type Shape4 = [number, number, number, number];
 
@@ -40,7 +58,7 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
     expect(tf.getKernel('Conv2D', 'wasm')).toBe(first);
   });
 
-  it.each(convCases.map((c, i) => [JSON.stringify(c), c, i] as const))('Conv2D and both gradients match cpu: %s', async (_n, c, i) => {
+  it.each([...convCases, ...directCases].map((c, i) => [JSON.stringify(c), c, i] as const))('Conv2D and both gradients match cpu: %s', async (_n, c, i) => {
     const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
     const fShape: Shape4 = [c.kh, c.kw, c.ci, c.co];
     const x = randomArray(tf.util.sizeFromShape(xShape), 10 + i);
@@ -72,6 +90,27 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
       ),
     );
     expectClose(dw.native, dw.cpu);
+  });
+
+  // The addon is built with -march=native: the direct kernels exist where the CPU has AVX-512.
+  const avx512 = / avx512f( |$)/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+
+  it('the direct kernels take the shapes they cover, im2col and GEMM the rest', () => {
+    if (!status.available) return;
+    const path = (c: ConvCase, kind: 0 | 1 | 2): string => {
+      const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.ci], [c.kh, c.kw, c.ci, c.co], c.s, 1, c.pad);
+      return status.addon.convPath(convGeometry(info), kind);
+    };
+    const direct = avx512 ? 'direct' : 'gemm';
+    for (const c of directCases) {
+      expect([path(c, 0), path(c, 2)], JSON.stringify(c)).toEqual([direct, direct]);
+      expect(path(c, 1), JSON.stringify(c)).toBe(c.ci % 16 === 0 ? direct : 'gemm');
+    }
+    for (const c of convCases)
+      expect(
+        [0, 1, 2].map((k) => path(c, k as 0 | 1 | 2)),
+        JSON.stringify(c),
+      ).toEqual(['gemm', 'gemm', 'gemm']);
   });
 
   it.each([

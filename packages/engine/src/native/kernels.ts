@@ -85,7 +85,7 @@ function matMulOut(addon: NativeAddon, backend: BackendWasm, a: TensorInfo, b: T
   return out;
 }
 
-function convGeometry(info: backend_util.Conv2DInfo): Int32Array {
+export function convGeometry(info: backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([
     info.batchSize,
     info.inHeight,

@@ -382,6 +382,28 @@ const NETS: Array<{ name: string; input: number[]; layers: Layer[]; classes: num
     ],
     classes: 3,
   },
+  {
+    // The addon runs a relu inside the batch norm or add before it when nothing else reads that value:
+    // here one batch norm is read by a relu and an add (not fused), another only by its relu (fused),
+    // and a three-way add feeds a relu (fused); 16 channels take the direct convolution kernels.
+    name: 'relus fused into batch norms and adds, and one that cannot be',
+    input: [6, 6, 16],
+    layers: [
+      { kind: 'conv', filters: 16, k: 3, stride: 1, padding: 'same', act: 'linear', bias: false, name: 'c' },
+      bn('n'),
+      { kind: 'act', fn: 'relu', name: 'r' },
+      { kind: 'add', from: ['n', 'r'], name: 's' },
+      { kind: 'conv', filters: 16, k: 3, stride: 2, padding: 'same', act: 'linear', bias: false },
+      bn(),
+      { kind: 'act', fn: 'relu', name: 't' },
+      { kind: 'conv', filters: 16, k: 3, stride: 1, padding: 'same', act: 'linear', bias: false, name: 'u' },
+      { kind: 'add', from: ['t', 'u', 't'] },
+      { kind: 'act', fn: 'relu' },
+      { kind: 'global', mode: 'avg' },
+      { kind: 'dense', units: 3, act: 'linear' },
+    ],
+    classes: 3,
+  },
 ];
 
 describe.skipIf(!native)('the native training program matches tfjs (cpu backend)', () => {

@@ -1,0 +1,303 @@
+#include "direct.h"
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+#include <vector>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace prunelab {
+
+#if defined(__AVX512F__)
+namespace {
+
+// Output channels are taken 16 x NV at a time (NV <= 4, so 64 per pass). Per NV, the
+// number of pixels (forward) or input channels (filter gradient) per register block:
+// accumulators take at most 24 of the 32 zmm registers, the rest hold weights or dy.
+constexpr int kMaxNv = 4;
+constexpr std::array<int, kMaxNv + 1> kPixels = {0, 14, 12, 8, 6};
+constexpr std::array<int, kMaxNv + 1> kChannels = {0, 16, 12, 8, 6};
+
+// A zero-padded copy of an NHWC batch: h x w pixels each, the input placed at (top, left).
+// Rows or columns the convolution never reads (a 'valid' window that does not reach the
+// last ones) are left out.
+struct Padded {
+  int h, w;
+};
+
+thread_local std::vector<float> padScratch, flipScratch;
+
+const float* padBatch(int batch, int inH, int inW, int c, int top, int left, Padded p, const float* x) {
+  // Grows only: the same buffer serves every layer of every step. Only the border is zeroed.
+  const size_t size = (size_t)batch * p.h * p.w * c;
+  if (padScratch.size() < size) padScratch.resize(size);
+  float* out = padScratch.data();
+  const int x0 = std::max(0, -left), x1 = std::max(x0, std::min(inW, p.w - left));
+  const size_t row = (size_t)p.w * c, before = (size_t)(x0 + left) * c, middle = (size_t)(x1 - x0) * c;
+  for (int b = 0; b < batch; b++)
+    for (int py = 0; py < p.h; py++) {
+      float* dst = out + ((int64_t)b * p.h + py) * row;
+      const int iy = py - top;
+      if (iy < 0 || iy >= inH || middle == 0) {
+        std::memset(dst, 0, sizeof(float) * row);
+        continue;
+      }
+      std::memset(dst, 0, sizeof(float) * before);
+      std::memcpy(dst + before, x + (((int64_t)b * inH + iy) * inW + x0) * c, sizeof(float) * middle);
+      std::memset(dst + before + middle, 0, sizeof(float) * (row - before - middle));
+    }
+  return out;
+}
+
+// y[p, o] (+)= sum over (ky, j) of x[p, ky, j] w[ky, j, o] for P pixels and 16 NV output channels,
+// where j runs over one window row, kW x C values contiguous in NHWC (j = kx C + c). Pixel p's
+// window starts at x + off[p] (a block may span output rows); its output at y + p ldy.
+template <int NV, int P>
+void forwardBlock(const float* x, const int64_t* off, int64_t rowStep, int kH, int rowLen, const float* w, int ldw, float* y, int ldy, bool acc) {
+  __m512 a[P][NV];
+  const float* xp[P];
+#pragma GCC unroll 16
+  for (int p = 0; p < P; p++) {
+    xp[p] = x + off[p];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) a[p][v] = acc ? _mm512_loadu_ps(y + (int64_t)p * ldy + 16 * v) : _mm512_setzero_ps();
+  }
+  for (int ky = 0; ky < kH; ky++) {
+    const int64_t xr = ky * rowStep;
+    const float* wr = w + (int64_t)ky * rowLen * ldw;
+    for (int j = 0; j < rowLen; j++) {
+      __m512 wv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) wv[v] = _mm512_loadu_ps(wr + (int64_t)j * ldw + 16 * v);
+#pragma GCC unroll 16
+      for (int p = 0; p < P; p++) {
+        const __m512 xb = _mm512_set1_ps(xp[p][xr + j]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) a[p][v] = _mm512_fmadd_ps(xb, wv[v], a[p][v]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int p = 0; p < P; p++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) _mm512_storeu_ps(y + (int64_t)p * ldy + 16 * v, a[p][v]);
+}
+
+// dw[c, o] += sum over the image's output pixels of x[pixel + tap, c] dy[pixel, o], for CB input
+// channels and 16 NV output channels; the accumulators stay in registers across the whole image.
+template <int NV, int CB>
+void filterBlock(const float* x, int64_t pixStep, int64_t rowStep, int outH, int outW, const float* dy, int ldy, float* dw, int ldw) {
+  __m512 a[CB][NV];
+#pragma GCC unroll 16
+  for (int c = 0; c < CB; c++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) a[c][v] = _mm512_loadu_ps(dw + (int64_t)c * ldw + 16 * v);
+  for (int oy = 0; oy < outH; oy++) {
+    const float* xr = x + oy * rowStep;
+    const float* dr = dy + (int64_t)oy * outW * ldy;
+    for (int ox = 0; ox < outW; ox++) {
+      const float* xv = xr + ox * pixStep;
+      __m512 d[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) d[v] = _mm512_loadu_ps(dr + (int64_t)ox * ldy + 16 * v);
+#pragma GCC unroll 16
+      for (int c = 0; c < CB; c++) {
+        const __m512 xb = _mm512_set1_ps(xv[c]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) a[c][v] = _mm512_fmadd_ps(xb, d[v], a[c][v]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int c = 0; c < CB; c++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) _mm512_storeu_ps(dw + (int64_t)c * ldw + 16 * v, a[c][v]);
+}
+
+using ForwardFn = void (*)(const float*, const int64_t*, int64_t, int, int, const float*, int, float*, int, bool);
+using FilterFn = void (*)(const float*, int64_t, int64_t, int, int, const float*, int, float*, int);
+
+// Tables of the block kernels by (NV, block size); entry [nv][n - 1] handles n pixels or channels.
+template <int NV, int... Ns>
+constexpr std::array<ForwardFn, 16> forwardRow(std::integer_sequence<int, Ns...>) {
+  return {&forwardBlock<NV, Ns + 1>...};
+}
+template <int NV, int... Ns>
+constexpr std::array<FilterFn, 16> filterRow(std::integer_sequence<int, Ns...>) {
+  return {&filterBlock<NV, Ns + 1>...};
+}
+const std::array<std::array<ForwardFn, 16>, kMaxNv + 1> kForward = {
+    std::array<ForwardFn, 16>{},
+    forwardRow<1>(std::make_integer_sequence<int, kPixels[1]>{}),
+    forwardRow<2>(std::make_integer_sequence<int, kPixels[2]>{}),
+    forwardRow<3>(std::make_integer_sequence<int, kPixels[3]>{}),
+    forwardRow<4>(std::make_integer_sequence<int, kPixels[4]>{}),
+};
+const std::array<std::array<FilterFn, 16>, kMaxNv + 1> kFilter = {
+    std::array<FilterFn, 16>{},
+    filterRow<1>(std::make_integer_sequence<int, kChannels[1]>{}),
+    filterRow<2>(std::make_integer_sequence<int, kChannels[2]>{}),
+    filterRow<3>(std::make_integer_sequence<int, kChannels[3]>{}),
+    filterRow<4>(std::make_integer_sequence<int, kChannels[4]>{}),
+};
+
+thread_local std::vector<int64_t> offScratch;
+
+// Runs the block kernel over n items in equal blocks (32: 10, 11, 11, not 14, 14, 4: a short last block
+// reuses each weight load least); f(start, count, kernel) calls it on one.
+template <typename F>
+void inBlocks(int n, int nv, F f) {
+  const int blocks = (n + kPixels[nv] - 1) / kPixels[nv];
+  for (int k = 0, at = 0; k < blocks; k++) {
+    const int len = (n - at) / (blocks - k);
+    f(at, len, kForward[nv][len - 1]);
+    at += len;
+  }
+}
+
+// A convolution over an already padded batch (every window lies inside it): y [batch, outH, outW, outC].
+// Blocks run over each image's output pixels in order, across rows (an 8-pixel row alone would make
+// blocks of 6 and 2).
+void forwardPadded(const float* xp, int batch, Padded p, int c, int outH, int outW, int outC, int kH, int kW, int sH, int sW, const float* w, float* y,
+                   bool acc) {
+  const int64_t rowStep = (int64_t)p.w * c, image = (int64_t)p.h * rowStep;
+  const int rowLen = kW * c, pixels = outH * outW;
+  offScratch.resize(pixels);
+  for (int oy = 0; oy < outH; oy++)
+    for (int ox = 0; ox < outW; ox++) offScratch[oy * outW + ox] = (int64_t)oy * sH * rowStep + (int64_t)ox * sW * c;
+  const int64_t* off = offScratch.data();
+  for (int b = 0; b < batch; b++) {
+    const float* xb = xp + b * image;
+    float* yb = y + (int64_t)b * pixels * outC;
+    for (int o0 = 0; o0 < outC; o0 += 16 * kMaxNv) {
+      const int nv = std::min(kMaxNv, (outC - o0) / 16);
+      inBlocks(pixels, nv, [&](int at, int, ForwardFn k) { k(xb, off + at, rowStep, kH, rowLen, w + o0, outC, yb + (int64_t)at * outC + o0, outC, acc); });
+    }
+  }
+}
+
+// The padded extent a convolution reads: the last window's far edge.
+Padded extent(int out, int stride, int k, int outW, int strideW, int kW) { return {(out - 1) * stride + k, (outW - 1) * strideW + kW}; }
+
+}  // namespace
+
+bool directCovers(const ConvGeom& g, int kind) {
+  if (g.dilH != 1 || g.dilW != 1 || g.padTop < 0 || g.padLeft < 0) return false;
+  return (kind == 1 ? g.inC : g.outC) % 16 == 0;
+}
+
+bool directConv2d(const ConvGeom& g, const float* x, const float* w, float* y) {
+  if (!directCovers(g, 0)) return false;
+  const Padded p = extent(g.outH, g.strideH, g.kH, g.outW, g.strideW, g.kW);
+  const float* xp = padBatch(g.batch, g.inH, g.inW, g.inC, g.padTop, g.padLeft, p, x);
+  forwardPadded(xp, g.batch, p, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, w, y, false);
+  return true;
+}
+
+namespace {
+
+// With stride 1 the input gradient is a convolution of dy, padded by k - 1 - pad before, with the kernel
+// turned 180 degrees and its channels swapped: dx[i] = sum over k of dy[i + pad - k] w[k]. Each dx value
+// is written once.
+void inputGradientFlipped(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
+  const int kH = g.kH, kW = g.kW, ci = g.inC, co = g.outC;
+  flipScratch.resize((size_t)kH * kW * ci * co);
+  float* wf = flipScratch.data();
+  for (int ky = 0; ky < kH; ky++)
+    for (int kx = 0; kx < kW; kx++) {
+      const float* src = w + ((int64_t)(kH - 1 - ky) * kW + (kW - 1 - kx)) * ci * co;
+      float* dst = wf + ((int64_t)ky * kW + kx) * co * ci;
+      for (int c = 0; c < ci; c++)
+        for (int o = 0; o < co; o++) dst[(int64_t)o * ci + c] = src[(int64_t)c * co + o];
+    }
+  const Padded p = extent(g.inH, 1, kH, g.inW, 1, kW);
+  const float* dyp = padBatch(g.batch, g.outH, g.outW, co, kH - 1 - g.padTop, kW - 1 - g.padLeft, p, dy);
+  forwardPadded(dyp, g.batch, p, co, g.inH, g.inW, ci, kH, kW, 1, 1, wf, dx, acc);
+}
+
+// Any stride: for each tap, dx[pixel * stride + tap] += dy[pixel] w[tap]^T, the sum over the output
+// channels done in registers and added into dx block by block (col2im without the patch matrix).
+void inputGradientScattered(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
+  const int kH = g.kH, kW = g.kW, ci = g.inC, co = g.outC;
+  flipScratch.resize((size_t)kH * kW * ci * co);
+  float* wt = flipScratch.data();  // wt[tap][o][c] = w[tap][c][o]
+  for (int t = 0; t < kH * kW; t++)
+    for (int c = 0; c < ci; c++)
+      for (int o = 0; o < co; o++) wt[((int64_t)t * co + o) * ci + c] = w[((int64_t)t * ci + c) * co + o];
+  if (!acc) std::memset(dx, 0, sizeof(float) * (size_t)g.batch * g.inH * g.inW * ci);
+  const int pixStep = g.strideW * ci;
+  int64_t steps[16];  // dy's pixels are consecutive
+  for (int p = 0; p < 16; p++) steps[p] = (int64_t)p * co;
+  for (int b = 0; b < g.batch; b++)
+    for (int oy = 0; oy < g.outH; oy++) {
+      const float* dyr = dy + ((int64_t)b * g.outH + oy) * g.outW * co;
+      for (int ky = 0; ky < kH; ky++) {
+        const int iy = oy * g.strideH + ky - g.padTop;
+        if (iy < 0 || iy >= g.inH) continue;
+        float* dxr = dx + ((int64_t)b * g.inH + iy) * g.inW * ci;
+        for (int kx = 0; kx < kW; kx++) {
+          // The output columns whose tap kx lands inside the input: ix = ox * stride + kx - padLeft in [0, inW).
+          const int lo = std::max(0, (g.padLeft - kx + g.strideW - 1) / g.strideW);
+          const int last = g.inW - 1 + g.padLeft - kx;  // floor(last / stride) is the last column; none when last < 0
+          const int hi = last < 0 ? 0 : std::min(g.outW, last / g.strideW + 1);
+          if (hi <= lo) continue;
+          const float* wk = wt + ((int64_t)ky * kW + kx) * co * ci;
+          for (int c0 = 0; c0 < ci; c0 += 16 * kMaxNv) {
+            const int nv = std::min(kMaxNv, (ci - c0) / 16);
+            inBlocks(hi - lo, nv, [&](int at, int, ForwardFn k) {
+              const int ox = lo + at;
+              k(dyr + (int64_t)ox * co, steps, 0, 1, co, wk + c0, ci, dxr + (int64_t)(ox * g.strideW + kx - g.padLeft) * ci + c0, pixStep, true);
+            });
+          }
+        }
+      }
+    }
+}
+
+}  // namespace
+
+bool directConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
+  if (!directCovers(g, 1)) return false;
+  if (g.strideH == 1 && g.strideW == 1 && g.padTop <= g.kH - 1 && g.padLeft <= g.kW - 1) inputGradientFlipped(g, dy, w, dx, acc);
+  else inputGradientScattered(g, dy, w, dx, acc);
+  return true;
+}
+
+bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  if (!directCovers(g, 2)) return false;
+  const Padded p = extent(g.outH, g.strideH, g.kH, g.outW, g.strideW, g.kW);
+  const float* xp = padBatch(g.batch, g.inH, g.inW, g.inC, g.padTop, g.padLeft, p, x);
+  const int C = g.inC, O = g.outC;
+  std::memset(dw, 0, sizeof(float) * (size_t)g.kH * g.kW * C * O);
+  const int64_t pixStep = (int64_t)g.strideW * C, rowStep = (int64_t)g.strideH * p.w * C;
+  for (int b = 0; b < g.batch; b++) {
+    const float* xb = xp + (int64_t)b * p.h * p.w * C;
+    const float* db = dy + (int64_t)b * g.outH * g.outW * O;
+    for (int ky = 0; ky < g.kH; ky++)
+      for (int kx = 0; kx < g.kW; kx++) {
+        const float* xt = xb + ((int64_t)ky * p.w + kx) * C;
+        float* dt = dw + ((int64_t)ky * g.kW + kx) * C * O;
+        for (int o0 = 0; o0 < O; o0 += 16 * kMaxNv) {
+          const int nv = std::min(kMaxNv, (O - o0) / 16);
+          for (int c0 = 0; c0 < C; c0 += kChannels[nv]) {
+            const int n = std::min(kChannels[nv], C - c0);
+            kFilter[nv][n - 1](xt + c0, pixStep, rowStep, g.outH, g.outW, db + o0, O, dt + (int64_t)c0 * O + o0, O);
+          }
+        }
+      }
+  }
+  return true;
+}
+
+#else  // no AVX-512 at build time: im2col and GEMM everywhere.
+
+bool directCovers(const ConvGeom&, int) { return false; }
+bool directConv2d(const ConvGeom&, const float*, const float*, float*) { return false; }
+bool directConv2dBackpropInput(const ConvGeom&, const float*, const float*, float*, bool) { return false; }
+bool directConv2dBackpropFilter(const ConvGeom&, const float*, const float*, float*) { return false; }
+
+#endif
+
+}  // namespace prunelab

@@ -1,0 +1,22 @@
+// Direct convolution for NHWC with the output channels a multiple of 16: register-blocked
+// AVX-512 loops over a zero-padded copy of the input, without im2col's patch matrix or the
+// GEMM's packing copies (the approach of oneDNN's direct kernels, Georganas et al. 2018,
+// "Anatomy of High-Performance Deep Learning Convolutions on SIMD Architectures").
+//
+// Each function returns false, having written nothing, when the shape is not covered
+// (no AVX-512 at build time, dilation, output channels not a multiple of 16, at most 64 of
+// them; the input gradient also needs stride 1); kernels.cc then uses im2col and GEMM.
+// Sums run in a fixed order, so a rerun gives the same bits.
+#pragma once
+#include "kernels.h"
+
+namespace prunelab {
+
+bool directConv2d(const ConvGeom& g, const float* x, const float* w, float* y);
+bool directConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc);
+bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
+
+// Which path each direction takes for this geometry: true where the direct kernel runs.
+bool directCovers(const ConvGeom& g, int kind);  // kind: 0 forward, 1 input gradient, 2 filter gradient
+
+}  // namespace prunelab
