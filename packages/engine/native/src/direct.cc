@@ -29,11 +29,11 @@ struct Padded {
 
 thread_local std::vector<float> padScratch, flipScratch;
 
-const float* padBatch(int batch, int inH, int inW, int c, int top, int left, Padded p, const float* x) {
-  // Grows only: the same buffer serves every layer of every step. Only the border is zeroed.
+// Into `into` (grown, never shrunk: one buffer serves every layer of every step). Only the border is zeroed.
+const float* padBatch(int batch, int inH, int inW, int c, int top, int left, Padded p, const float* x, std::vector<float>& into = padScratch) {
   const size_t size = (size_t)batch * p.h * p.w * c;
-  if (padScratch.size() < size) padScratch.resize(size);
-  float* out = padScratch.data();
+  if (into.size() < size) into.resize(size);
+  float* out = into.data();
   const int x0 = std::max(0, -left), x1 = std::max(x0, std::min(inW, p.w - left));
   const size_t row = (size_t)p.w * c, before = (size_t)(x0 + left) * c, middle = (size_t)(x1 - x0) * c;
   for (int b = 0; b < batch; b++)
@@ -188,10 +188,10 @@ bool directCovers(const ConvGeom& g, int kind) {
   return (kind == 1 ? g.inC : g.outC) % 16 == 0;
 }
 
-bool directConv2d(const ConvGeom& g, const float* x, const float* w, float* y) {
+bool directConv2d(const ConvGeom& g, const float* x, const float* w, float* y, std::vector<float>* keep) {
   if (!directCovers(g, 0)) return false;
   const Padded p = extent(g.outH, g.strideH, g.kH, g.outW, g.strideW, g.kW);
-  const float* xp = padBatch(g.batch, g.inH, g.inW, g.inC, g.padTop, g.padLeft, p, x);
+  const float* xp = padBatch(g.batch, g.inH, g.inW, g.inC, g.padTop, g.padLeft, p, x, keep ? *keep : padScratch);
   forwardPadded(xp, g.batch, p, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, w, y, false);
   return true;
 }
@@ -265,10 +265,10 @@ bool directConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* 
   return true;
 }
 
-bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw, const float* padded) {
   if (!directCovers(g, 2)) return false;
   const Padded p = extent(g.outH, g.strideH, g.kH, g.outW, g.strideW, g.kW);
-  const float* xp = padBatch(g.batch, g.inH, g.inW, g.inC, g.padTop, g.padLeft, p, x);
+  const float* xp = padded ? padded : padBatch(g.batch, g.inH, g.inW, g.inC, g.padTop, g.padLeft, p, x);
   const int C = g.inC, O = g.outC;
   std::memset(dw, 0, sizeof(float) * (size_t)g.kH * g.kW * C * O);
   const int64_t pixStep = (int64_t)g.strideW * C, rowStep = (int64_t)g.strideH * p.w * C;
@@ -294,9 +294,9 @@ bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* 
 #else  // no AVX-512 at build time: im2col and GEMM everywhere.
 
 bool directCovers(const ConvGeom&, int) { return false; }
-bool directConv2d(const ConvGeom&, const float*, const float*, float*) { return false; }
+bool directConv2d(const ConvGeom&, const float*, const float*, float*, std::vector<float>*) { return false; }
 bool directConv2dBackpropInput(const ConvGeom&, const float*, const float*, float*, bool) { return false; }
-bool directConv2dBackpropFilter(const ConvGeom&, const float*, const float*, float*) { return false; }
+bool directConv2dBackpropFilter(const ConvGeom&, const float*, const float*, float*, const float*) { return false; }
 
 #endif
 

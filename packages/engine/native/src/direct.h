@@ -8,13 +8,16 @@
 // them; the input gradient also needs stride 1); kernels.cc then uses im2col and GEMM.
 // Sums run in a fixed order, so a rerun gives the same bits.
 #pragma once
+#include <vector>
 #include "kernels.h"
 
 namespace prunelab {
 
-bool directConv2d(const ConvGeom& g, const float* x, const float* w, float* y);
+// keep: where to leave the zero-padded copy of x, for the filter gradient of the same step (null: scratch).
+bool directConv2d(const ConvGeom& g, const float* x, const float* w, float* y, std::vector<float>* keep = nullptr);
 bool directConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc);
-bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
+// padded: the copy directConv2d kept for this x, or null to pad x again.
+bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw, const float* padded = nullptr);
 
 // Which path each direction takes for this geometry: true where the direct kernel runs.
 bool directCovers(const ConvGeom& g, int kind);  // kind: 0 forward, 1 input gradient, 2 filter gradient

@@ -87,14 +87,14 @@ static bool isPointwise(const ConvGeom& g) {
 
 bool convUsesDirect(const ConvGeom& g, int kind) { return !isPointwise(g) && directCovers(g, kind); }
 
-void conv2d(const ConvGeom& g, const float* x, const float* w, float* y) {
+void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, std::vector<float>* keep) {
   const int64_t rowsTotal = (int64_t)g.batch * g.outH * g.outW;
   const int cols = g.kH * g.kW * g.inC;
   if (isPointwise(g)) {
     gemm(false, false, (int)rowsTotal, g.outC, cols, 1.f, x, cols, w, g.outC, 0.f, y, g.outC);
     return;
   }
-  if (directConv2d(g, x, w, y)) return;
+  if (directConv2d(g, x, w, y, keep)) return;
   const int64_t block = blockRows(g);
   scratch.resize((size_t)(std::min(block, rowsTotal) * cols));
   for (int64_t r0 = 0; r0 < rowsTotal; r0 += block) {
@@ -123,14 +123,14 @@ void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
   }
 }
 
-void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw, const float* padded) {
   const int64_t rowsTotal = (int64_t)g.batch * g.outH * g.outW;
   const int cols = g.kH * g.kW * g.inC;
   if (isPointwise(g)) {
     gemm(true, false, cols, g.outC, (int)rowsTotal, 1.f, x, cols, dy, g.outC, 0.f, dw, g.outC);
     return;
   }
-  if (directConv2dBackpropFilter(g, x, dy, dw)) return;
+  if (directConv2dBackpropFilter(g, x, dy, dw, padded)) return;
   const int64_t block = blockRows(g);
   scratch.resize((size_t)(std::min(block, rowsTotal) * cols));
   for (int64_t r0 = 0; r0 < rowsTotal; r0 += block) {

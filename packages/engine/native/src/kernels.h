@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace prunelab {
 
@@ -10,10 +11,11 @@ struct ConvGeom {
   int batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW;
 };
 
-void conv2d(const ConvGeom& g, const float* x, const float* w, float* y);
+// keep (training programs): where the direct kernel leaves its padded copy of x for conv2dBackpropFilter's `padded`.
+void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, std::vector<float>* keep = nullptr);
 // acc: add into dx instead of overwriting it.
 void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc = false);
-void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
+void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw, const float* padded = nullptr);
 // Whether a direction (0 forward, 1 input gradient, 2 filter gradient) runs the direct kernels of
 // direct.h for this geometry (else im2col and GEMM, or one GEMM for a pointwise convolution).
 bool convUsesDirect(const ConvGeom& g, int kind);

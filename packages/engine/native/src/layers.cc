@@ -252,7 +252,9 @@ void batchNormInferForward(int64_t rows, int32_t c, const float* __restrict x, c
 // dx = gamma invStd (dy - dbeta / N - xhat dgamma / N).
 void batchNormBackward(int64_t rows, int32_t c, const float* __restrict x, const float* __restrict dy, const float* __restrict gamma,
                        const float* __restrict mean, const float* __restrict invStd, float* __restrict dgamma, float* __restrict dbeta,
-                       float* __restrict dx, bool acc) {
+                       float* __restrict dx, bool acc, const float* __restrict reluOut) {
+  // A fused relu's gradient, taken as dy is read: dy where the relu's output is positive, else 0.
+  const auto grad = [&](int64_t i) { return reluOut && !(reluOut[i] > 0.f) ? 0.f : dy[i]; };
   std::vector<double> sdy(c, 0.0), sdyx(c, 0.0);
   std::vector<float> pd(c), pdx(c);
   for (int64_t r0 = 0; r0 < rows; r0 += kStatRows) {
@@ -263,7 +265,7 @@ void batchNormBackward(int64_t rows, int32_t c, const float* __restrict x, const
     float* __restrict ax = pdx.data();
     for (int64_t r = r0; r < r1; r++)
       for (int32_t k = 0; k < c; k++) {
-        const float d = dy[r * c + k];
+        const float d = grad(r * c + k);
         a[k] += d;
         ax[k] += d * (x[r * c + k] - mean[k]);
       }
@@ -290,10 +292,10 @@ void batchNormBackward(int64_t rows, int32_t c, const float* __restrict x, const
   const float* __restrict f3 = k3.data();
   if (acc) {
     for (int64_t r = 0; r < rows; r++)
-      for (int32_t k = 0; k < c; k++) dx[r * c + k] += f1[k] * dy[r * c + k] + f2[k] + f3[k] * x[r * c + k];
+      for (int32_t k = 0; k < c; k++) dx[r * c + k] += f1[k] * grad(r * c + k) + f2[k] + f3[k] * x[r * c + k];
   } else {
     for (int64_t r = 0; r < rows; r++)
-      for (int32_t k = 0; k < c; k++) dx[r * c + k] = f1[k] * dy[r * c + k] + f2[k] + f3[k] * x[r * c + k];
+      for (int32_t k = 0; k < c; k++) dx[r * c + k] = f1[k] * grad(r * c + k) + f2[k] + f3[k] * x[r * c + k];
   }
 }
 

@@ -43,8 +43,9 @@ void batchNormTrainForward(int64_t rows, int32_t c, const float* x, const float*
 void batchNormInferForward(int64_t rows, int32_t c, const float* x, const float* gamma, const float* beta, const float* runMean, const float* runVar,
                            float eps, float* y, bool relu = false);
 // The exact gradient through the batch's mean and variance; dx may be null (nothing upstream trains).
+// reluOut: the output of a relu fused after it (its gradient is applied to dy as it is read), or null.
 void batchNormBackward(int64_t rows, int32_t c, const float* x, const float* dy, const float* gamma, const float* mean, const float* invStd,
-                       float* dgamma, float* dbeta, float* dx, bool acc);
+                       float* dgamma, float* dbeta, float* dx, bool acc, const float* reluOut = nullptr);
 
 // Depthwise convolution, channel multiplier 1: kernel [kH, kW, c] (outC == inC), no bias here.
 void depthwiseForward(const ConvGeom& g, const float* x, const float* w, float* y);

@@ -104,7 +104,8 @@ void runForward(Program& p, int32_t n, float* const* params, bool training) {
         addBias(y, bias, n, g.outC, relu);
         break;
       case kConv:
-        conv2d(g, x, params[op.p0], y);
+        // Training: the padded input stays for the filter gradient (when the direct kernels take both).
+        conv2d(g, x, params[op.p0], y, training && convUsesDirect(g, 2) ? &op.padded : nullptr);
         addBias(y, bias, rows, g.outC, relu);
         break;
       case kDepthwise:
@@ -178,7 +179,8 @@ void runBackward(Program& p, float* const* params) {
     const bool acc = op.accDx[0] != 0;
     const int64_t rows = outRows(op, B);
     // A fused relu: its gradient in place (this op is the only reader of dy).
-    if (op.kind != kAct && op.act == kRelu) reluGradInPlace((int64_t)B * op.outSize, y, dy);
+    // (A batch norm applies it as it reads dy.)
+    if (op.kind != kAct && op.kind != kBatchNorm && op.act == kRelu) reluGradInPlace((int64_t)B * op.outSize, y, dy);
     switch (op.kind) {
       case kDense:
         if (op.p1 >= 0) biasGrad(dy, B, g.outC, p.pgrad[op.p1].data());
@@ -187,7 +189,7 @@ void runBackward(Program& p, float* const* params) {
         break;
       case kConv:
         if (op.p1 >= 0) biasGrad(dy, rows, g.outC, p.pgrad[op.p1].data());
-        conv2dBackpropFilter(g, x, dy, p.pgrad[op.p0].data());
+        conv2dBackpropFilter(g, x, dy, p.pgrad[op.p0].data(), op.padded.empty() ? nullptr : op.padded.data());
         if (dx) conv2dBackpropInput(g, dy, params[op.p0], dx, acc);
         break;
       case kDepthwise:
@@ -213,7 +215,8 @@ void runBackward(Program& p, float* const* params) {
         break;
       case kBatchNorm: {
         const float* s = op.stats.data();
-        batchNormBackward(rows, g.outC, x, dy, params[op.p0], s, s + 2 * g.outC, p.pgrad[op.p0].data(), p.pgrad[op.p1].data(), dx, acc);
+        batchNormBackward(rows, g.outC, x, dy, params[op.p0], s, s + 2 * g.outC, p.pgrad[op.p0].data(), p.pgrad[op.p1].data(), dx, acc,
+                          op.act == kRelu ? y : nullptr);
         break;
       }
       case kAdd:

@@ -50,6 +50,7 @@ struct Op {
   int64_t inSize, outSize;  // values per example (inSize: the first input's)
   std::vector<int32_t> argmax;  // max pools: where each output's maximum came from
   std::vector<float> stats;     // batch norm: the batch's mean, variance and 1/sqrt(var + eps), outC each
+  std::vector<float> padded;    // conv on the direct kernels: the step's zero-padded input, for the filter gradient
 };
 
 struct OptimizerConfig {
