@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { windowGeometry } from '@prunelab/engine';
 
 /**
  * Non-prunable layers of an imported model (see zoo/tfjs.ts). They are carried
@@ -27,9 +28,10 @@ export function applyFixed(op: FixedOp, x: tf.Tensor): tf.Tensor {
     case 'affine':
       return tf.add(tf.mul(x, tf.tensor1d(op.scale as number[])), tf.tensor1d(op.offset as number[]));
     case 'pool':
-      return op.mode === 'max'
-        ? tf.maxPool(x as tf.Tensor4D, op.size as [number, number], op.stride as [number, number], op.padding)
-        : tf.avgPool(x as tf.Tensor4D, op.size as [number, number], op.stride as [number, number], op.padding);
+      if (op.mode === 'max') return tf.maxPool(x as tf.Tensor4D, op.size as [number, number], op.stride as [number, number], op.padding);
+      return op.padding === 'same'
+        ? exactAvgPool(x as tf.Tensor4D, op.size, op.stride)
+        : tf.avgPool(x as tf.Tensor4D, op.size as [number, number], op.stride as [number, number], 'valid');
     case 'globalPool':
       return op.mode === 'max' ? tf.max(x, [1, 2]) : tf.mean(x, [1, 2]);
   }
@@ -104,4 +106,30 @@ function scalarActivation(fn: Exclude<FixedActivation, 'softmax'>, x: number): n
     case 'linear':
       return x;
   }
+}
+
+/**
+ * Average pooling with 'same' padding, which averages the in-bounds values of each window (as
+ * tf.avgPool's forward and Keras' AveragePooling2D do). Not tf.avgPool itself: tfjs' AvgPoolGrad
+ * divides by the whole window even where the padding leaves fewer values, so its gradient is not
+ * that of its own forward, and a network with such a pool trained differently on tfjs than on the
+ * native engine (whose gradient is exact). Here the window sums are a 'valid' average pool (every
+ * window full, so its gradient is right) of the zero-padded input, times the window's area, divided
+ * by the constant count of in-bounds values per window. Built from ops that differentiate on every
+ * backend (wasm has no depthwise-convolution gradients).
+ */
+function exactAvgPool(x: tf.Tensor4D, size: readonly [number, number], stride: readonly [number, number]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const gh = windowGeometry(x.shape[1], size[0], stride[0], 'same');
+    const gw = windowGeometry(x.shape[2], size[1], stride[1], 'same');
+    const pad: Array<[number, number]> = [
+      [0, 0],
+      [gh.before, gh.after],
+      [gw.before, gw.after],
+      [0, 0],
+    ];
+    const windowSums = (t: tf.Tensor4D) => tf.mul(tf.avgPool(tf.pad(t, pad), size as [number, number], stride as [number, number], 'valid'), size[0] * size[1]);
+    const count = windowSums(tf.ones([1, x.shape[1], x.shape[2], 1]) as tf.Tensor4D);
+    return tf.div(windowSums(x), count);
+  });
 }
