@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nativeStatus } from './addon.js';
+import { nativeStatus, type NativeAddon } from './addon.js';
 import { convGeometry, registerNativeKernels } from './kernels.js';
 import { registerWasmTrainingKernels } from '../wasm/register.js';
 import { convCases, expectClose, randomArray, type ConvCase } from '../wasm/test-utils/helpers.js';
@@ -32,18 +32,40 @@ const directCases: ConvCase[] = [
 
 type Shape4 = [number, number, number, number];
 
-async function onBoth(run: () => tf.Tensor): Promise<{ cpu: Float32Array; native: Float32Array }> {
+// The addon the kernels are registered with counts its calls, so that each test can check that the
+// native code ran (a kernel that silently fell back to wasm's would match cpu as well).
+const calls = new Map<string, number>();
+function counting(addon: NativeAddon): NativeAddon {
+  // A copy, not a Proxy: the addon's functions are read-only, non-configurable properties.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(addon)) {
+    const value: unknown = (addon as unknown as Record<string, unknown>)[key];
+    out[key] =
+      typeof value === 'function'
+        ? (...args: unknown[]) => {
+            calls.set(key, (calls.get(key) ?? 0) + 1);
+            return (value as (...a: unknown[]) => unknown).apply(addon, args);
+          }
+        : value;
+  }
+  return out as unknown as NativeAddon;
+}
+
+/** Runs on cpu, then on wasm with the native kernels; `used`: the addon functions the second run called. */
+async function onBoth(run: () => tf.Tensor): Promise<{ cpu: Float32Array; native: Float32Array; used: string[] }> {
   await tf.setBackend('cpu');
   const c = run();
   const cpu = (await c.data()) as Float32Array;
   c.dispose();
   await tf.setBackend('wasm');
   const before = tf.memory().numTensors;
+  const callsBefore = new Map(calls);
   const n = run();
   const native = (await n.data()) as Float32Array;
   n.dispose();
   expect(tf.memory().numTensors).toBe(before);
-  return { cpu, native };
+  const used = [...calls].filter(([k, v]) => v > (callsBefore.get(k) ?? 0)).map(([k]) => k);
+  return { cpu, native, used };
 }
 
 describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
@@ -52,7 +74,7 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
     await tf.ready();
     registerWasmTrainingKernels({ replaceSlowKernels: true });
     if (!status.available) return;
-    registerNativeKernels(status.addon);
+    registerNativeKernels(counting(status.addon));
     const first = tf.getKernel('Conv2D', 'wasm');
     registerNativeKernels(status.addon);
     expect(tf.getKernel('Conv2D', 'wasm')).toBe(first);
@@ -67,6 +89,7 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
     const dy = randomArray(tf.util.sizeFromShape(info.outShape), 30 + i);
     const fwd = await onBoth(() => tf.tidy(() => tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), c.s, c.pad)));
     expectClose(fwd.native, fwd.cpu);
+    expect(fwd.used).toContain('conv2d');
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC' as const };
     const dx = await onBoth(() =>
       tf.tidy(
@@ -81,6 +104,7 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
       ),
     );
     expectClose(dx.native, dx.cpu);
+    expect(dx.used).toContain('conv2dBackpropInput');
     const dw = await onBoth(() =>
       tf.tidy(
         () =>
@@ -90,6 +114,7 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
       ),
     );
     expectClose(dw.native, dw.cpu);
+    expect(dw.used).toContain('conv2dBackpropFilter');
   });
 
   // The addon is built with -march=native: the direct kernels exist where the CPU has AVX-512.
@@ -126,6 +151,7 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
     const bv = randomArray(tf.util.sizeFromShape(b), 2);
     const r = await onBoth(() => tf.tidy(() => tf.matMul(tf.tensor(av, a), tf.tensor(bv, b), ta, tb)));
     expectClose(r.native, r.cpu);
+    expect(r.used).toContain('gemm');
   });
 
   it.each(['linear', 'relu', 'relu6', 'elu', 'sigmoid'] as const)('_FusedMatMul with a bias and %s matches cpu', async (activation) => {
@@ -136,6 +162,9 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
       tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(av, [8, 6]), b: tf.tensor2d(bv, [6, 5]), bias: tf.tensor1d(bias), activation })),
     );
     expectClose(r.native, r.cpu);
+    // linear, relu and relu6 run natively; the others go to wasm's own kernel, which must still match.
+    if (['linear', 'relu', 'relu6'].includes(activation)) expect(r.used).toContain('gemm');
+    else expect(r.used).not.toContain('gemm');
   });
 
   it('gradients of a small convnet through the native kernels match cpu', async () => {
@@ -153,5 +182,6 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
       }),
     );
     expectClose(r.native, r.cpu);
+    expect(r.used).toEqual(expect.arrayContaining(['conv2d', 'conv2dBackpropFilter', 'gemm']));
   });
 });
