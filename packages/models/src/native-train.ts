@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { INPUT } from './graph.js';
 import { maskableVariables, type MaskSet } from './mask-set.js';
 import type { Net } from './net.js';
-import type { TrainingConfig } from './optimizer.js';
+import { ADAM_CONSTANTS, type TrainingConfig } from './optimizer.js';
 
 /** One parameter of the native program: the variable it lives in, and its MaskSet key where it can be masked. */
 interface Binding {
@@ -157,14 +157,11 @@ export function nativeTrainer(net: Net, cfg: TrainingConfig): NativeTrainer | un
     }
     values.push(out);
   });
-  // tfjs-core 4.22's optimizers: Adam's defaults (beta1 0.9, beta2 0.999) and the backend's float32 epsilon, 1e-7.
   const program = b.build(addon, values.at(-1)!, cfg.batchSize, net.arch.classes, {
     kind: cfg.optimizer,
     lr: cfg.lr,
     momentum: cfg.momentum,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-7,
+    ...ADAM_CONSTANTS,
     weightDecay: cfg.weightDecay,
   });
   return new NativeTrainer(net, program, bindings);

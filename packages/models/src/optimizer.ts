@@ -60,7 +60,14 @@ class Momentum extends tf.MomentumOptimizer {
   }
 }
 
-/** tfjs' Adam reads `learningRate` at every step but has no setter; tf.train.adam's defaults (beta1 0.9, beta2 0.999, the backend's epsilon). */
+/**
+ * Adam's constants (Kingma & Ba 2015), one copy for both engines: tf.train.adam's defaults and the
+ * epsilon tfjs-core 4.22 uses on a float32 backend (its backend epsilon, 1e-7), which the native
+ * program is given explicitly so that the two engines take the same steps.
+ */
+export const ADAM_CONSTANTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+/** tfjs' Adam reads `learningRate` at every step but has no setter. */
 class Adam extends tf.AdamOptimizer {
   setLearningRate(lr: number): void {
     this.learningRate = lr;
@@ -74,6 +81,6 @@ export function makeOptimizer(cfg: TrainingConfig): ScheduledOptimizer {
     case 'momentum':
       return new Momentum(cfg.lr, cfg.momentum);
     case 'adam':
-      return new Adam(cfg.lr, 0.9, 0.999);
+      return new Adam(cfg.lr, ADAM_CONSTANTS.beta1, ADAM_CONSTANTS.beta2); // epsilon: the backend's own, 1e-7 on float32 ones
   }
 }
