@@ -17,7 +17,7 @@ namespace {
 // number of pixels (forward) or input channels (filter gradient) per register block:
 // accumulators take at most 24 of the 32 zmm registers, the rest hold weights or dy.
 constexpr int kMaxNv = 4;
-constexpr std::array<int, kMaxNv + 1> kPixels = {0, 14, 12, 8, 6};
+constexpr std::array<int, kMaxNv + 1> kPixels = {0, 11, 11, 8, 6};
 constexpr std::array<int, kMaxNv + 1> kChannels = {0, 16, 12, 8, 6};
 
 // A zero-padded copy of an NHWC batch: h x w pixels each, the input placed at (top, left).

@@ -15,8 +15,8 @@ import { modelRegistry } from '../zoo/all.js';
  * loads, and PyTorch's on the same core in the same run (scripts/torch-reference.py,
  * Debian's python3-torch, OPENBLAS_NUM_THREADS=1), with the ratio to it. Also
  * the single-core OpenBLAS sgemm rate, the ceiling the native engine works
- * against. The machine is shared and drifts ±20%: compare ratios, and the
- * backends alternate so that drift hits each about equally.
+ * against. The machine is shared and drifts: compare ratios, which come from
+ * rounds of native and PyTorch run back to back (ROUNDS below).
  * FLOPs per training example = 3 x forward (forward, input and weight
  * gradients) = 6 x multiply-accumulates.
  */
@@ -109,50 +109,107 @@ function torchReference(root: string): Row[] | { unavailable: string } {
   return ok[0]!.map((row) => ok.map((rows) => rows.find((r) => r.model === row.model) ?? row).reduce((a, b) => (b.samplesPerS > a.samplesPerS ? b : a)));
 }
 
+/** One backend's measurement in a child process (a backend that does not load is a finding, not a crash). */
+function runBackend(backend: Backend): { rows: Row[]; package: string; sgemmGflops?: number } | { unavailable: string } {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), backend], { encoding: 'utf8' });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status === 0 && line.startsWith('{')) return JSON.parse(line) as { rows: Row[]; package: string; sgemmGflops?: number };
+  const reason = r.stderr.split('\n').find((l) => l.startsWith('unavailable: '))?.slice('unavailable: '.length);
+  return { unavailable: (reason ?? (r.stderr.trim().split('\n').pop() || 'failed')).slice(0, 200) };
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Rounds of native then PyTorch, back to back. This shared machine's speed drifts by more than the
+ * effect measured (sgemm at 74 and 132 GFLOP/s ten minutes apart on 2026-11-30), so a ratio taken
+ * from one native run and one PyTorch run minutes later says little. Each round gives a ratio per
+ * model from two runs seconds apart; the bench reports the median and the range over the rounds.
+ */
+const ROUNDS = 5;
+
 const arg = process.argv[2] as Backend | undefined;
 if (arg) {
   try {
     process.stdout.write(`${JSON.stringify(await measure(arg))}\n`);
   } catch (e) {
-    // One line the parent reports as the reason (a backend that does not load is a finding, not a crash).
     process.stderr.write(`unavailable: ${(e as Error).message.split('\n')[0]}\n`);
     process.exitCode = 1;
   }
 } else {
   const root = repoRoot();
-  const rows: Array<Row | { backend: string; unavailable: string }> = [];
-  let sgemm: number | undefined;
+  const unavailable: Array<{ backend: string; unavailable: string }> = [];
   const packages: Record<string, string> = {};
-  for (const backend of BACKENDS) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), backend], { encoding: 'utf8' });
-    const line = r.stdout.trim().split('\n').pop() ?? '';
-    if (r.status === 0 && line.startsWith('{')) {
-      const got = JSON.parse(line) as { rows: Row[]; package: string; sgemmGflops?: number };
+  const nativeRounds: Row[][] = [];
+  const torchRounds: Row[][] = [];
+  const sgemmRounds: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const got = runBackend('native');
+    if ('unavailable' in got) {
+      unavailable.push({ backend: 'native', unavailable: got.unavailable });
+    } else {
+      nativeRounds.push(got.rows);
+      packages['native'] = got.package;
+      if (got.sgemmGflops) sgemmRounds.push(got.sgemmGflops);
+    }
+    const torch = torchReference(root);
+    if (!Array.isArray(torch)) {
+      process.stdout.write(`pytorch: unavailable (${torch.unavailable})\n`);
+      break;
+    }
+    torchRounds.push(torch);
+    if ('unavailable' in got) break;
+  }
+  const rows: Row[] = [];
+  for (const backend of BACKENDS.filter((b) => b !== 'native')) {
+    const got = runBackend(backend);
+    if ('unavailable' in got) unavailable.push({ backend, unavailable: got.unavailable });
+    else {
       rows.push(...got.rows);
       packages[backend] = got.package;
-      sgemm ??= got.sgemmGflops;
-    } else {
-      const reason = r.stderr.split('\n').find((l) => l.startsWith('unavailable: '))?.slice('unavailable: '.length);
-      rows.push({ backend, unavailable: (reason ?? (r.stderr.trim().split('\n').pop() || 'failed')).slice(0, 200) });
     }
   }
-  const torch = torchReference(root);
-  const torchRows = Array.isArray(torch) ? torch : [];
-  const measured = rows.filter((r): r is Row => 'samplesPerS' in r);
-  const report = [...measured, ...torchRows].map((row) => {
+  // Per model: the median native and PyTorch rates, and the per-round ratios (same round, seconds apart).
+  const pick = (round: Row[], model: string) => round.find((r) => r.model === model);
+  const summarise = (rounds: Row[][]): Row[] =>
+    (rounds[0] ?? []).map((first) => {
+      const rates = rounds.map((r) => pick(r, first.model)?.samplesPerS ?? NaN);
+      const samplesPerS = median(rates);
+      return { ...first, samplesPerS, gflops: (first.gflops / first.samplesPerS) * samplesPerS };
+    });
+  const torchRows = summarise(torchRounds);
+  const nativeRows = summarise(nativeRounds);
+  const sgemm = sgemmRounds.length ? median(sgemmRounds) : undefined;
+  const roundRatios = (model: string) =>
+    nativeRounds.flatMap((n, i) => {
+      const a = pick(n, model);
+      const b = torchRounds[i] && pick(torchRounds[i], model);
+      return a && b ? [a.samplesPerS / b.samplesPerS] : [];
+    });
+  const report = [...nativeRows, ...rows, ...torchRows].map((row) => {
     const ref = torchRows.find((t) => t.model === row.model);
-    return { ...row, ratioToPytorch: ref ? row.samplesPerS / ref.samplesPerS : null, shareOfSgemm: sgemm ? row.gflops / sgemm : null };
+    const ratios = row.backend === 'native' ? roundRatios(row.model) : [];
+    return {
+      ...row,
+      ratioToPytorch: ratios.length ? median(ratios) : ref ? row.samplesPerS / ref.samplesPerS : null,
+      ...(ratios.length && { ratioRange: [Math.min(...ratios), Math.max(...ratios)], rounds: ratios.length }),
+      shareOfSgemm: sgemm ? row.gflops / sgemm : null,
+    };
   });
-  for (const row of rows) if ('unavailable' in row) process.stdout.write(`${row.backend}: unavailable (${row.unavailable})\n`);
-  if (!Array.isArray(torch)) process.stdout.write(`pytorch: unavailable (${torch.unavailable})\n`);
+  for (const row of unavailable) process.stdout.write(`${row.backend}: unavailable (${row.unavailable})\n`);
   for (const row of report) {
+    const range = 'ratioRange' in row && row.ratioRange ? ` (rounds: ${row.ratioRange.map((r) => r.toFixed(2)).join('-')}x over ${row.rounds})` : '';
     process.stdout.write(
       `${row.model} on ${row.backend}: ${row.samplesPerS.toFixed(0)} samples/s, ${row.gflops.toFixed(1)} GFLOP/s` +
-        `${row.ratioToPytorch !== null ? `, ${row.ratioToPytorch.toFixed(2)}x PyTorch` : ''}${row.shareOfSgemm !== null ? `, ${(row.shareOfSgemm * 100).toFixed(0)}% of sgemm` : ''}\n`,
+        `${row.ratioToPytorch !== null ? `, ${row.ratioToPytorch.toFixed(2)}x PyTorch${range}` : ''}${row.shareOfSgemm !== null ? `, ${(row.shareOfSgemm * 100).toFixed(0)}% of sgemm` : ''}\n`,
     );
   }
-  if (sgemm) process.stdout.write(`single-core OpenBLAS sgemm (1024^3, through the addon): ${sgemm.toFixed(1)} GFLOP/s\n`);
+  if (sgemm) process.stdout.write(`single-core OpenBLAS sgemm (1024^3, through the addon), median of ${sgemmRounds.length}: ${sgemm.toFixed(1)} GFLOP/s\n`);
   const file = join(root, 'results/bench/models-train.json');
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ sgemmGflops: sgemm ?? null, packages, rows: report, unavailable: rows.filter((r) => 'unavailable' in r) }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ sgemmGflops: sgemm ?? null, rounds: ROUNDS, packages, rows: report, unavailable }, null, 2)}\n`);
 }
