@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <vector>
+#include "direct.h"
 #include "kernels.h"
 #include "program.h"
 
@@ -129,6 +130,33 @@ napi_value ConvPath(napi_env env, napi_callback_info info) {
   const char* path = prunelab::convUsesDirect(g, kind) ? "direct" : "gemm";
   napi_value out;
   napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+// directIsa(name?): { active, available }: the instruction set the direct convolution kernels use and
+// those this build has, widest first; with a name ("avx512", "avx2" or "off"), chooses it first.
+napi_value DirectIsa(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  if (a.n >= 1) {
+    char name[16] = {0};
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, a.v[0], name, sizeof(name), &len) != napi_ok || !prunelab::useDirectIsa(name)) {
+      a.fail("directIsa: expected one of the instruction sets of `available`, or \"off\"");
+      return nullptr;
+    }
+  }
+  napi_value out, active, available;
+  napi_create_object(env, &out);
+  napi_create_string_utf8(env, prunelab::directIsa(), NAPI_AUTO_LENGTH, &active);
+  const std::vector<const char*> isas = prunelab::directIsas();
+  napi_create_array_with_length(env, isas.size(), &available);
+  for (size_t i = 0; i < isas.size(); i++) {
+    napi_value name;
+    napi_create_string_utf8(env, isas[i], NAPI_AUTO_LENGTH, &name);
+    napi_set_element(env, available, (uint32_t)i, name);
+  }
+  napi_set_named_property(env, out, "active", active);
+  napi_set_named_property(env, out, "available", available);
   return out;
 }
 
@@ -314,6 +342,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropInput", nullptr, Conv<kInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv<kFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convPath", nullptr, ConvPath, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"directIsa", nullptr, DirectIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerStep", nullptr, OptimizerStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"createProgram", nullptr, CreateProgram, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"trainStep", nullptr, TrainStep, nullptr, nullptr, nullptr, napi_default, nullptr},

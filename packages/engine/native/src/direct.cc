@@ -2,23 +2,62 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string>
 #include <utility>
 #include <vector>
+
+// The addon is built with -march=native: each kernel set exists where the build machine's CPU has it.
 #if defined(__AVX512F__)
+#define PRUNELAB_AVX512 1
+#endif
+#if defined(__AVX2__) && defined(__FMA__)
+#define PRUNELAB_AVX2 1
+#endif
+#if defined(PRUNELAB_AVX512) || defined(PRUNELAB_AVX2)
 #include <immintrin.h>
 #endif
 
 namespace prunelab {
-
-#if defined(__AVX512F__)
 namespace {
 
-// Output channels are taken 16 x NV at a time (NV <= 4, so 64 per pass). Per NV, the
-// number of pixels (forward) or input channels (filter gradient) per register block:
-// accumulators take at most 24 of the 32 zmm registers, the rest hold weights or dy.
-constexpr int kMaxNv = 4;
-constexpr std::array<int, kMaxNv + 1> kPixels = {0, 11, 11, 8, 6};
-constexpr std::array<int, kMaxNv + 1> kChannels = {0, 16, 12, 8, 6};
+// The kernels below are written once, over an instruction set's traits: its vector of kLanes floats,
+// the widest pass (kMaxNv vectors of output channels), and per NV the pixels (forward) or input channels
+// (filter gradient) per register block, so that the accumulators, NV weight (or dy) vectors and one
+// broadcast fit in the vector registers without spilling.
+constexpr int kMaxNv = 4;  // the widest pass of any instruction set
+using PerNv = std::array<int, kMaxNv + 1>;
+
+#if defined(PRUNELAB_AVX512)
+// 32 zmm registers: at most 24 accumulators. Blocks of 11 pixels, not 24 / NV: each pixel's window
+// pointer is a general register too, and 14 of them spilled.
+struct Avx512 {
+  using V = __m512;
+  static constexpr int kLanes = 16, kMaxNv = 4;
+  static constexpr PerNv kPixels = {0, 11, 11, 8, 6};
+  static constexpr PerNv kChannels = {0, 16, 12, 8, 6};
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V zero() { return _mm512_setzero_ps(); }
+  static V broadcast(float x) { return _mm512_set1_ps(x); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+};
+#endif
+
+#if defined(PRUNELAB_AVX2)
+// 16 ymm registers (Haswell and later, Zen): at most 12 accumulators, 8 output channels per vector.
+struct Avx2 {
+  using V = __m256;
+  static constexpr int kLanes = 8, kMaxNv = 2;
+  static constexpr PerNv kPixels = {0, 12, 6, 0, 0};
+  static constexpr PerNv kChannels = {0, 12, 6, 0, 0};
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V zero() { return _mm256_setzero_ps(); }
+  static V broadcast(float x) { return _mm256_set1_ps(x); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+};
+#endif
+
 
 // A zero-padded copy of an NHWC batch: h x w pixels each, the input placed at (top, left).
 // Rows or columns the convolution never reads (a 'valid' window that does not reach the
@@ -51,108 +90,113 @@ const float* padBatch(int batch, int inH, int inW, int c, int top, int left, Pad
   return out;
 }
 
-// y[p, o] (+)= sum over (ky, j) of x[p, ky, j] w[ky, j, o] for P pixels and 16 NV output channels,
+// y[p, o] (+)= sum over (ky, j) of x[p, ky, j] w[ky, j, o] for P pixels and NV vectors of output channels,
 // where j runs over one window row, kW x C values contiguous in NHWC (j = kx C + c). Pixel p's
 // window starts at x + off[p] (a block may span output rows); its output at y + p ldy.
-template <int NV, int P>
+template <class I, int NV, int P>
 void forwardBlock(const float* x, const int64_t* off, int64_t rowStep, int kH, int rowLen, const float* w, int ldw, float* y, int ldy, bool acc) {
-  __m512 a[P][NV];
+  typename I::V a[P][NV];
   const float* xp[P];
 #pragma GCC unroll 16
   for (int p = 0; p < P; p++) {
     xp[p] = x + off[p];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) a[p][v] = acc ? _mm512_loadu_ps(y + (int64_t)p * ldy + 16 * v) : _mm512_setzero_ps();
+    for (int v = 0; v < NV; v++) a[p][v] = acc ? I::load(y + (int64_t)p * ldy + I::kLanes * v) : I::zero();
   }
   for (int ky = 0; ky < kH; ky++) {
     const int64_t xr = ky * rowStep;
     const float* wr = w + (int64_t)ky * rowLen * ldw;
     for (int j = 0; j < rowLen; j++) {
-      __m512 wv[NV];
+      typename I::V wv[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) wv[v] = _mm512_loadu_ps(wr + (int64_t)j * ldw + 16 * v);
+      for (int v = 0; v < NV; v++) wv[v] = I::load(wr + (int64_t)j * ldw + I::kLanes * v);
 #pragma GCC unroll 16
       for (int p = 0; p < P; p++) {
-        const __m512 xb = _mm512_set1_ps(xp[p][xr + j]);
+        const typename I::V xb = I::broadcast(xp[p][xr + j]);
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) a[p][v] = _mm512_fmadd_ps(xb, wv[v], a[p][v]);
+        for (int v = 0; v < NV; v++) a[p][v] = I::fmadd(xb, wv[v], a[p][v]);
       }
     }
   }
 #pragma GCC unroll 16
   for (int p = 0; p < P; p++)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) _mm512_storeu_ps(y + (int64_t)p * ldy + 16 * v, a[p][v]);
+    for (int v = 0; v < NV; v++) I::store(y + (int64_t)p * ldy + I::kLanes * v, a[p][v]);
 }
 
 // dw[c, o] += sum over the image's output pixels of x[pixel + tap, c] dy[pixel, o], for CB input
-// channels and 16 NV output channels; the accumulators stay in registers across the whole image.
-template <int NV, int CB>
+// channels and NV vectors of output channels; the accumulators stay in registers across the whole image.
+template <class I, int NV, int CB>
 void filterBlock(const float* x, int64_t pixStep, int64_t rowStep, int outH, int outW, const float* dy, int ldy, float* dw, int ldw) {
-  __m512 a[CB][NV];
+  typename I::V a[CB][NV];
 #pragma GCC unroll 16
   for (int c = 0; c < CB; c++)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) a[c][v] = _mm512_loadu_ps(dw + (int64_t)c * ldw + 16 * v);
+    for (int v = 0; v < NV; v++) a[c][v] = I::load(dw + (int64_t)c * ldw + I::kLanes * v);
   for (int oy = 0; oy < outH; oy++) {
     const float* xr = x + oy * rowStep;
     const float* dr = dy + (int64_t)oy * outW * ldy;
     for (int ox = 0; ox < outW; ox++) {
       const float* xv = xr + ox * pixStep;
-      __m512 d[NV];
+      typename I::V d[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) d[v] = _mm512_loadu_ps(dr + (int64_t)ox * ldy + 16 * v);
+      for (int v = 0; v < NV; v++) d[v] = I::load(dr + (int64_t)ox * ldy + I::kLanes * v);
 #pragma GCC unroll 16
       for (int c = 0; c < CB; c++) {
-        const __m512 xb = _mm512_set1_ps(xv[c]);
+        const typename I::V xb = I::broadcast(xv[c]);
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++) a[c][v] = _mm512_fmadd_ps(xb, d[v], a[c][v]);
+        for (int v = 0; v < NV; v++) a[c][v] = I::fmadd(xb, d[v], a[c][v]);
       }
     }
   }
 #pragma GCC unroll 16
   for (int c = 0; c < CB; c++)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) _mm512_storeu_ps(dw + (int64_t)c * ldw + 16 * v, a[c][v]);
+    for (int v = 0; v < NV; v++) I::store(dw + (int64_t)c * ldw + I::kLanes * v, a[c][v]);
 }
 
 using ForwardFn = void (*)(const float*, const int64_t*, int64_t, int, int, const float*, int, float*, int, bool);
 using FilterFn = void (*)(const float*, int64_t, int64_t, int, int, const float*, int, float*, int);
 
 // Tables of the block kernels by (NV, block size); entry [nv][n - 1] handles n pixels or channels.
-template <int NV, int... Ns>
+template <class I, int NV, int... Ns>
 constexpr std::array<ForwardFn, 16> forwardRow(std::integer_sequence<int, Ns...>) {
-  return {&forwardBlock<NV, Ns + 1>...};
+  return {&forwardBlock<I, NV, Ns + 1>...};
 }
-template <int NV, int... Ns>
+template <class I, int NV, int... Ns>
 constexpr std::array<FilterFn, 16> filterRow(std::integer_sequence<int, Ns...>) {
-  return {&filterBlock<NV, Ns + 1>...};
+  return {&filterBlock<I, NV, Ns + 1>...};
 }
+// Rows past the instruction set's widest pass stay empty (never read: nv <= I::kMaxNv).
+template <class I, int NV>
+constexpr std::array<ForwardFn, 16> forwardRowFor() {
+  if constexpr (NV > I::kMaxNv) return {};
+  else return forwardRow<I, NV>(std::make_integer_sequence<int, I::kPixels[NV]>{});
+}
+template <class I, int NV>
+constexpr std::array<FilterFn, 16> filterRowFor() {
+  if constexpr (NV > I::kMaxNv) return {};
+  else return filterRow<I, NV>(std::make_integer_sequence<int, I::kChannels[NV]>{});
+}
+template <class I>
 const std::array<std::array<ForwardFn, 16>, kMaxNv + 1> kForward = {
-    std::array<ForwardFn, 16>{},
-    forwardRow<1>(std::make_integer_sequence<int, kPixels[1]>{}),
-    forwardRow<2>(std::make_integer_sequence<int, kPixels[2]>{}),
-    forwardRow<3>(std::make_integer_sequence<int, kPixels[3]>{}),
-    forwardRow<4>(std::make_integer_sequence<int, kPixels[4]>{}),
+    std::array<ForwardFn, 16>{}, forwardRowFor<I, 1>(), forwardRowFor<I, 2>(), forwardRowFor<I, 3>(), forwardRowFor<I, 4>(),
 };
+template <class I>
 const std::array<std::array<FilterFn, 16>, kMaxNv + 1> kFilter = {
-    std::array<FilterFn, 16>{},
-    filterRow<1>(std::make_integer_sequence<int, kChannels[1]>{}),
-    filterRow<2>(std::make_integer_sequence<int, kChannels[2]>{}),
-    filterRow<3>(std::make_integer_sequence<int, kChannels[3]>{}),
-    filterRow<4>(std::make_integer_sequence<int, kChannels[4]>{}),
+    std::array<FilterFn, 16>{}, filterRowFor<I, 1>(), filterRowFor<I, 2>(), filterRowFor<I, 3>(), filterRowFor<I, 4>(),
 };
 
 thread_local std::vector<int64_t> offScratch;
 
 // Runs the block kernel over n items in equal blocks (32: 10, 11, 11, not 14, 14, 4: a short last block
 // reuses each weight load least); f(start, count, kernel) calls it on one.
-template <typename F>
+template <class I, typename F>
 void inBlocks(int n, int nv, F f) {
-  const int blocks = (n + kPixels[nv] - 1) / kPixels[nv];
+  const int blocks = (n + I::kPixels[nv] - 1) / I::kPixels[nv];
   for (int k = 0, at = 0; k < blocks; k++) {
     const int len = (n - at) / (blocks - k);
-    f(at, len, kForward[nv][len - 1]);
+    f(at, len, kForward<I>[nv][len - 1]);
     at += len;
   }
 }
@@ -160,6 +204,7 @@ void inBlocks(int n, int nv, F f) {
 // A convolution over an already padded batch (every window lies inside it): y [batch, outH, outW, outC].
 // Blocks run over each image's output pixels in order, across rows (an 8-pixel row alone would make
 // blocks of 6 and 2).
+template <class I>
 void forwardPadded(const float* xp, int batch, Padded p, int c, int outH, int outW, int outC, int kH, int kW, int sH, int sW, const float* w, float* y,
                    bool acc) {
   const int64_t rowStep = (int64_t)p.w * c, image = (int64_t)p.h * rowStep;
@@ -171,9 +216,9 @@ void forwardPadded(const float* xp, int batch, Padded p, int c, int outH, int ou
   for (int b = 0; b < batch; b++) {
     const float* xb = xp + b * image;
     float* yb = y + (int64_t)b * pixels * outC;
-    for (int o0 = 0; o0 < outC; o0 += 16 * kMaxNv) {
-      const int nv = std::min(kMaxNv, (outC - o0) / 16);
-      inBlocks(pixels, nv, [&](int at, int, ForwardFn k) { k(xb, off + at, rowStep, kH, rowLen, w + o0, outC, yb + (int64_t)at * outC + o0, outC, acc); });
+    for (int o0 = 0; o0 < outC; o0 += I::kLanes * I::kMaxNv) {
+      const int nv = std::min(I::kMaxNv, (outC - o0) / I::kLanes);
+      inBlocks<I>(pixels, nv, [&](int at, int, ForwardFn k) { k(xb, off + at, rowStep, kH, rowLen, w + o0, outC, yb + (int64_t)at * outC + o0, outC, acc); });
     }
   }
 }
@@ -181,26 +226,23 @@ void forwardPadded(const float* xp, int batch, Padded p, int c, int outH, int ou
 // The padded extent a convolution reads: the last window's far edge.
 Padded extent(int out, int stride, int k, int outW, int strideW, int kW) { return {(out - 1) * stride + k, (outW - 1) * strideW + kW}; }
 
-}  // namespace
-
-bool directCovers(const ConvGeom& g, int kind) {
+template <class I>
+bool covers(const ConvGeom& g, int kind) {
   if (g.dilH != 1 || g.dilW != 1 || g.padTop < 0 || g.padLeft < 0) return false;
-  return (kind == 1 ? g.inC : g.outC) % 16 == 0;
+  return (kind == 1 ? g.inC : g.outC) % I::kLanes == 0;
 }
 
-bool directConv2d(const ConvGeom& g, const float* x, const float* w, float* y, std::vector<float>* keep) {
-  if (!directCovers(g, 0)) return false;
+template <class I>
+void forward(const ConvGeom& g, const float* x, const float* w, float* y, std::vector<float>* keep) {
   const Padded p = extent(g.outH, g.strideH, g.kH, g.outW, g.strideW, g.kW);
   const float* xp = padBatch(g.batch, g.inH, g.inW, g.inC, g.padTop, g.padLeft, p, x, keep ? *keep : padScratch);
-  forwardPadded(xp, g.batch, p, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, w, y, false);
-  return true;
+  forwardPadded<I>(xp, g.batch, p, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, w, y, false);
 }
-
-namespace {
 
 // With stride 1 the input gradient is a convolution of dy, padded by k - 1 - pad before, with the kernel
 // turned 180 degrees and its channels swapped: dx[i] = sum over k of dy[i + pad - k] w[k]. Each dx value
 // is written once.
+template <class I>
 void inputGradientFlipped(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
   const int kH = g.kH, kW = g.kW, ci = g.inC, co = g.outC;
   flipScratch.resize((size_t)kH * kW * ci * co);
@@ -214,11 +256,12 @@ void inputGradientFlipped(const ConvGeom& g, const float* dy, const float* w, fl
     }
   const Padded p = extent(g.inH, 1, kH, g.inW, 1, kW);
   const float* dyp = padBatch(g.batch, g.outH, g.outW, co, kH - 1 - g.padTop, kW - 1 - g.padLeft, p, dy);
-  forwardPadded(dyp, g.batch, p, co, g.inH, g.inW, ci, kH, kW, 1, 1, wf, dx, acc);
+  forwardPadded<I>(dyp, g.batch, p, co, g.inH, g.inW, ci, kH, kW, 1, 1, wf, dx, acc);
 }
 
 // Any stride: for each tap, dx[pixel * stride + tap] += dy[pixel] w[tap]^T, the sum over the output
 // channels done in registers and added into dx block by block (col2im without the patch matrix).
+template <class I>
 void inputGradientScattered(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
   const int kH = g.kH, kW = g.kW, ci = g.inC, co = g.outC;
   flipScratch.resize((size_t)kH * kW * ci * co);
@@ -244,9 +287,9 @@ void inputGradientScattered(const ConvGeom& g, const float* dy, const float* w, 
           const int hi = last < 0 ? 0 : std::min(g.outW, last / g.strideW + 1);
           if (hi <= lo) continue;
           const float* wk = wt + ((int64_t)ky * kW + kx) * co * ci;
-          for (int c0 = 0; c0 < ci; c0 += 16 * kMaxNv) {
-            const int nv = std::min(kMaxNv, (ci - c0) / 16);
-            inBlocks(hi - lo, nv, [&](int at, int, ForwardFn k) {
+          for (int c0 = 0; c0 < ci; c0 += I::kLanes * I::kMaxNv) {
+            const int nv = std::min(I::kMaxNv, (ci - c0) / I::kLanes);
+            inBlocks<I>(hi - lo, nv, [&](int at, int, ForwardFn k) {
               const int ox = lo + at;
               k(dyr + (int64_t)ox * co, steps, 0, 1, co, wk + c0, ci, dxr + (int64_t)(ox * g.strideW + kx - g.padLeft) * ci + c0, pixStep, true);
             });
@@ -256,17 +299,14 @@ void inputGradientScattered(const ConvGeom& g, const float* dy, const float* w, 
     }
 }
 
-}  // namespace
-
-bool directConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
-  if (!directCovers(g, 1)) return false;
-  if (g.strideH == 1 && g.strideW == 1 && g.padTop <= g.kH - 1 && g.padLeft <= g.kW - 1) inputGradientFlipped(g, dy, w, dx, acc);
-  else inputGradientScattered(g, dy, w, dx, acc);
-  return true;
+template <class I>
+void inputGradient(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
+  if (g.strideH == 1 && g.strideW == 1 && g.padTop <= g.kH - 1 && g.padLeft <= g.kW - 1) inputGradientFlipped<I>(g, dy, w, dx, acc);
+  else inputGradientScattered<I>(g, dy, w, dx, acc);
 }
 
-bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw, const float* padded) {
-  if (!directCovers(g, 2)) return false;
+template <class I>
+void filterGradient(const ConvGeom& g, const float* x, const float* dy, float* dw, const float* padded) {
   const Padded p = extent(g.outH, g.strideH, g.kH, g.outW, g.strideW, g.kW);
   const float* xp = padded ? padded : padBatch(g.batch, g.inH, g.inW, g.inC, g.padTop, g.padLeft, p, x);
   const int C = g.inC, O = g.outC;
@@ -279,25 +319,102 @@ bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* 
       for (int kx = 0; kx < g.kW; kx++) {
         const float* xt = xb + ((int64_t)ky * p.w + kx) * C;
         float* dt = dw + ((int64_t)ky * g.kW + kx) * C * O;
-        for (int o0 = 0; o0 < O; o0 += 16 * kMaxNv) {
-          const int nv = std::min(kMaxNv, (O - o0) / 16);
-          for (int c0 = 0; c0 < C; c0 += kChannels[nv]) {
-            const int n = std::min(kChannels[nv], C - c0);
-            kFilter[nv][n - 1](xt + c0, pixStep, rowStep, g.outH, g.outW, db + o0, O, dt + (int64_t)c0 * O + o0, O);
+        for (int o0 = 0; o0 < O; o0 += I::kLanes * I::kMaxNv) {
+          const int nv = std::min(I::kMaxNv, (O - o0) / I::kLanes);
+          for (int c0 = 0; c0 < C; c0 += I::kChannels[nv]) {
+            const int n = std::min(I::kChannels[nv], C - c0);
+            kFilter<I>[nv][n - 1](xt + c0, pixStep, rowStep, g.outH, g.outW, db + o0, O, dt + (int64_t)c0 * O + o0, O);
           }
         }
       }
   }
-  return true;
 }
 
-#else  // no AVX-512 at build time: im2col and GEMM everywhere.
-
-bool directCovers(const ConvGeom&, int) { return false; }
-bool directConv2d(const ConvGeom&, const float*, const float*, float*, std::vector<float>*) { return false; }
-bool directConv2dBackpropInput(const ConvGeom&, const float*, const float*, float*, bool) { return false; }
-bool directConv2dBackpropFilter(const ConvGeom&, const float*, const float*, float*, const float*) { return false; }
-
+// The instruction set the kernels run with: the widest this build has, unless useDirectIsa chose another.
+enum class Isa { kOff, kAvx2, kAvx512 };
+constexpr Isa kBest =
+#if defined(PRUNELAB_AVX512)
+    Isa::kAvx512;
+#elif defined(PRUNELAB_AVX2)
+    Isa::kAvx2;
+#else
+    Isa::kOff;
 #endif
+Isa active = kBest;
+
+// Calls f with the active instruction set's traits; false (f not called) when there is none.
+template <typename F>
+bool withIsa([[maybe_unused]] F f) {
+  switch (active) {
+#if defined(PRUNELAB_AVX512)
+    case Isa::kAvx512:
+      return f(Avx512{});
+#endif
+#if defined(PRUNELAB_AVX2)
+    case Isa::kAvx2:
+      return f(Avx2{});
+#endif
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool directCovers(const ConvGeom& g, int kind) {
+  return withIsa([&](auto isa) { return covers<decltype(isa)>(g, kind); });
+}
+
+bool directConv2d(const ConvGeom& g, const float* x, const float* w, float* y, std::vector<float>* keep) {
+  return withIsa([&](auto isa) {
+    using I = decltype(isa);
+    if (!covers<I>(g, 0)) return false;
+    forward<I>(g, x, w, y, keep);
+    return true;
+  });
+}
+
+bool directConv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx, bool acc) {
+  return withIsa([&](auto isa) {
+    using I = decltype(isa);
+    if (!covers<I>(g, 1)) return false;
+    inputGradient<I>(g, dy, w, dx, acc);
+    return true;
+  });
+}
+
+bool directConv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw, const float* padded) {
+  return withIsa([&](auto isa) {
+    using I = decltype(isa);
+    if (!covers<I>(g, 2)) return false;
+    filterGradient<I>(g, x, dy, dw, padded);
+    return true;
+  });
+}
+
+std::vector<const char*> directIsas() {
+  std::vector<const char*> out;
+#if defined(PRUNELAB_AVX512)
+  out.push_back("avx512");
+#endif
+#if defined(PRUNELAB_AVX2)
+  out.push_back("avx2");
+#endif
+  return out;
+}
+
+const char* directIsa() { return active == Isa::kAvx512 ? "avx512" : active == Isa::kAvx2 ? "avx2" : "off"; }
+
+bool useDirectIsa(const std::string& name) {
+  if (name == "off") active = Isa::kOff;
+#if defined(PRUNELAB_AVX512)
+  else if (name == "avx512") active = Isa::kAvx512;
+#endif
+#if defined(PRUNELAB_AVX2)
+  else if (name == "avx2") active = Isa::kAvx2;
+#endif
+  else return false;
+  return true;
+}
 
 }  // namespace prunelab

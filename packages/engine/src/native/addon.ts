@@ -26,8 +26,14 @@ export interface NativeAddon {
   conv2d(heap: Float32Array, geometry: Int32Array, xOff: number, wOff: number, yOff: number): void;
   conv2dBackpropInput(heap: Float32Array, geometry: Int32Array, dyOff: number, wOff: number, dxOff: number): void;
   conv2dBackpropFilter(heap: Float32Array, geometry: Int32Array, xOff: number, dyOff: number, dwOff: number): void;
-  /** The path a direction (0 forward, 1 input gradient, 2 filter gradient) takes: the direct AVX-512 kernels or im2col and GEMM. */
+  /** The path a direction (0 forward, 1 input gradient, 2 filter gradient) takes: the direct kernels or im2col and GEMM. */
   convPath(geometry: Int32Array, kind: 0 | 1 | 2): 'direct' | 'gemm';
+  /**
+   * The instruction set of the direct convolution kernels (the widest the build machine's CPU has) and
+   * those available, widest first; with a name, chooses it first ('off': im2col and GEMM everywhere).
+   * Process-wide: for tests and the bench.
+   */
+  directIsa(name?: DirectIsa): { active: DirectIsa; available: DirectIsa[] };
   /** The encoding is documented in native/src/program.h; ProgramBuilder writes it. */
   createProgram(
     header: Int32Array,
@@ -55,6 +61,8 @@ export interface NativeAddon {
   /** The BLAS library's build configuration and the CPU kernel set it uses. */
   blas(): { core: string; config: string };
 }
+
+export type DirectIsa = 'avx512' | 'avx2' | 'off';
 
 /** An opaque native training program (an N-API external). */
 export interface NativeProgramHandle {

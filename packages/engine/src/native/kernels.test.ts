@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nativeStatus, type NativeAddon } from './addon.js';
+import { nativeStatus, type DirectIsa, type NativeAddon } from './addon.js';
 import { convGeometry, registerNativeKernels } from './kernels.js';
 import { registerWasmTrainingKernels } from '../wasm/register.js';
 import { convCases, expectClose, randomArray, type ConvCase } from '../wasm/test-utils/helpers.js';
@@ -13,10 +13,10 @@ import { convCases, expectClose, randomArray, type ConvCase } from '../wasm/test
 // paddings the wasm kernel tests use: forward values and both gradients within 1e-4.
 const status = nativeStatus();
 
-// Shapes the direct AVX-512 kernels take (output channels a multiple of 16; the input gradient
-// also needs stride 1 and input channels a multiple of 16): the CIFAR ResNets' and VGG's 3x3
-// convolutions, their strided ones, the 3-channel stem, more than 64 output channels (two
-// passes), 'valid' windows that leave rows unread, and rectangular kernels.
+// Shapes the direct kernels take (output channels a multiple of the vector width, 16 floats with
+// AVX-512 and 8 with AVX2; for the input gradient, input channels too): the CIFAR ResNets' and VGG's
+// 3x3 convolutions, their strided ones, the 3-channel stem, more output channels than one pass takes,
+// 'valid' windows that leave rows unread, rectangular kernels, and widths only AVX2's vectors divide.
 const directCases: ConvCase[] = [
   { b: 2, h: 9, w: 11, ci: 16, co: 16, kh: 3, kw: 3, s: 1, pad: 'same' },
   { b: 2, h: 8, w: 8, ci: 16, co: 32, kh: 3, kw: 3, s: 2, pad: 'same' },
@@ -28,7 +28,22 @@ const directCases: ConvCase[] = [
   { b: 2, h: 7, w: 9, ci: 32, co: 16, kh: 2, kw: 2, s: 1, pad: 'same' },
   { b: 1, h: 5, w: 6, ci: 16, co: 16, kh: 2, kw: 2, s: 1, pad: 2 }, // padding wider than the kernel: the scattered input gradient
   { b: 2, h: 2, w: 2, ci: 16, co: 16, kh: 5, kw: 5, s: 2, pad: 'same' }, // taps that miss the input entirely
+  { b: 2, h: 7, w: 6, ci: 8, co: 24, kh: 3, kw: 3, s: 1, pad: 'same' },
+  { b: 1, h: 9, w: 9, ci: 24, co: 40, kh: 3, kw: 3, s: 2, pad: 'same' },
 ];
+
+// The instruction sets to check: each one this build has, then the direct kernels off.
+const best: DirectIsa = status.available ? status.addon.directIsa().active : 'off';
+const isas: DirectIsa[] = status.available ? [...status.addon.directIsa().available, 'off'] : [];
+const lanes: Record<DirectIsa, number> = { avx512: 16, avx2: 8, off: Number.NaN };
+
+/** The path a direction of this case should take with this instruction set (see direct.h and kernels.cc). */
+function directPath(c: ConvCase, kind: 0 | 1 | 2, isa: DirectIsa): 'direct' | 'gemm' {
+  const strides = typeof c.s === 'number' ? [c.s, c.s] : c.s;
+  const pointwise = c.kh === 1 && c.kw === 1 && strides.every((s) => s === 1) && (c.pad === 'valid' || c.pad === 'same' || c.pad === 0);
+  if (pointwise) return 'gemm'; // one GEMM, no patches to build
+  return (kind === 1 ? c.ci : c.co) % lanes[isa] === 0 ? 'direct' : 'gemm';
+}
 
 type Shape4 = [number, number, number, number];
 
@@ -51,21 +66,32 @@ function counting(addon: NativeAddon): NativeAddon {
   return out as unknown as NativeAddon;
 }
 
-/** Runs on cpu, then on wasm with the native kernels; `used`: the addon functions the second run called. */
-async function onBoth(run: () => tf.Tensor): Promise<{ cpu: Float32Array; native: Float32Array; used: string[] }> {
+async function onCpu(run: () => tf.Tensor): Promise<Float32Array> {
   await tf.setBackend('cpu');
   const c = run();
-  const cpu = (await c.data()) as Float32Array;
+  const values = (await c.data()) as Float32Array;
   c.dispose();
+  return values;
+}
+
+/** Runs on wasm with the native kernels; `used`: the addon functions it called. */
+async function onNative(run: () => tf.Tensor): Promise<{ values: Float32Array; used: string[] }> {
   await tf.setBackend('wasm');
   const before = tf.memory().numTensors;
   const callsBefore = new Map(calls);
   const n = run();
-  const native = (await n.data()) as Float32Array;
+  const values = (await n.data()) as Float32Array;
   n.dispose();
   expect(tf.memory().numTensors).toBe(before);
   const used = [...calls].filter(([k, v]) => v > (callsBefore.get(k) ?? 0)).map(([k]) => k);
-  return { cpu, native, used };
+  return { values, used };
+}
+
+/** Runs on cpu, then on wasm with the native kernels. */
+async function onBoth(run: () => tf.Tensor): Promise<{ cpu: Float32Array; native: Float32Array; used: string[] }> {
+  const cpu = await onCpu(run);
+  const { values, used } = await onNative(run);
+  return { cpu, native: values, used };
 }
 
 describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
@@ -80,62 +106,81 @@ describe.skipIf(!status.available)('native kernels on the wasm backend', () => {
     expect(tf.getKernel('Conv2D', 'wasm')).toBe(first);
   });
 
+  // Every case on every instruction set this build has, and with the direct kernels off (im2col and
+  // GEMM), against one cpu run; each direction must take the path directPath expects.
   it.each([...convCases, ...directCases].map((c, i) => [JSON.stringify(c), c, i] as const))('Conv2D and both gradients match cpu: %s', async (_n, c, i) => {
+    if (!status.available) return; // (skipped above; this narrows the type)
     const xShape: Shape4 = [c.b, c.h, c.w, c.ci];
     const fShape: Shape4 = [c.kh, c.kw, c.ci, c.co];
     const x = randomArray(tf.util.sizeFromShape(xShape), 10 + i);
     const f = randomArray(tf.util.sizeFromShape(fShape), 20 + i);
     const info = tf.backend_util.computeConv2DInfo(xShape, fShape, c.s, 1, c.pad);
     const dy = randomArray(tf.util.sizeFromShape(info.outShape), 30 + i);
-    const fwd = await onBoth(() => tf.tidy(() => tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), c.s, c.pad)));
-    expectClose(fwd.native, fwd.cpu);
-    expect(fwd.used).toContain('conv2d');
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC' as const };
-    const dx = await onBoth(() =>
-      tf.tidy(
-        () =>
-          tf
-            .engine()
-            .runKernel(
-              'Conv2DBackpropInput',
-              { dy: tf.tensor(dy, info.outShape), filter: tf.tensor4d(f, fShape) },
-              { ...attrs, inputShape: xShape },
-            ) as tf.Tensor,
-      ),
-    );
-    expectClose(dx.native, dx.cpu);
-    expect(dx.used).toContain('conv2dBackpropInput');
-    const dw = await onBoth(() =>
-      tf.tidy(
-        () =>
-          tf
-            .engine()
-            .runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(x, xShape), dy: tf.tensor(dy, info.outShape) }, { ...attrs, filterShape: fShape }) as tf.Tensor,
-      ),
-    );
-    expectClose(dw.native, dw.cpu);
-    expect(dw.used).toContain('conv2dBackpropFilter');
+    const directions = [
+      { fn: 'conv2d', run: () => tf.tidy(() => tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), c.s, c.pad)) },
+      {
+        fn: 'conv2dBackpropInput',
+        run: () =>
+          tf.tidy(
+            () =>
+              tf
+                .engine()
+                .runKernel(
+                  'Conv2DBackpropInput',
+                  { dy: tf.tensor(dy, info.outShape), filter: tf.tensor4d(f, fShape) },
+                  { ...attrs, inputShape: xShape },
+                ) as tf.Tensor,
+          ),
+      },
+      {
+        fn: 'conv2dBackpropFilter',
+        run: () =>
+          tf.tidy(
+            () =>
+              tf
+                .engine()
+                .runKernel(
+                  'Conv2DBackpropFilter',
+                  { x: tf.tensor4d(x, xShape), dy: tf.tensor(dy, info.outShape) },
+                  { ...attrs, filterShape: fShape },
+                ) as tf.Tensor,
+          ),
+      },
+    ] as const;
+    const cpu: Float32Array[] = [];
+    for (const d of directions) cpu.push(await onCpu(d.run));
+    try {
+      for (const isa of isas) {
+        status.addon.directIsa(isa);
+        for (const [kind, d] of directions.entries()) {
+          const k = kind as 0 | 1 | 2;
+          expect(status.addon.convPath(convGeometry(info), k), `${isa} ${d.fn}`).toBe(directPath(c, k, isa));
+          const r = await onNative(d.run);
+          expectClose(r.values, cpu[k] as Float32Array);
+          expect(r.used, `${isa} ${d.fn}`).toContain(d.fn);
+        }
+      }
+    } finally {
+      status.addon.directIsa(best);
+    }
   });
 
-  // The addon is built with -march=native: the direct kernels exist where the CPU has AVX-512.
-  const avx512 = / avx512f( |$)/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
-
-  it('the direct kernels take the shapes they cover, im2col and GEMM the rest', () => {
+  it('the build has the direct kernels of every instruction set the CPU has, and uses the widest', () => {
     if (!status.available) return;
-    const path = (c: ConvCase, kind: 0 | 1 | 2): string => {
-      const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.ci], [c.kh, c.kw, c.ci, c.co], c.s, 1, c.pad);
-      return status.addon.convPath(convGeometry(info), kind);
-    };
-    const direct = avx512 ? 'direct' : 'gemm';
-    for (const c of directCases) {
-      expect([path(c, 0), path(c, 2)], JSON.stringify(c)).toEqual([direct, direct]);
-      expect(path(c, 1), JSON.stringify(c)).toBe(c.ci % 16 === 0 ? direct : 'gemm');
+    // The addon is built with -march=native.
+    const flags = new Set((/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/));
+    const expected = [...(flags.has('avx512f') ? ['avx512'] : []), ...(flags.has('avx2') && flags.has('fma') ? ['avx2'] : [])];
+    expect(status.addon.directIsa()).toEqual({ active: expected[0] ?? 'off', available: expected });
+    expect(() => status.addon.directIsa('sse' as DirectIsa)).toThrow(/directIsa/);
+    expect(status.addon.directIsa().active).toBe(best);
+  });
+
+  it('each instruction set takes the direct kernels on some of the cases', () => {
+    for (const isa of isas.filter((i) => i !== 'off')) {
+      const direct = directCases.filter((c) => ([0, 1, 2] as const).every((k) => directPath(c, k, isa) === 'direct'));
+      expect(direct.length, isa).toBeGreaterThan(3);
     }
-    for (const c of convCases)
-      expect(
-        [0, 1, 2].map((k) => path(c, k as 0 | 1 | 2)),
-        JSON.stringify(c),
-      ).toEqual(['gemm', 'gemm', 'gemm']);
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDataset } from '@prunelab/datasets';
-import { activeNativeEngine, chosenBlasCore, initBackend, type BackendName } from '@prunelab/engine';
+import { activeNativeEngine, chosenBlasCore, initBackend, nativeStatus, type BackendName, type DirectIsa } from '@prunelab/engine';
 import { Net } from '../net.js';
 import { trainingSchema } from '../optimizer.js';
 import { train } from '../train.js';
@@ -54,8 +54,11 @@ interface Row {
   readonly gflops: number;
 }
 
-async function measure(backend: Backend): Promise<{ rows: Row[]; package: string; sgemmGflops?: number }> {
+/** `isa`: on native, the direct convolution kernels' instruction set, when not the widest the CPU has (or 'off': im2col and GEMM). */
+async function measure(backend: Backend, isa?: DirectIsa): Promise<{ rows: Row[]; package: string; sgemmGflops?: number }> {
   const info = await initBackend(backend);
+  const label = isa ? `${backend} (direct kernels: ${isa})` : backend;
+  if (isa) activeNativeEngine()?.directIsa(isa);
   const mnist = await loadDataset({ name: 'mnist', trainSize: 12_000, testSize: 1_000 });
   const rows: Row[] = [];
   for (const m of MODELS) {
@@ -72,7 +75,7 @@ async function measure(backend: Backend): Promise<{ rows: Row[]; package: string
     train(net, ds, { ...cfg, epochs: Math.min(300, examples) / ds.splits.train.indices.length }, { seed: 0 });
     const r = train(net, ds, { ...cfg, epochs: examples / ds.splits.train.indices.length }, { seed: 1 });
     const samplesPerS = (r.examples / r.wallMs) * 1000;
-    rows.push({ model: m.label, backend, batch: 60, samplesPerS, gflops: (samplesPerS * 6 * macs) / 1e9 });
+    rows.push({ model: m.label, backend: label, batch: 60, samplesPerS, gflops: (samplesPerS * 6 * macs) / 1e9 });
     net.dispose();
   }
   const addon = activeNativeEngine();
@@ -110,8 +113,8 @@ function torchReference(root: string): Row[] | { unavailable: string } {
 }
 
 /** One backend's measurement in a child process (a backend that does not load is a finding, not a crash). */
-function runBackend(backend: Backend): { rows: Row[]; package: string; sgemmGflops?: number } | { unavailable: string } {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), backend], { encoding: 'utf8' });
+function runBackend(backend: Backend, isa?: DirectIsa): { rows: Row[]; package: string; sgemmGflops?: number } | { unavailable: string } {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), backend, ...(isa ? [isa] : [])], { encoding: 'utf8' });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status === 0 && line.startsWith('{')) return JSON.parse(line) as { rows: Row[]; package: string; sgemmGflops?: number };
   const reason = r.stderr.split('\n').find((l) => l.startsWith('unavailable: '))?.slice('unavailable: '.length);
@@ -135,7 +138,7 @@ const ROUNDS = 5;
 const arg = process.argv[2] as Backend | undefined;
 if (arg) {
   try {
-    process.stdout.write(`${JSON.stringify(await measure(arg))}\n`);
+    process.stdout.write(`${JSON.stringify(await measure(arg, process.argv[3] as DirectIsa | undefined))}\n`);
   } catch (e) {
     process.stderr.write(`unavailable: ${(e as Error).message.split('\n')[0]}\n`);
     process.exitCode = 1;
@@ -165,6 +168,15 @@ if (arg) {
     if ('unavailable' in got) break;
   }
   const rows: Row[] = [];
+  // The native engine with narrower direct kernels than this CPU's widest (what a CPU without AVX-512 runs;
+  // here still built with -march=native, so the compiler may use AVX-512's 32 registers for them) and
+  // with none, once each: what the direct kernels are worth, in the same run.
+  const status = nativeStatus();
+  const narrower: DirectIsa[] = status.available && nativeRounds.length ? [...status.addon.directIsa().available.slice(1), 'off'] : [];
+  for (const isa of narrower) {
+    const got = runBackend('native', isa);
+    if (!('unavailable' in got)) rows.push(...got.rows);
+  }
   for (const backend of BACKENDS.filter((b) => b !== 'native')) {
     const got = runBackend(backend);
     if ('unavailable' in got) unavailable.push({ backend, unavailable: got.unavailable });
