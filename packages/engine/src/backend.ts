@@ -123,7 +123,7 @@ async function tryBackend(name: BackendName): Promise<BackendInfo | undefined> {
     registerNativeKernels(status.addon);
     return {
       name,
-      package: `@prunelab/engine native kernels (${status.addon.blas().config.split(' ').slice(0, 2).join(' ')}, ${status.addon.blas().core} kernels, ${status.addon.getThreads()} BLAS thread${status.addon.getThreads() === 1 ? '' : 's'}) on ${wasm.package}`,
+      package: `@prunelab/engine native kernels (${status.addon.blas().config.split(' ').slice(0, 2).join(' ')}, ${status.addon.blas().core} kernels, ${status.addon.getThreads()} BLAS thread${status.addon.getThreads() === 1 ? '' : 's'}, direct convolutions: ${status.addon.directIsa().active}) on ${wasm.package}`,
       tfjsVersion: tf.version_core,
       gpu: false,
     };

@@ -25,6 +25,8 @@ beforeAll(async () => {
   if (!available) return;
   const info = await initBackend('native');
   expect(info.name).toBe('native');
+  // The run's environment names the direct kernels' instruction set: it decides the sums' order.
+  expect(info.package).toMatch(/, direct convolutions: (avx512|avx2|off)\) on @tensorflow\/tfjs-backend-wasm@/);
   ds = await blobs();
   for (const arch of GRAPHS.map(([, a]) => a)) {
     const dims = arch.inputShape.reduce((a, b) => a * b, 1);
