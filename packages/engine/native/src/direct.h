@@ -1,13 +1,12 @@
-// Direct convolution for NHWC with the output channels a multiple of the vector width (16 floats
-// with AVX-512, 8 with AVX2): register-blocked loops over a zero-padded copy of the input, without
+// Direct convolution for NHWC: register-blocked loops over a zero-padded copy of the input, without
 // im2col's patch matrix or the GEMM's packing copies (the approach of oneDNN's direct kernels,
 // Georganas et al. 2018, "Anatomy of High-Performance Deep Learning Convolutions on SIMD
-// Architectures").
+// Architectures"), with AVX-512 (16 channels per vector) or AVX2 + FMA (8). Channel counts that are
+// not a multiple of the vector width end with a masked pass.
 //
 // Each function returns false, having written nothing, when the shape is not covered (neither
-// instruction set at build time, dilation, negative padding, output channels, or for the input
-// gradient input channels, not a multiple of the vector width); kernels.cc then uses im2col and
-// GEMM. Sums run in a fixed order for a given instruction set, so a rerun gives the same bits.
+// instruction set at build time, dilation, negative padding); kernels.cc then uses im2col and
+// GEMM. Sums run in a fixed order, so a rerun gives the same bits.
 #pragma once
 #include <string>
 #include <vector>
