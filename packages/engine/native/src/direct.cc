@@ -1,6 +1,7 @@
 #include "direct.h"
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -392,7 +393,8 @@ constexpr Isa kBest =
 #else
     Isa::kOff;
 #endif
-Isa active = kBest;
+// Atomic: worker threads read it on every convolution while a test or the bench may choose another.
+std::atomic<Isa> active{kBest};
 
 // Calls f with the active instruction set's traits; false (f not called) when there is none.
 template <typename F>
